@@ -1,0 +1,209 @@
+"""The only module that imports durable_rules.
+
+:class:`Engine` owns a durable_rules host with no background threads (ENGINE.md: the default
+host's timer threads corrupt evaluations), registers one compiled rule set once per process, and
+evaluates each scenario in a clean state:
+
+1. all input facts are asserted in one batch; rules of stratum 0 fire;
+2. for each stratum k >= 1 a marker fact ``{t: phase, n: k}`` is asserted in a separate call;
+   rules of stratum k join on it, so they start only after every lower stratum has finished and
+   their ``not:`` conditions see complete information (durable checks negation only once);
+3. the state is deleted in ``finally``, whatever happened.
+
+Each rule's action is a closure that knows its rule: it records the firing (matched facts by
+content, since durable identifies facts by content), asserts the rule's declared facts, and never
+lets an exception be swallowed by the engine: errors are collected and raised as EngineError.
+A never-firing sink rule consumes every fact so none raises ``MessageNotHandledException``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import warnings
+from typing import Any, Callable, Optional, Sequence
+
+from .audit import Evaluation, Firing
+from .errors import EngineError
+from .facts import Fact, content_key, engine_value
+from .rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, Test
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import durable_rules_engine
+    from durable import engine as _durable
+
+SID = "1"
+_OPS = {"ne": "$neq", "gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
+
+
+def durable_version() -> str:
+    from importlib.metadata import version
+    return version("durable_rules")
+
+
+class _QuietHost(_durable.Host):
+    """A host without the timer threads that race with the caller."""
+
+    def _run(self) -> None:  # noqa: D401 - overrides the thread starter
+        pass
+
+
+def _aliases(rule: CompiledRule) -> dict[str, str]:
+    """Rule alias -> durable alias (``a<i>``); durable's own names never come from files."""
+    return {p.alias: f"a{i}" for i, p in enumerate(rule.patterns)}
+
+
+def _test(test: Test, aliases: dict[str, str]) -> dict[str, Any]:
+    def value(v: Any) -> Any:
+        return {aliases[v.alias]: v.field} if isinstance(v, Ref) else v
+    if test.op == "eq":
+        return {test.field: value(test.value)}
+    if test.op == "in":
+        return {"$or": [{test.field: v} for v in test.value]} if len(test.value) > 1 else {test.field: test.value[0]}
+    if test.op == "not_in":
+        return {"$and": [{"$neq": {test.field: v}} for v in test.value]}
+    return {_OPS[test.op]: {test.field: value(test.value)}}
+
+
+def _pattern(p: Pattern, aliases: dict[str, str]) -> dict[str, Any]:
+    # Always $and: with several keys in one dict durable checks only the first (ENGINE.md).
+    return {"$and": [{"t": p.type}] + [_test(t, aliases) for t in p.tests]}
+
+
+def translate(rule: CompiledRule) -> dict[str, Any]:
+    """The durable_rules definition of one compiled rule (without its action)."""
+    aliases = _aliases(rule)
+    patterns: list[dict[str, Any]] = []
+    if rule.stratum > 0:
+        patterns.append({"ph": {"$and": [{"t": "phase"}, {"n": rule.stratum}]}})
+    for p in rule.patterns:
+        key = aliases[p.alias] + ("$not" if p.negated else "")
+        patterns.append({key: _pattern(p, aliases)})
+    return {"all": patterns}
+
+
+class _Run:
+    """The bookkeeping of one evaluation."""
+
+    def __init__(self, facts: Sequence[Fact]):
+        self.facts: list[Fact] = list(facts)
+        self.known: dict[tuple, Fact] = {f.key: f for f in facts}
+        self.firings: list[Firing] = []
+        self.errors: list[tuple[str, str]] = []
+        self.derived = 0
+
+
+class Engine:
+    """One compiled rule set registered on its own durable_rules host."""
+
+    def __init__(self, ruleset: CompiledRuleset):
+        self.ruleset = ruleset
+        self._name = "rs-" + hashlib.sha256(ruleset.fingerprint.encode()).hexdigest()[:16]
+        self._run: Optional[_Run] = None
+        self._lock = threading.Lock()
+        definitions: dict[str, Any] = {}
+        for rule in ruleset.rules:
+            definition = translate(rule)
+            definition["run"] = self._action(rule)
+            definitions[rule.key] = definition
+        definitions["__sink__"] = {"all": [{"m": {"$ex": {"t": 1}}}, {"never": {"$ex": {"__never__": 1}}}],
+                                   "run": lambda c: None}
+        self._host = _QuietHost()
+        try:
+            self._host.register_rulesets({self._name: definitions})
+        except Exception as exc:  # durable's own error type carries only a code
+            raise EngineError.at(ruleset.path, None, "", f"durable_rules rejected the compiled rule set: {exc}",
+                                 "run `scaleup rules check` on it") from exc
+
+    def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
+        aliases = _aliases(rule)
+        positive = [aliases[p.alias] for p in rule.patterns if not p.negated]
+
+        def run(c: Any) -> None:
+            state = self._run
+            if state is None:   # pragma: no cover - only if durable fired outside evaluate()
+                return
+            try:
+                matched = c._m
+                ids = tuple(state.known[_key(matched[a])].id for a in positive)
+                new: list[str] = []
+                again: list[str] = []
+                for emit in rule.emits:
+                    fields = {name: (engine_value(matched[aliases[v.alias]][v.field]) if isinstance(v, Ref) else v)
+                              for name, v in emit.fields}
+                    key = content_key(emit.type, fields)
+                    fact = state.known.get(key)
+                    if fact is not None:
+                        again.append(fact.id)
+                        continue
+                    state.derived += 1
+                    fact = Fact(f"d{state.derived}", emit.type, fields, f"rule:{rule.id}")
+                    state.known[key] = fact
+                    state.facts.append(fact)
+                    new.append(fact.id)
+                    c.assert_fact({"t": emit.type, **fields})
+                state.firings.append(Firing(len(state.firings) + 1, rule.id, rule.key, rule.stratum,
+                                            ids, tuple(new), tuple(again)))
+            except Exception as exc:  # durable would swallow it into the session state
+                state.errors.append((rule.key, f"{type(exc).__name__}: {exc}"))
+        return run
+
+    def evaluate(self, facts: Sequence[Fact], label: str = "<scenario>") -> Evaluation:
+        """Run the rule set on input facts.
+
+        Args:
+            facts: validated input facts (engine representation, unique content).
+            label: the scenario name used in error messages.
+
+        Raises:
+            EngineError: if the engine or a rule action failed, or a fact was lost.
+        """
+        with self._lock:
+            state = self._run = _Run(facts)
+            try:
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message=".*utcfromtimestamp.*", category=DeprecationWarning)
+                    self._host.assert_facts(self._name, [f.engine_dict(SID) for f in facts])
+                    for k in range(1, self.ruleset.strata + 1):
+                        self._host.assert_fact(self._name, {"sid": SID, "t": "phase", "n": k})
+                    stored = len(self._host.get_facts(self._name, SID))
+            except Exception as exc:
+                raise EngineError.at(label, None, "", f"the rule engine failed: {type(exc).__name__}: {exc}",
+                                     "this is a defect in scaleup; please report it with the scenario") from exc
+            finally:
+                self._run = None
+                try:
+                    self._host.delete_state(self._name, SID)
+                except Exception:
+                    pass
+        if state.errors:
+            raise EngineError.at(label, None, state.errors[0][0], f"rule action failed: {state.errors[0][1]}",
+                                 "this is a defect in scaleup or the rule set; please report it")
+        if stored != len(state.facts) + self.ruleset.strata:
+            raise EngineError.at(label, None, "", f"the engine holds {stored} facts but {len(state.facts)} were "
+                                 "asserted: a fact was lost (durable_rules hash collision)",
+                                 "please report this scenario")
+        return Evaluation(self.ruleset, tuple(state.facts), tuple(state.firings))
+
+    def close(self) -> None:
+        """Free the C-side rule set (durable has no unregister API)."""
+        rs = self._host._ruleset_directory.pop(self._name, None)
+        if rs is not None:
+            self._host._ruleset_list.remove(rs)
+            durable_rules_engine.delete_ruleset(rs._handle)
+
+
+def _key(d: dict[str, Any]) -> tuple:
+    return content_key(d["t"], {k: v for k, v in d.items() if k not in ("sid", "t")})
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def engine_for(ruleset: CompiledRuleset) -> Engine:
+    """The process-wide engine of a compiled rule set (compiled once per process)."""
+    found = _ENGINES.get(ruleset.fingerprint)
+    if found is None:
+        found = _ENGINES[ruleset.fingerprint] = Engine(ruleset)
+    return found

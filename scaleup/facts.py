@@ -1,0 +1,184 @@
+"""Facts: the values rules match on, and the catalogue of fact types rule files may use.
+
+A fact is a flat mapping of a type (``t`` in the engine) to scalar fields. Input facts are
+``indicator`` facts, one per scenario field (``{field: "populations.affected", value: 1850000}``);
+every other type is derived by rules. The catalogue below is the contract between rule files,
+the compiler and the assembler: rule files may only test and assert the fields listed here.
+
+Every value that reaches durable_rules' C core goes through :func:`engine_value`, which is the
+single place where ENGINE.md's input traps are closed: booleans become the strings ``"true"`` /
+``"false"`` (durable treats ``True`` as ``1``), integral floats become ints (durable treats
+``4`` and ``4.0`` as different facts), other floats are rounded to 4 decimals so their ``repr``
+never uses an exponent, and anything else that is not a short string or a bounded int is refused.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping, Union
+
+Scalar = Union[int, float, str]
+
+MAX_INT = 2**53
+MAX_STRING = 500
+FLOAT_DECIMALS = 4
+CRITERIA = ("scale", "urgency", "complexity", "capacity", "risk")
+
+
+def engine_value(value: object) -> Scalar:
+    """Return ``value`` in the one representation the engine may see.
+
+    Raises:
+        ValueError: for values durable_rules would mis-handle (None, NaN, infinities, huge
+            ints, long strings, lone surrogates, containers).
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        if abs(value) > MAX_INT:
+            raise ValueError(f"integer {value} is outside +/-2**53")
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value} is not a finite number")
+        value = round(value, FLOAT_DECIMALS)
+        if value.is_integer():
+            return engine_value(int(value))
+        if abs(value) >= 1e15 or "e" in repr(value):
+            raise ValueError(f"{value!r} cannot be written without an exponent")
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_STRING:
+            raise ValueError(f"string of {len(value)} characters is longer than {MAX_STRING}")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError("string contains a lone surrogate") from exc
+        return value
+    raise ValueError(f"{type(value).__name__} values cannot be facts")
+
+
+def content_key(type_: str, fields: Mapping[str, Scalar]) -> tuple:
+    """Identity of a fact by content, as durable_rules identifies it (minus ``sid``)."""
+    return (type_,) + tuple(sorted(fields.items()))
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact of an evaluation.
+
+    Attributes:
+        id: ``i<n>`` for input facts, ``d<n>`` for derived ones; stable for a given scenario
+            and rule set.
+        type: the fact type (a catalogue key).
+        fields: the fact's fields, already in engine representation.
+        origin: ``input:<field>@<file>:<line>`` or ``rule:<rule id>``.
+    """
+
+    id: str
+    type: str
+    fields: Mapping[str, Scalar]
+    origin: str
+
+    def engine_dict(self, sid: str) -> dict[str, Scalar]:
+        return {"sid": sid, "t": self.type, **self.fields}
+
+    @property
+    def key(self) -> tuple:
+        return content_key(self.type, self.fields)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"id": self.id, "type": self.type, "fields": dict(self.fields), "origin": self.origin}
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A field of a fact type: ``kind`` is ``str``, ``num`` or ``level`` (an int 1-5)."""
+
+    kind: str
+    required: bool = True
+    values: tuple[str, ...] = ()      # closed set for kind ``str``; empty means free text
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class FactType:
+    name: str
+    doc: str
+    fields: Mapping[str, FieldSpec]
+    derived: bool = True
+    single: tuple[str, ...] = ()      # fields that identify a slot with one value per evaluation
+    value_field: str = ""             # the field that holds that one value
+
+
+DECISIONS = ("recommend", "consider", "not_recommended", "not_applicable", "insufficient_evidence")
+ROUTES = ("iasc_clusters", "refugee_rcm", "mixed_joint_note", "national_led")
+VARIANTS = ("protocol_1_2018", "infectious_disease_2019")
+
+FACT_TYPES: dict[str, FactType] = {t.name: t for t in [
+    FactType("indicator", "One scenario field and its value (input).", {
+        "field": FieldSpec("str", doc="dotted scenario field path"),
+        "value": FieldSpec("any", doc="the value; booleans are 'true'/'false'"),
+    }, derived=False),
+    FactType("signal", "A scoring band fired: an indicator puts a criterion at a level.", {
+        "criterion": FieldSpec("str", values=CRITERIA),
+        "level": FieldSpec("level"),
+        "field": FieldSpec("str", doc="the indicator behind the signal"),
+    }),
+    FactType("criterion", "The level of one of the five criteria, or no evidence for it.", {
+        "name": FieldSpec("str", values=CRITERIA),
+        "level": FieldSpec("level", required=False, doc="absent when evidence is insufficient"),
+        "evidence": FieldSpec("str", values=("scored", "insufficient")),
+    }, single=("name",), value_field="level"),
+    FactType("situation", "A classification of the situation (population mix, hazard class...).", {
+        "aspect": FieldSpec("str"),
+        "value": FieldSpec("str"),
+    }, single=("aspect",), value_field="value"),
+    FactType("finding", "An intermediate conclusion other rules build on.", {
+        "name": FieldSpec("str"),
+    }),
+    FactType("scope", "Whether the IASC Scale-Up analysis applies.", {
+        "value": FieldSpec("str", values=("in_scope", "out_of_scope")),
+        "reason": FieldSpec("str", required=False),
+    }, single=(), value_field="value"),
+    FactType("variant", "Which Scale-Up protocol applies.", {
+        "value": FieldSpec("str", values=VARIANTS),
+    }, single=(), value_field="value"),
+    FactType("route", "The coordination route.", {
+        "value": FieldSpec("str", values=ROUTES),
+    }, single=(), value_field="value"),
+    FactType("decision", "The Scale-Up recommendation to the ERC.", {
+        "value": FieldSpec("str", values=DECISIONS),
+    }, single=(), value_field="value"),
+    FactType("lead", "Who leads or coordinates what.", {
+        "role": FieldSpec("str"),
+        "actor": FieldSpec("str"),
+    }, single=("role",), value_field="actor"),
+    FactType("cluster", "An IASC cluster recommended for activation and its lead agency.", {
+        "name": FieldSpec("str"),
+        "lead": FieldSpec("str"),
+    }, single=("name",), value_field="lead"),
+    FactType("plan", "A response plan or appeal.", {
+        "name": FieldSpec("str"),
+        "timing": FieldSpec("str", required=False),
+    }),
+    FactType("unhcr_level", "UNHCR's internal emergency level (1-3).", {
+        "value": FieldSpec("level"),
+    }, single=(), value_field="value"),
+    FactType("milestone", "A lifecycle milestone, as an offset from the activation date or the onset.", {
+        "name": FieldSpec("str"),
+        "anchor": FieldSpec("str", values=("activation", "onset")),
+        "months": FieldSpec("num", required=False),
+        "days": FieldSpec("num", required=False),
+    }),
+    FactType("flag", "A departure from the protocol, or a warning.", {
+        "name": FieldSpec("str"),
+        "text": FieldSpec("str", required=False),
+    }),
+    FactType("note", "A statement for the reader.", {
+        "text": FieldSpec("str"),
+    }),
+]}

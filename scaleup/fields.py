@@ -1,0 +1,202 @@
+"""The field catalogue and the conversion of a scenario into input facts.
+
+Every leaf field of :class:`~scaleup.scenario.Scenario` that describes the crisis becomes one
+``indicator`` fact ``{field: <dotted path>, value: <value>}``; a list such as ``hazard.types``
+becomes one fact per item. A few indicators are *derived* by plain arithmetic (a share, a ratio,
+a count, months elapsed) so that rules can compare them with thresholds; each one is listed in
+:data:`DERIVED` with its formula, and its origin points at the scenario lines it was computed
+from. Arithmetic is all Python does here: every judgement on these values is made by rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Literal, Optional, get_args, get_origin
+
+from pydantic import BaseModel
+
+from .facts import Fact, engine_value
+from .scenario import Scenario
+from .validation import unwrap
+
+# Fields that identify or describe the scenario rather than the crisis: never facts.
+NOT_INDICATORS = {"id", "kind", "title", "description", "as_of", "expect", "country.name",
+                  "country.iso3", "activation.date", "activation.extensions", "hazard.started",
+                  "outbreak.disease"}
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """One indicator a rule may test.
+
+    Attributes:
+        path: dotted path, e.g. ``populations.affected``.
+        kind: ``int``, ``num``, ``bool``, ``enum`` or ``text``.
+        unit: unit or scale.
+        doc: meaning.
+        values: allowed values for ``enum`` (and ``("true", "false")`` for ``bool``).
+        ge, le: numeric range, where known.
+        formula: for derived indicators, how they are computed.
+        multi: True when the field may produce several facts (a list).
+    """
+
+    path: str
+    kind: str
+    unit: str
+    doc: str
+    values: tuple[str, ...] = ()
+    ge: Optional[float] = None
+    le: Optional[float] = None
+    formula: str = ""
+    multi: bool = False
+
+
+def _bounds(info: Any) -> tuple[Optional[float], Optional[float]]:
+    ge = le = None
+    for m in getattr(info, "metadata", []):
+        ge = getattr(m, "ge", ge) if getattr(m, "ge", None) is not None else ge
+        ge = getattr(m, "gt", ge) if getattr(m, "gt", None) is not None else ge
+        le = getattr(m, "le", le) if getattr(m, "le", None) is not None else le
+    return ge, le
+
+
+def _walk(model: type[BaseModel], prefix: str = "") -> Iterator[FieldInfo]:
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{name}"
+        if path in NOT_INDICATORS:
+            continue
+        ann = unwrap(info.annotation)
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        unit, doc = str(extra.get("unit", "")), info.description or ""
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            yield from _walk(ann, path + ".")
+            continue
+        multi = get_origin(ann) is list
+        if multi:
+            ann = unwrap(get_args(ann)[0])
+        ge, le = _bounds(info)
+        for meta in getattr(info, "metadata", []):   # Annotated metadata of the inner type
+            ge = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else ge
+            le = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else le
+        if get_origin(ann) is Literal:
+            yield FieldInfo(path, "enum", unit or "one of", doc, tuple(get_args(ann)), multi=multi)
+        elif ann is bool:
+            yield FieldInfo(path, "bool", unit, doc, ("true", "false"))
+        elif ann is int:
+            yield FieldInfo(path, "int", unit, doc, ge=ge, le=le)
+        elif ann is float:
+            yield FieldInfo(path, "num", unit, doc, ge=ge, le=le)
+        else:
+            yield FieldInfo(path, "text", unit, doc)
+
+
+def _ratio(num: Optional[float], den: Optional[float], scale: float) -> Optional[float]:
+    if num is None or not den:
+        return None
+    return num / den * scale
+
+
+def _months_between(start: dt.date, end: dt.date) -> float:
+    return round((end - start).days / (365.25 / 12), 1)
+
+
+def _sum(*values: Optional[int]) -> Optional[int]:
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+Derivation = Callable[[Scenario], Any]
+
+# path -> (kind, unit, meaning, formula, inputs, compute)
+DERIVED: dict[str, tuple[str, str, str, str, tuple[str, ...], Derivation]] = {
+    "populations.affected_pct": (
+        "num", "percent", "Share of the national population affected",
+        "populations.affected / country.population * 100", ("populations.affected",),
+        lambda s: _ratio(s.populations.affected, s.country.population, 100)),
+    "populations.new_displacement_30d": (
+        "int", "people", "People newly displaced in the last 30 days, internally or across a border",
+        "populations.idps_new_30d + populations.refugees_new_30d",
+        ("populations.idps_new_30d", "populations.refugees_new_30d"),
+        lambda s: _sum(s.populations.idps_new_30d, s.populations.refugees_new_30d)),
+    "health_nutrition.cmr_ratio": (
+        "num", "ratio", "Crude mortality relative to the pre-crisis baseline",
+        "health_nutrition.cmr / health_nutrition.cmr_baseline",
+        ("health_nutrition.cmr", "health_nutrition.cmr_baseline"),
+        lambda s: _ratio(s.health_nutrition.cmr, s.health_nutrition.cmr_baseline, 1)),
+    "hazard.count": (
+        "int", "hazards", "Number of concurrent hazards", "len(hazard.types)", ("hazard.types",),
+        lambda s: len(s.hazard.types)),
+    "capacity.reach_pct": (
+        "num", "percent", "People reached as a share of people in need",
+        "capacity.people_reached / populations.in_need * 100",
+        ("capacity.people_reached", "populations.in_need"),
+        lambda s: _ratio(s.capacity.people_reached, s.populations.in_need, 100)),
+    "capacity.partners_per_100k_pin": (
+        "num", "per 100,000 in need", "Operational partners per 100,000 people in need",
+        "capacity.operational_partners / populations.in_need * 100000",
+        ("capacity.operational_partners", "populations.in_need"),
+        lambda s: _ratio(s.capacity.operational_partners, s.populations.in_need, 100_000)),
+    "activation.months_elapsed": (
+        "num", "months", "Months from the activation date to as_of (30.44-day months, 1 decimal)",
+        "(as_of - activation.date) in months", ("activation.date",),
+        lambda s: _months_between(s.activation.date, s.as_of) if s.activation else None),
+    "activation.extension_count": (
+        "int", "extensions", "Number of extensions granted", "len(activation.extensions)",
+        ("activation.extensions",),
+        lambda s: len(s.activation.extensions) if s.activation else None),
+    "activation.extension_months_max": (
+        "num", "months", "Longest single extension", "max(activation.extensions[].months)",
+        ("activation.extensions",),
+        lambda s: max((e.months for e in s.activation.extensions), default=0) if s.activation else None),
+}
+
+
+def _catalogue() -> dict[str, FieldInfo]:
+    fields = {f.path: f for f in _walk(Scenario)}
+    for path, (kind, unit, doc, formula, _, _) in DERIVED.items():
+        fields[path] = FieldInfo(path, kind, unit, doc, formula=formula, ge=0)
+    return dict(sorted(fields.items()))
+
+
+CATALOGUE: dict[str, FieldInfo] = _catalogue()
+
+
+def _leaves(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        path = f"{prefix}{name}"
+        if path in NOT_INDICATORS or value is None:
+            continue
+        if isinstance(value, BaseModel):
+            yield from _leaves(value, path + ".")
+        else:
+            yield path, value
+
+
+def to_facts(scenario: Scenario, file: str, line_of: Callable[[str], Optional[int]]) -> list[Fact]:
+    """Return the input facts of ``scenario``, sorted by field path then value.
+
+    Args:
+        scenario: a validated scenario.
+        file: the file name used in origins.
+        line_of: maps a dotted field path to its line in the file (``None`` if unknown).
+    """
+    rows: list[tuple[str, Any, str]] = []
+    for path, value in _leaves(scenario):
+        if isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                rows.append((path, item, f"input:{path}[{i}]@{file}:{line_of(f'{path}[{i}]') or line_of(path)}"))
+        else:
+            rows.append((path, value, f"input:{path}@{file}:{line_of(path)}"))
+    for path, (_, _, _, _, inputs, compute) in DERIVED.items():
+        value = compute(scenario)
+        if value is not None:
+            lines = sorted({line_of(i) for i in inputs if line_of(i) is not None})
+            where = ",".join(map(str, lines)) or "?"
+            rows.append((path, value, f"derived:{path}@{file}:{where}"))
+    facts = []
+    for path, value, origin in sorted(rows, key=lambda r: (r[0], str(engine_value(r[1])))):
+        facts.append(Fact(f"i{len(facts) + 1}", "indicator",
+                          {"field": path, "value": engine_value(value)}, origin))
+    return facts

@@ -1,0 +1,294 @@
+"""The recommendation: the output contract, assembled from an evaluation's derived facts.
+
+The assembler only reads the catalogue's fact types; it decides nothing. It checks the rule
+set's one-value slots (one decision, one route, one scope, one variant, one UNHCR level, one lead
+per role, one lead per cluster, one level per criterion) and reports a rule set that breaks them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import __version__
+from .audit import Evaluation
+from .errors import Problem, RulesetError
+from .facts import CRITERIA, FACT_TYPES, Fact
+from .scenario_load import LoadedScenario
+
+SCHEMA_VERSION = "1.0.0"
+LEVEL_LABELS = {1: "very low", 2: "low", 3: "medium", 4: "high", 5: "very high"}
+Decision = Literal["recommend", "consider", "not_recommended", "not_applicable", "insufficient_evidence"]
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScenarioRef(Out):
+    id: str
+    title: str
+    file: str
+    as_of: dt.date
+    country: str
+
+
+class Signal(Out):
+    field: str
+    value: Any
+    level: int
+    rule: str
+    origin: str
+
+
+class Criterion(Out):
+    name: str
+    level: Optional[int] = Field(description="1-5, or null when evidence is insufficient")
+    label: str
+    signals: list[Signal]
+
+
+class Lead(Out):
+    role: str
+    actor: str
+    rule: str
+
+
+class Cluster(Out):
+    cluster: str
+    lead: str
+    rule: str
+
+
+class Plan(Out):
+    name: str
+    timing: Optional[str]
+    rule: str
+
+
+class Milestone(Out):
+    name: str
+    anchor: str
+    months: Optional[float]
+    days: Optional[float]
+    date: Optional[dt.date] = Field(description="Set when the scenario gives the anchor date")
+    rule: str
+
+
+class Flag(Out):
+    name: str
+    text: Optional[str]
+    rule: str
+
+
+class Note(Out):
+    text: str
+    rule: str
+
+
+class Caveat(Out):
+    text: str
+    source: Optional[str]
+    basis: str
+
+
+class Scope(Out):
+    value: str
+    reason: Optional[str]
+    rule: str
+
+
+class AuditFact(Out):
+    id: str
+    type: str
+    fields: dict[str, Any]
+    origin: str
+
+
+class AuditFiring(Out):
+    seq: int
+    rule: str
+    key: str
+    title: str
+    source: str
+    basis: str
+    stratum: int
+    matched: list[str]
+    asserted: list[str]
+    reasserted: list[str]
+
+
+class Audit(Out):
+    facts: list[AuditFact]
+    firings: list[AuditFiring]
+
+
+class Stamp(Out):
+    scaleup_version: str
+    ruleset_id: str
+    ruleset_version: str
+    ruleset_sha256: str
+    overrides: dict[str, Any]
+    scenario_sha256: str
+    durable_rules_version: str
+
+
+class Recommendation(Out):
+    """A recommendation to the ERC (never an activation), with its complete audit trail."""
+
+    schema_version: str
+    scenario: ScenarioRef
+    scale_up: Decision
+    variant: Optional[str]
+    scope: Optional[Scope]
+    criteria: list[Criterion]
+    route: Optional[str]
+    leadership: list[Lead]
+    clusters: list[Cluster]
+    plans: list[Plan]
+    unhcr_emergency_level: Optional[int]
+    milestones: list[Milestone]
+    flags: list[Flag]
+    notes: list[Note]
+    caveats: list[Caveat]
+    audit: Audit
+    stamp: Stamp
+
+    def lead(self, role: str) -> Optional[str]:
+        return next((x.actor for x in self.leadership if x.role == role), None)
+
+    def cluster_lead(self, cluster: str) -> Optional[str]:
+        return next((x.lead for x in self.clusters if x.cluster == cluster), None)
+
+
+def add_months(day: dt.date, months: float) -> dt.date:
+    """Calendar months (day clamped to the month's end); a fractional part counts 30.44 days."""
+    whole = int(months)
+    index = day.month - 1 + whole
+    year, month = day.year + index // 12, index % 12 + 1
+    result = day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+    return result + dt.timedelta(days=round((months - whole) * 30.44))
+
+
+class _Assembler:
+    def __init__(self, ev: Evaluation, loaded: LoadedScenario):
+        self.ev, self.loaded = ev, loaded
+        self.problems: list[Problem] = []
+
+    def rule_of(self, fact: Fact) -> str:
+        return fact.origin.removeprefix("rule:")
+
+    def one(self, type_: str, facts: list[Fact]) -> Optional[Fact]:
+        if len(facts) > 1:
+            rules = sorted({self.rule_of(f) for f in facts})
+            values = [dict(f.fields) for f in facts]
+            self.problems.append(Problem(self.ev.ruleset.path, None, type_,
+                                         f"the rule set derived {len(facts)} conflicting {type_} facts {values} "
+                                         f"(rules {', '.join(rules)}) for {self.loaded.name}",
+                                         "make the rules' conditions mutually exclusive; `scaleup rules check` finds overlaps"))
+        return facts[0] if facts else None
+
+    def slots(self, type_: str) -> dict[tuple, Fact]:
+        spec = FACT_TYPES[type_]
+        groups: dict[tuple, list[Fact]] = {}
+        for f in self.ev.of_type(type_):
+            groups.setdefault(tuple(f.fields.get(k) for k in spec.single), []).append(f)
+        return {k: self.one(type_, v) for k, v in sorted(groups.items(), key=lambda kv: str(kv[0]))}  # type: ignore[misc]
+
+    def criteria(self) -> list[Criterion]:
+        by_name = {k[0]: f for k, f in self.slots("criterion").items()}
+        out = []
+        for name in CRITERIA:
+            fact = by_name.get(name)
+            level = fact.fields.get("level") if fact else None
+            signals = []
+            for s in self.ev.of_type("signal"):
+                if s.fields["criterion"] != name:
+                    continue
+                firing = self.ev.derived_by(s.id)[0]
+                indicator = self.ev.fact(firing.matched[0])
+                signals.append(Signal(field=str(s.fields["field"]), value=indicator.fields.get("value"),
+                                      level=int(s.fields["level"]), rule=firing.key, origin=indicator.origin))
+            signals.sort(key=lambda x: (-x.level, x.field, str(x.value)))
+            out.append(Criterion(name=name, level=level, label=LEVEL_LABELS.get(level, "insufficient evidence"),  # type: ignore[arg-type]
+                                 signals=signals))
+        return out
+
+    def milestones(self) -> list[Milestone]:
+        s = self.loaded.scenario
+        anchors = {"activation": s.activation.date if s.activation else None, "onset": s.hazard.started}
+        out = []
+        for f in self.ev.of_type("milestone"):
+            anchor = str(f.fields.get("anchor", "activation"))
+            months, days = f.fields.get("months"), f.fields.get("days")
+            base = anchors.get(anchor)
+            date = None
+            if base is not None:
+                date = add_months(base, float(months or 0)) + dt.timedelta(days=float(days or 0))
+            out.append(Milestone(name=str(f.fields["name"]), anchor=anchor, months=months, days=days,
+                                 date=date, rule=self.rule_of(f)))
+        return sorted(out, key=lambda m: (m.anchor, m.months or 0, m.days or 0, m.name))
+
+    def build(self) -> Recommendation:
+        ev, s = self.ev, self.loaded.scenario
+        decision = self.one("decision", ev.of_type("decision"))
+        if decision is None:
+            self.problems.append(Problem(ev.ruleset.path, None, "decision",
+                                         f"the rule set reached no decision for {self.loaded.name}",
+                                         "add a default decision rule; `scaleup rules check` finds gaps"))
+        route = self.one("route", ev.of_type("route"))
+        variant = self.one("variant", ev.of_type("variant"))
+        scope = self.one("scope", ev.of_type("scope"))
+        unhcr = self.one("unhcr_level", ev.of_type("unhcr_level"))
+        leads = [Lead(role=str(f.fields["role"]), actor=str(f.fields["actor"]), rule=self.rule_of(f))
+                 for f in self.slots("lead").values()]
+        clusters = [Cluster(cluster=str(f.fields["name"]), lead=str(f.fields["lead"]), rule=self.rule_of(f))
+                    for f in self.slots("cluster").values()]
+        criteria = self.criteria()
+        if self.problems:
+            raise RulesetError(self.problems)
+        rules = {r.key: r for r in ev.ruleset.rules}
+        return Recommendation(
+            schema_version=SCHEMA_VERSION,
+            scenario=ScenarioRef(id=s.id, title=s.title, file=self.loaded.name, as_of=s.as_of, country=s.country.name),
+            scale_up=decision.fields["value"],  # type: ignore[union-attr,arg-type]
+            variant=variant.fields["value"] if variant else None,  # type: ignore[arg-type]
+            scope=Scope(value=str(scope.fields["value"]), reason=scope.fields.get("reason"),  # type: ignore[arg-type]
+                        rule=self.rule_of(scope)) if scope else None,
+            criteria=criteria,
+            route=route.fields["value"] if route else None,  # type: ignore[arg-type]
+            leadership=leads, clusters=clusters,
+            plans=sorted((Plan(name=str(f.fields["name"]), timing=f.fields.get("timing"), rule=self.rule_of(f))  # type: ignore[arg-type]
+                          for f in ev.of_type("plan")), key=lambda p: p.name),
+            unhcr_emergency_level=unhcr.fields["value"] if unhcr else None,  # type: ignore[arg-type]
+            milestones=self.milestones(),
+            flags=sorted((Flag(name=str(f.fields["name"]), text=f.fields.get("text"), rule=self.rule_of(f))  # type: ignore[arg-type]
+                          for f in ev.of_type("flag")), key=lambda x: x.name),
+            notes=[Note(text=str(f.fields["text"]), rule=self.rule_of(f)) for f in ev.of_type("note")],
+            caveats=[Caveat(text=c.text, source=c.source, basis=c.basis) for c in ev.ruleset.caveats],
+            audit=Audit(
+                facts=[AuditFact(id=f.id, type=f.type, fields=dict(f.fields), origin=f.origin) for f in ev.facts],
+                firings=[AuditFiring(seq=x.seq, rule=x.rule, key=x.key, title=rules[x.key].title,
+                                     source=rules[x.key].source, basis=rules[x.key].basis, stratum=x.stratum,
+                                     matched=list(x.matched), asserted=list(x.asserted),
+                                     reasserted=list(x.reasserted)) for x in ev.firings]),
+            stamp=Stamp(scaleup_version=__version__, ruleset_id=ev.ruleset.id, ruleset_version=ev.ruleset.version,
+                        ruleset_sha256=ev.ruleset.sha256, overrides=dict(ev.ruleset.overrides),
+                        scenario_sha256=self.loaded.document.sha256, durable_rules_version=_durable_version()))
+
+
+def _durable_version() -> str:
+    from .engine import durable_version
+    return durable_version()
+
+
+def assemble(evaluation: Evaluation, loaded: LoadedScenario) -> Recommendation:
+    """Build the recommendation of one evaluation.
+
+    Raises:
+        RulesetError: when the rule set broke a one-value slot or reached no decision.
+    """
+    return _Assembler(evaluation, loaded).build()
