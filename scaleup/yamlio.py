@@ -91,7 +91,8 @@ _INT = re.compile(r"[-+]?[0-9]+(?:_[0-9]+)*|0o[0-7]+(?:_[0-7]+)*|0x[0-9a-fA-F]+(
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _INF_NAN = re.compile(r"[-+]?\.(?:inf|nan)", re.IGNORECASE)
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[^\s,:\[\]{}"]+|\n|\S')
+# an unterminated string is one token up to the line end, so scanning stays linear
+_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[^\s,:\[\]{}"]+|\n|\S')
 _MESSAGES = {
     "nodes": ("the document has more than {n} values (the limit)",
               "split the file or remove repeated data"),
@@ -164,7 +165,7 @@ def _resolve_plain(text: str) -> Any:
             raise ValueError(f"the number has {len(text)} digits, too many to read",
                              "write a shorter number, or quote it to keep it as text") from None
     if _INF_NAN.fullmatch(text) or (_FLOAT.fullmatch(text) and not math.isfinite(float(text))):
-        raise ValueError(*_msg("finite", token=text))
+        raise ValueError(*_msg("finite", token=text[:40]))
     if _FLOAT.fullmatch(text):
         return float(text)
     if match := _DATE.fullmatch(text):
@@ -318,7 +319,8 @@ def _parse_yaml(text: str, limits: Limits) -> tuple[Any, dict[Path, int]]:
         raise _stop(mark.line + 1 if mark else None, (), message, hint) from None
     finally:
         loader.dispose()
-    if root is None or (isinstance(root, ScalarNode) and root.style is None and root.value in _NULLS):
+    if root is None or (isinstance(root, ScalarNode) and root.style is None
+                        and root.value in _NULLS):
         raise _not_mapping(None, 1)
     if not isinstance(root, MappingNode):
         kind = "a list" if isinstance(root, SequenceNode) else "a single value"
@@ -386,12 +388,13 @@ def _track_json(text: str, limits: Limits) -> tuple[dict[Path, int], list[Proble
             lines.setdefault(path, top.seen.setdefault(scalar, line))
         elif top is not None and not top.is_map:
             lines[path] = line
-        at = line if is_key else lines[path]  # a mapping value is located at its key
+        at = line if is_key else lines.get(path, line)  # a mapping value is located at its key
         if isinstance(scalar, str) and len(scalar) > limits.max_string:
-            problems.append(_problem(at, path, *_msg("long", n=len(scalar), limit=limits.max_string)))
-        if token in ("NaN", "Infinity", "-Infinity") or (
-                _FLOAT.fullmatch(token) and not math.isfinite(float(token))):
-            problems.append(_problem(at, path, *_msg("finite", token=token)))
+            too_long = _msg("long", n=len(scalar), limit=limits.max_string)
+            problems.append(_problem(at, path, *too_long))
+        if token in ("NaN", "Infinity", "-Infinity") or (not _INT.fullmatch(token) and (
+                _FLOAT.fullmatch(token) and not math.isfinite(float(token)))):
+            problems.append(_problem(at, path, *_msg("finite", token=token[:40])))
         if token in ("[", "{"):
             if len(stack) >= limits.max_depth:
                 raise _stop(line, path, *_msg("depth", n=limits.max_depth))
@@ -516,6 +519,7 @@ def load_document(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMI
     except _Stop as stop:
         raise _located(error, name, stop.args[0]) from None
     except OSError as err:
-        raise _located(error, name, [_problem(None, (), f"cannot read the file: {err.strerror or err}",
-                                            "check that the path exists and is readable")]) from None
+        why = f"cannot read the file: {err.strerror or err}"
+        raise _located(error, name, [_problem(None, (), why, "check that the path exists and is "
+                                              "readable")]) from None
     return parse_document(raw, name, fmt=fmt, limits=limits, error=error)

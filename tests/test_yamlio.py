@@ -20,14 +20,16 @@ from scaleup.errors import Problem, ScaleupError, ScenarioError
 from scaleup.yamlio import DEFAULT_LIMITS, Document, Limits, load_document, parse_document
 
 
-def problems_of(raw: bytes | str, fmt: str = "yaml", name: str = "s.yaml", **kw: object) -> list[Problem]:
+def problems_of(raw: bytes | str, fmt: str = "yaml", name: str = "s.yaml",
+                **kw: object) -> list[Problem]:
     with pytest.raises(ScaleupError) as caught:
         parse_document(raw, name, fmt=fmt, **kw)  # type: ignore[arg-type]
     assert caught.value.problems
     return caught.value.problems
 
 
-def only_problem(raw: bytes | str, fmt: str = "yaml", name: str = "s.yaml", **kw: object) -> Problem:
+def only_problem(raw: bytes | str, fmt: str = "yaml", name: str = "s.yaml",
+                 **kw: object) -> Problem:
     found = problems_of(raw, fmt, name, **kw)
     assert len(found) == 1, found
     assert found[0].file == name
@@ -170,8 +172,8 @@ def test_an_invalid_key_value_is_reported_once() -> None:
 def billion_laughs() -> str:
     rows = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for level in range(1, 10):
-        ref = chr(ord("a") + level - 1)
-        rows.append(f"{chr(ord('a') + level)}: &{chr(ord('a') + level)} [{', '.join(['*' + ref] * 9)}]")
+        name, ref = chr(ord("a") + level), chr(ord("a") + level - 1)
+        rows.append(f"{name}: &{name} [{', '.join(['*' + ref] * 9)}]")
     return "\n".join(rows) + "\n"
 
 
@@ -213,7 +215,7 @@ def test_an_empty_file_is_a_whole_file_problem(text: str) -> None:
 def test_the_top_level_must_be_a_mapping(text: str, kind: str) -> None:
     problem = only_problem(text)
     assert problem.message.startswith(f"the top level is {kind};")
-    assert problem.line == 1
+    assert (problem.line, problem.field) == (1, "")
 
 
 def test_a_syntax_error_has_its_line_and_a_hint() -> None:
@@ -230,26 +232,26 @@ def test_a_syntax_error_mentions_its_context() -> None:
 
 def test_a_tab_indent_gets_a_tab_hint() -> None:
     problem = only_problem("a:\n\tb: 1\n")
-    assert problem.line == 2 and "tabs" in problem.hint
+    assert (problem.line, problem.field) == (2, "") and "tabs" in problem.hint
 
 
 def test_a_control_character_is_located() -> None:
     problem = only_problem("a: 1\nb: x\x07y\n")
-    assert problem.line == 2 and "U+0007" in problem.message
+    assert (problem.line, problem.field) == (2, "") and "U+0007" in problem.message
 
 
 # --- bytes --------------------------------------------------------------------------------------
 
 def test_non_utf8_bytes_name_the_offset_and_line() -> None:
     problem = only_problem(b"a: 1\nb: caf\xe9\n")
-    assert problem.line == 2
+    assert (problem.line, problem.field) == (2, "")
     assert "byte offset 11" in problem.message and "UTF-8" in problem.message
 
 
 def test_a_binary_file_is_refused() -> None:
     problem = only_problem(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     assert "this looks like a binary file" in problem.message
-    assert problem.line is None
+    assert (problem.line, problem.field) == (None, "")
 
 
 def test_a_utf8_bom_is_stripped_but_hashed() -> None:
@@ -271,7 +273,7 @@ def test_str_input_is_hashed_as_utf8() -> None:
 def test_the_size_limit_names_size_and_limit() -> None:
     problem = only_problem("a: " + "x" * 200 + "\n", limits=Limits(max_bytes=100))
     assert "204 bytes" in problem.message and "100 bytes" in problem.message
-    assert problem.line is None
+    assert (problem.line, problem.field) == (None, "")
 
 
 # --- limits -------------------------------------------------------------------------------------
@@ -283,7 +285,7 @@ def test_nesting_deeper_than_the_limit_is_refused() -> None:
 
 def test_very_deep_nesting_never_raises_recursion_error() -> None:
     problem = only_problem("a: " + "[" * 50_000 + "]" * 50_000 + "\n")
-    assert problem.line == 1 and "nested" in problem.message
+    assert (problem.line, problem.field[:6]) == (1, "a[0][0") and "nested" in problem.message
 
 
 def test_absurd_depth_limits_still_give_a_problem_not_a_crash() -> None:
@@ -400,17 +402,31 @@ def test_json_overflowing_numbers_are_refused() -> None:
 
 def test_json_syntax_errors_have_a_line() -> None:
     problem = only_problem('{"a": 1,\n "b": 2,\n}', fmt="json", name="n.json")
-    assert problem.line == 3 and "invalid JSON" in problem.message
+    assert (problem.line, problem.field) == (3, "") and "invalid JSON" in problem.message
 
 
 @pytest.mark.parametrize("text", ['{"a" 1}', '{"a": 1} x', '{"a": [1}', '{"a": "x', "{'a': 1}",
-                                  '{"a": 1}}', '{"a":: 1}', '{"a\n": 1}'])
+                                  '{"a": 1}}', '{"a":: 1}', '{"a\n": 1}', '{: 1}',
+                                  '{"a": 1 2}', '[1 : 2]', '{"a": "\\'])
 def test_malformed_json_is_a_syntax_problem(text: str) -> None:
     problem = only_problem(text, fmt="json", name="n.json")
     assert "invalid JSON" in problem.message
 
 
-def test_json_with_a_huge_integer_is_a_problem() -> None:
+def test_json_big_integers_are_kept_exactly() -> None:
+    text = '{"a": ' + "9" * 400 + ', "b": -' + "1" * 400 + "}"
+    assert parse_document(text, "n.json", fmt="json").data == json.loads(text)
+
+
+def test_an_unterminated_json_string_of_escapes_fails_fast() -> None:
+    text = '{"a": ' + '"\\' * 300_000
+    start = time.perf_counter()
+    problem = only_problem(text, fmt="json", name="n.json")
+    assert time.perf_counter() - start < 1.0
+    assert "invalid JSON" in problem.message
+
+
+def test_a_json_integer_with_too_many_digits_is_a_problem() -> None:
     problem = only_problem('{"a": ' + "9" * 5000 + "}", fmt="json", name="n.json")
     assert problem.file == "n.json"
 
@@ -421,11 +437,11 @@ def test_json_top_level_must_be_an_object(text: str, kind: str) -> None:
     assert problem.message.startswith(f"the top level is {kind};")
 
 
-def test_empty_json_is_empty() -> None:
+def test_an_empty_json_file_is_a_whole_file_problem() -> None:
     assert only_problem(" \n", fmt="json").message.startswith("the file is empty")
 
 
-def test_json_limits_apply() -> None:
+def test_the_limits_apply_to_json_too() -> None:
     deep = '{"a": ' + "[" * 40 + "]" * 40 + "}"
     assert only_problem(deep, fmt="json").field.startswith("a[0]")
     many = '{"a": [1, 2, 3],\n "b": {"x": 1, "y": 2, "z": 3}}'
@@ -510,11 +526,20 @@ JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=
                            | st.dictionaries(KEYS, inner, max_size=4), max_leaves=20)
 
 
+def node_paths(value: object, path: tuple = ()) -> list[tuple]:
+    items = value.items() if isinstance(value, dict) else (
+        enumerate(value) if isinstance(value, list) else ())
+    return [path] + [p for key, item in items for p in node_paths(item, path + (key,))]
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(KEYS, JSON_VALUES, max_size=6))
-def test_json_round_trips(data: dict) -> None:
-    assert parse_document(json.dumps(data, indent=2), "x.json", fmt="json").data == data
-    assert parse_document(json.dumps(data), "x.json", fmt="json").data == data
+@given(st.dictionaries(KEYS, JSON_VALUES, max_size=6),
+       st.sampled_from([{"indent": 2}, {}, {"indent": "\t"}, {"separators": (",", ":")},
+                        {"indent": 1, "ensure_ascii": False}]))
+def test_any_json_dict_round_trips_with_a_line_for_every_node(data: dict, style: dict) -> None:
+    doc = parse_document(json.dumps(data, **style), "x.json", fmt="json")
+    assert doc.data == data
+    assert set(doc.lines) == set(node_paths(data))
 
 
 WORDS = st.text(string.ascii_lowercase, min_size=1, max_size=8)
@@ -527,10 +552,12 @@ YAML_VALUES = st.recursive(YAML_SCALARS, lambda inner: st.lists(inner, max_size=
 
 @settings(max_examples=200, deadline=None)
 @given(st.dictionaries(KEYS, YAML_VALUES, max_size=6))
-def test_safe_dump_round_trips_under_yaml_1_2_rules(data: dict) -> None:
+def test_safe_dumped_yaml_round_trips_under_yaml_1_2_rules(data: dict) -> None:
     for flow in (False, True, None):
         text = yaml.safe_dump(data, default_flow_style=flow)
-        assert parse_document(text, "x.yaml").data == data, text
+        doc = parse_document(text, "x.yaml")
+        assert doc.data == data, text
+        assert set(doc.lines) == set(node_paths(data))
 
 
 @settings(max_examples=100, deadline=None)

@@ -1,0 +1,5 @@
+"""``python -m scaleup``."""
+
+from .cli import main
+
+main(prog_name="scaleup")

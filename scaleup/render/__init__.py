@@ -1,0 +1,19 @@
+"""Renderers: one module per output format, each ``render(recommendations) -> str``.
+
+:data:`RENDERERS` is the table the CLI's ``-f/--format`` option is built from.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from ..recommend import Recommendation
+from . import json as json_format
+from . import text as text_format
+
+Renderer = Callable[[Sequence[Recommendation]], str]
+
+RENDERERS: dict[str, Renderer] = {
+    "text": text_format.render,
+    "json": json_format.render,
+}

@@ -1,0 +1,18 @@
+"""JSON output: one object for one scenario, an array for several. Byte-identical for the same
+inputs and rule set (no wall-clock time, fixed key order, sorted lists)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from ..recommend import Recommendation
+
+
+def to_data(rec: Recommendation) -> dict[str, Any]:
+    return rec.model_dump(mode="json")
+
+
+def render(recs: Sequence[Recommendation]) -> str:
+    data: Any = to_data(recs[0]) if len(recs) == 1 else [to_data(r) for r in recs]
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

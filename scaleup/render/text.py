@@ -1,0 +1,85 @@
+"""Readable text: the decision, the five criteria and what drives them, who leads, what follows,
+and the caveats. Meant for a terminal, 100 columns."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..recommend import Recommendation
+
+DECISION_WORDS = {
+    "recommend": "RECOMMEND a System-Wide Scale-Up to the ERC",
+    "consider": "CONSIDER: refer to the ERC for discussion (Scale-Up or accompanying measures)",
+    "not_recommended": "NOT RECOMMENDED: the criteria do not call for a Scale-Up",
+    "not_applicable": "NOT APPLICABLE: outside the scope of the IASC Scale-Up",
+    "insufficient_evidence": "INSUFFICIENT EVIDENCE to recommend either way",
+}
+
+
+def fmt_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+def line_of(origin: str) -> str:
+    """``input:populations.affected@f.yaml:7`` -> ``f.yaml:7``."""
+    return origin.split("@", 1)[-1]
+
+
+def render_one(rec: Recommendation) -> str:
+    out: list[str] = []
+    add = out.append
+    s = rec.scenario
+    add(f"{s.id}: {s.title}")
+    add(f"{s.country}, as of {s.as_of} ({s.file})")
+    add("")
+    add(f"Scale-Up: {DECISION_WORDS[rec.scale_up]}")
+    if rec.variant:
+        add(f"Protocol: {rec.variant}")
+    if rec.scope:
+        add(f"Scope: {rec.scope.value.replace('_', ' ')}" + (f" - {rec.scope.reason}" if rec.scope.reason else ""))
+    add(f"Route: {rec.route or 'none derived'}")
+    add("")
+    add("Criteria (1 very low .. 5 very high)")
+    for c in rec.criteria:
+        level = f"{c.level} {c.label}" if c.level else "- insufficient evidence"
+        add(f"  {c.name:<11} {level}")
+        for sig in c.signals:
+            add(f"      L{sig.level} {sig.field} = {fmt_value(sig.value)}  [{sig.rule}] {line_of(sig.origin)}")
+    sections = [
+        ("Leadership", [f"{x.role.replace('_', ' ')}: {x.actor}  [{x.rule}]" for x in rec.leadership]),
+        ("Clusters", [f"{x.cluster}: {x.lead}  [{x.rule}]" for x in rec.clusters]),
+        ("Plans", [f"{x.name}" + (f" ({x.timing})" if x.timing else "") + f"  [{x.rule}]" for x in rec.plans]),
+        ("UNHCR emergency level", [f"Level {rec.unhcr_emergency_level}"] if rec.unhcr_emergency_level else []),
+        ("Milestones", [f"{m.name}: " + (str(m.date) if m.date else _offset(m)) + f"  [{m.rule}]" for m in rec.milestones]),
+        ("Flags", [f"{x.name}" + (f": {x.text}" if x.text else "") + f"  [{x.rule}]" for x in rec.flags]),
+        ("Notes", [f"{x.text}  [{x.rule}]" for x in rec.notes]),
+    ]
+    for title, rows in sections:
+        if rows:
+            add("")
+            add(title)
+            out.extend(f"  {r}" for r in rows)
+    add("")
+    add("Caveats")
+    out.extend(f"  - {c.text}" for c in rec.caveats)
+    st = rec.stamp
+    add("")
+    overrides = "".join(f" {k}={v}" for k, v in st.overrides.items())
+    add(f"Rule set {st.ruleset_id} {st.ruleset_version} (sha256 {st.ruleset_sha256[:12]}){' overrides:' + overrides if overrides else ''}; "
+        f"{len(rec.audit.firings)} rules fired; scaleup {st.scaleup_version}, durable_rules {st.durable_rules_version}")
+    return "\n".join(out) + "\n"
+
+
+def _offset(m: Any) -> str:
+    parts = [f"{fmt_value(m.months)} months" if m.months else "", f"{fmt_value(m.days)} days" if m.days else ""]
+    return " ".join(p for p in parts if p) + f" after {m.anchor}"
+
+
+def render(recs: Sequence[Recommendation]) -> str:
+    return ("\n" + "=" * 100 + "\n\n").join(render_one(r) for r in recs)
