@@ -66,7 +66,7 @@ def read_scenarios(paths: Sequence[Path]) -> Iterator[tuple[Path, Item]]:
 
 def read_scenario(path: Path, name: Optional[str] = None) -> Item:
     try:
-        document = load_document(path, error=ScenarioError, name=name or str(path))
+        document = load_document(path, error=ScenarioError, name=name or str(path), keep_going=True)
         kind = kind_of(document)
         if kind != "scenario":
             return Skipped(path, kind)

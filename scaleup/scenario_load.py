@@ -44,18 +44,18 @@ def load_scenario(path: str | os.PathLike[str], name: Optional[str] = None) -> L
     Raises:
         ScenarioError: with every problem of the file, located.
     """
-    document = load_document(path, error=ScenarioError, name=name)
+    document = load_document(path, error=ScenarioError, name=name, keep_going=True)
     return validate_document(document)
 
 
 def parse_scenario(text: str | bytes, name: str, fmt: str = "yaml") -> LoadedScenario:
     """Like :func:`load_scenario` for text already in memory."""
-    return validate_document(parse_document(text, name, fmt=fmt, error=ScenarioError))
+    return validate_document(parse_document(text, name, fmt=fmt, error=ScenarioError, keep_going=True))
 
 
 def validate_document(document: Document) -> LoadedScenario:
     """Validate a parsed document as a scenario; raise ScenarioError listing every problem."""
-    problems = list(getattr(document, "problems", ()))
+    problems = list(document.recoverable)
     data = document.data
     if isinstance(data, dict) and data.get("kind") not in (None, "scenario"):
         problems.append(Problem(document.name, document.line(("kind",)), "kind",

@@ -48,7 +48,7 @@ def validate_paths(paths: Sequence[str]) -> Validation:
             continue
         result.checked += 1
         try:
-            document = load_document(path, error=ScenarioError)
+            document = load_document(path, error=ScenarioError, keep_going=True)
             kind = kind_of(document)
             validator = VALIDATORS.get(kind)
             if validator is None:

@@ -83,8 +83,13 @@ def _problem(document: Document, err: Any, root: type[BaseModel]) -> Problem:
         message = f"{message}; got {_got(value)}"
         hint = f"did you mean {close[0]!r}?" if close else "use one of the listed values"
     elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        message = f"{message}; got {value}"
-        hint = "counts and rates cannot be negative" if kind.startswith("greater") else "check the unit"
+        ctx = err.get("ctx", {})
+        bound = next(iter(ctx.values()), "?")
+        words = {"greater_than_equal": "at least", "less_than_equal": "at most",
+                 "greater_than": "more than", "less_than": "less than"}[kind]
+        message = f"must be {words} {bound}, got {value}"
+        hint = ("counts and rates cannot be negative" if kind.startswith("greater") and bound == 0
+                else "check the unit and the figure")
     elif kind in ("string_type",):
         message = f"expected text, got {_got(value)}"
         hint = "put the value in quotes"

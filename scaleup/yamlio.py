@@ -58,12 +58,16 @@ class Document:
         lines: 1-based line of each node path; ``()`` is the root (line 1); a mapping value has
             the line of its key.
         sha256: hex SHA-256 of the raw bytes.
+        recoverable: problems that did not stop the data being built (duplicate keys, where the
+            first value is kept); only ever non-empty when the caller asked for ``keep_going``,
+            so that it can report them together with its own validation problems.
     """
 
     name: str
     data: Any
     lines: Mapping[Path, int]
     sha256: str
+    recoverable: tuple[Problem, ...] = ()
 
     def line(self, path: Sequence[str | int]) -> int | None:
         """Line of the deepest existing ancestor-or-self of ``path``.
@@ -234,6 +238,7 @@ class _Builder:
     tags: dict[int, str]
     lines: dict[Path, int] = field(default_factory=lambda: {(): 1})
     problems: list[Problem] = field(default_factory=list)
+    soft: list[Problem] = field(default_factory=list)  # duplicate keys: the first value is kept
 
     def add(self, line: int, path: Path, message: str, hint: str) -> Any:
         self.problems.append(_problem(line, path, message, hint))
@@ -263,7 +268,7 @@ class _Builder:
             if key is _BAD:
                 continue
             if key in out:
-                self.add(line, path + (key,), *_msg("dup", key=key, n=self.lines[path + (key,)]))
+                self.soft.append(_problem(line, path + (key,), *_msg("dup", key=key, n=self.lines[path + (key,)])))
                 continue
             self.lines[path + (key,)] = line
             out[key] = self.value(value_node, path + (key,))
@@ -300,7 +305,7 @@ class _Builder:
                         "remove the tag or correct the value")
 
 
-def _parse_yaml(text: str, limits: Limits) -> tuple[Any, dict[Path, int]]:
+def _parse_yaml(text: str, limits: Limits) -> tuple[Any, dict[Path, int], list[Problem]]:
     try:
         loader = _Loader(text, limits)
     except yaml.reader.ReaderError as err:
@@ -328,8 +333,8 @@ def _parse_yaml(text: str, limits: Limits) -> tuple[Any, dict[Path, int]]:
     builder = _Builder(limits, loader.tags)
     data = builder.value(root, ())
     if builder.problems:
-        raise _Stop(builder.problems)
-    return data, builder.lines
+        raise _Stop(sorted(builder.problems + builder.soft, key=lambda p: p.line or 0))
+    return data, builder.lines, builder.soft
 
 
 @dataclass
@@ -344,7 +349,7 @@ class _Frame:
     seen: dict[str, int] = field(default_factory=dict)  # key -> line
 
 
-def _track_json(text: str, limits: Limits) -> tuple[dict[Path, int], list[Problem]]:
+def _track_json(text: str, limits: Limits) -> tuple[dict[Path, int], list[Problem], list[Problem]]:
     """Scan JSON text for node lines, enforcing the limits and locating what json.loads cannot.
 
     Finds duplicate keys, NaN/Infinity, overflowing numbers and over-long texts. Malformed input
@@ -355,6 +360,7 @@ def _track_json(text: str, limits: Limits) -> tuple[dict[Path, int], list[Proble
     """
     lines: dict[Path, int] = {(): 1}
     problems: list[Problem] = []
+    soft: list[Problem] = []  # duplicate keys: the first value is kept
     stack: list[_Frame] = []
     line = nodes = 0
     for token in _JSON_TOKEN.findall("\n" + text):
@@ -384,7 +390,7 @@ def _track_json(text: str, limits: Limits) -> tuple[dict[Path, int], list[Proble
                 break
             top.key, path = scalar, top.path + (scalar,)
             if scalar in top.seen:
-                problems.append(_problem(line, path, *_msg("dup", key=scalar, n=top.seen[scalar])))
+                soft.append(_problem(line, path, *_msg("dup", key=scalar, n=top.seen[scalar])))
             lines.setdefault(path, top.seen.setdefault(scalar, line))
         elif top is not None and not top.is_map:
             lines[path] = line
@@ -399,7 +405,7 @@ def _track_json(text: str, limits: Limits) -> tuple[dict[Path, int], list[Proble
             if len(stack) >= limits.max_depth:
                 raise _stop(line, path, *_msg("depth", n=limits.max_depth))
             stack.append(_Frame(path, token == "{"))
-    return lines, problems
+    return lines, problems, soft
 
 
 def _refuse(what: str) -> Any:
@@ -407,19 +413,22 @@ def _refuse(what: str) -> Any:
     raise _Stop([])
 
 
-def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """``json.loads`` hook refusing duplicate keys; the scanner has located them already."""
-    return dict(pairs) if len({key for key, _ in pairs}) == len(pairs) else _refuse("duplicate")
+def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads`` hook keeping the first of duplicate keys; the scanner has located them."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        out.setdefault(key, value)
+    return out
 
 
-def _parse_json(text: str, limits: Limits) -> tuple[Any, dict[Path, int]]:
+def _parse_json(text: str, limits: Limits) -> tuple[Any, dict[Path, int], list[Problem]]:
     if not text.strip():
         raise _not_mapping(None, 1)
-    lines, problems = _track_json(text, limits)
+    lines, problems, soft = _track_json(text, limits)
     try:
-        data = json.loads(text, object_pairs_hook=_unique, parse_constant=_refuse)
+        data = json.loads(text, object_pairs_hook=_first_wins, parse_constant=_refuse)
     except _Stop:
-        raise _Stop(problems or [_problem(None, (), "duplicate key or NaN", _JSON_HINT)]) from None
+        raise _Stop(problems + soft or [_problem(None, (), "NaN or infinite value", _JSON_HINT)]) from None
     except json.JSONDecodeError as err:
         raise _stop(err.lineno, (), f"invalid JSON: {err.msg} (line {err.lineno}, column "
                     f"{err.colno})", _JSON_HINT) from None
@@ -428,8 +437,8 @@ def _parse_json(text: str, limits: Limits) -> tuple[Any, dict[Path, int]]:
     if not isinstance(data, dict):
         raise _not_mapping(_kind(data), 1)
     if problems:
-        raise _Stop(problems)
-    return data, lines
+        raise _Stop(sorted(problems + soft, key=lambda p: p.line or 0))
+    return data, lines, soft
 
 
 def _check_size(size: int, limits: Limits) -> None:
@@ -444,7 +453,7 @@ def _located(error: type[ScaleupError], name: str, problems: list[Problem]) -> S
 
 def parse_document(raw: bytes | str, name: str, *, fmt: str = "yaml",
                    limits: Limits = DEFAULT_LIMITS,
-                   error: type[ScaleupError] = ScaleupError) -> Document:
+                   error: type[ScaleupError] = ScaleupError, keep_going: bool = False) -> Document:
     """Parse a YAML or JSON document whose top level is a mapping.
 
     Args:
@@ -453,6 +462,8 @@ def parse_document(raw: bytes | str, name: str, *, fmt: str = "yaml",
         fmt: ``"yaml"`` or ``"json"``.
         limits: size, count, depth and length bounds.
         error: the :class:`ScaleupError` subclass to raise.
+        keep_going: return duplicate-key problems in ``Document.recoverable`` (keeping the
+            first value) instead of raising, when they are the only problems.
 
     Returns:
         The document with its data, node lines and SHA-256.
@@ -477,17 +488,21 @@ def parse_document(raw: bytes | str, name: str, *, fmt: str = "yaml",
                         f"at byte offset {err.start} (line {line}) cannot be decoded",
                         "save the file with UTF-8 encoding") from None
         parse = _parse_json if fmt == "json" else _parse_yaml
-        data, lines = parse(text.removeprefix("\ufeff"), limits)
+        data, lines, soft = parse(text.removeprefix("\ufeff"), limits)
+        if soft and not keep_going:
+            raise _Stop(soft)
     except _Stop as stop:
         raise _located(error, name, stop.args[0]) from None
     except RecursionError:
         raise _located(error, name, [_problem(None, (), "the document is nested too deeply to "
                                             "read", "flatten the structure")]) from None
-    return Document(name, data, MappingProxyType(lines), hashlib.sha256(blob).hexdigest())
+    return Document(name, data, MappingProxyType(lines), hashlib.sha256(blob).hexdigest(),
+                    tuple(replace(p, file=name) for p in soft))
 
 
 def load_document(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMITS,
-                  error: type[ScaleupError] = ScaleupError, name: str | None = None) -> Document:
+                  error: type[ScaleupError] = ScaleupError, name: str | None = None,
+                  keep_going: bool = False) -> Document:
     """Read and parse a file: ``.json`` as JSON, anything else as YAML.
 
     The size is checked with :func:`os.stat` before reading, and at most ``max_bytes + 1`` bytes
@@ -498,6 +513,7 @@ def load_document(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMI
         limits: size, count, depth and length bounds.
         error: the :class:`ScaleupError` subclass to raise.
         name: the name to show in problems; defaults to ``str(path)``.
+        keep_going: see :func:`parse_document`.
 
     Returns:
         The parsed document.
@@ -522,4 +538,4 @@ def load_document(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMI
         why = f"cannot read the file: {err.strerror or err}"
         raise _located(error, name, [_problem(None, (), why, "check that the path exists and is "
                                               "readable")]) from None
-    return parse_document(raw, name, fmt=fmt, limits=limits, error=error)
+    return parse_document(raw, name, fmt=fmt, limits=limits, error=error, keep_going=keep_going)
