@@ -54,9 +54,13 @@ class Evaluation:
     facts: tuple[Fact, ...]
     firings: tuple[Firing, ...]
     _by_id: dict[str, Fact] = field(default_factory=dict, compare=False, repr=False)
+    _derivers: dict[str, list[Firing]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id.update({f.id: f for f in self.facts})
+        for firing in self.firings:
+            for fact_id in firing.asserted + firing.reasserted:
+                self._derivers.setdefault(fact_id, []).append(firing)
 
     def fact(self, fact_id: str) -> Fact:
         return self._by_id[fact_id]
@@ -72,7 +76,7 @@ class Evaluation:
 
     def derived_by(self, fact_id: str) -> list[Firing]:
         """Firings that asserted (or re-asserted) the fact, in firing order."""
-        return [f for f in self.firings if fact_id in f.asserted or fact_id in f.reasserted]
+        return list(self._derivers.get(fact_id, ()))
 
     def tree(self, fact_id: str, depth: Optional[int] = None) -> Node:
         """The derivation tree of a fact, down to input facts (or ``depth`` levels of firings)."""

@@ -18,6 +18,7 @@ A never-firing sink rule consumes every fact so none raises ``MessageNotHandledE
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 import warnings
@@ -37,7 +38,9 @@ SID = "1"
 _OPS = {"ne": "$neq", "gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
 
 
+@functools.lru_cache(maxsize=1)
 def durable_version() -> str:
+    """The installed durable_rules version (read once: package metadata is slow to parse)."""
     from importlib.metadata import version
     return version("durable_rules")
 

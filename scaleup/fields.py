@@ -162,41 +162,44 @@ def _catalogue() -> dict[str, FieldInfo]:
 CATALOGUE: dict[str, FieldInfo] = _catalogue()
 
 
-def _leaves(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, Any]]:
+def _leaves(model: BaseModel, prefix: str = "", loc: tuple[str, ...] = ()) -> Iterator[tuple[str, tuple[str, ...], Any]]:
     for name in type(model).model_fields:
         value = getattr(model, name)
+        if value is None:
+            continue
         path = f"{prefix}{name}"
-        if path in NOT_INDICATORS or value is None:
+        if path in NOT_INDICATORS:
             continue
         if isinstance(value, BaseModel):
-            yield from _leaves(value, path + ".")
+            yield from _leaves(value, path + ".", loc + (name,))
         else:
-            yield path, value
+            yield path, loc + (name,), value
 
 
-def to_facts(scenario: Scenario, file: str, line_of: Callable[[str], Optional[int]]) -> list[Fact]:
+_DERIVED_INPUTS = {path: tuple(tuple(i.split(".")) for i in spec[4]) for path, spec in DERIVED.items()}
+
+
+def to_facts(scenario: Scenario, file: str, line_of: Callable[[tuple], Optional[int]]) -> list[Fact]:
     """Return the input facts of ``scenario``, sorted by field path then value.
 
     Args:
         scenario: a validated scenario.
         file: the file name used in origins.
-        line_of: maps a dotted field path to its line in the file (``None`` if unknown).
+        line_of: maps a field location (``("populations", "affected")``) to its line in the
+            file, or ``None`` if unknown (e.g. :meth:`scaleup.yamlio.Document.line`).
     """
     rows: list[tuple[str, Any, str]] = []
-    for path, value in _leaves(scenario):
+    for path, loc, value in _leaves(scenario):
         if isinstance(value, (list, tuple)):
             for i, item in enumerate(value):
-                rows.append((path, item, f"input:{path}[{i}]@{file}:{line_of(f'{path}[{i}]') or line_of(path)}"))
+                rows.append((path, engine_value(item), f"input:{path}[{i}]@{file}:{line_of(loc + (i,))}"))
         else:
-            rows.append((path, value, f"input:{path}@{file}:{line_of(path)}"))
-    for path, (_, _, _, _, inputs, compute) in DERIVED.items():
+            rows.append((path, engine_value(value), f"input:{path}@{file}:{line_of(loc)}"))
+    for path, (_, _, _, _, _, compute) in DERIVED.items():
         value = compute(scenario)
         if value is not None:
-            lines = sorted({line_of(i) for i in inputs if line_of(i) is not None})
-            where = ",".join(map(str, lines)) or "?"
-            rows.append((path, value, f"derived:{path}@{file}:{where}"))
-    facts = []
-    for path, value, origin in sorted(rows, key=lambda r: (r[0], str(engine_value(r[1])))):
-        facts.append(Fact(f"i{len(facts) + 1}", "indicator",
-                          {"field": path, "value": engine_value(value)}, origin))
-    return facts
+            lines = sorted({n for n in map(line_of, _DERIVED_INPUTS[path]) if n is not None})
+            rows.append((path, engine_value(value), f"derived:{path}@{file}:{','.join(map(str, lines)) or '?'}"))
+    rows.sort(key=lambda r: (r[0], str(r[1])))
+    return [Fact(f"i{n}", "indicator", {"field": path, "value": value}, origin)
+            for n, (path, value, origin) in enumerate(rows, 1)]

@@ -35,7 +35,7 @@ class LoadedScenario:
         return self.document.line(split_path(dotted))
 
     def facts(self) -> list[Fact]:
-        return to_facts(self.scenario, self.document.name, self.line_of)
+        return to_facts(self.scenario, self.document.name, self.document.line)
 
 
 def load_scenario(path: str | os.PathLike[str], name: Optional[str] = None) -> LoadedScenario:
