@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import threading
 import warnings
 from typing import Any, Callable, Optional, Sequence
@@ -35,6 +36,7 @@ with warnings.catch_warnings():
     from durable import engine as _durable
 
 SID = "1"
+LOG = logging.getLogger("scaleup.rules")   # every firing at DEBUG; silent unless configured (cli -vv)
 _OPS = {"ne": "$neq", "gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
 
 
@@ -187,6 +189,10 @@ class Engine:
             raise EngineError.at(label, None, "", f"the engine holds {stored} facts but {len(state.facts)} were "
                                  "asserted: a fact was lost (durable_rules hash collision)",
                                  "please report this scenario")
+        if LOG.isEnabledFor(logging.DEBUG):
+            for f in state.firings:
+                LOG.debug("%s: #%d %s (stratum %d) matched %s -> %s", label, f.seq, f.key, f.stratum,
+                          ",".join(f.matched), ",".join(f.asserted + f.reasserted))
         return Evaluation(self.ruleset, tuple(state.facts), tuple(state.firings))
 
     def close(self) -> None:
