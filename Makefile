@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/scaleup evaluate scenarios/ --check
+	$(BIN)/scaleup batch scenarios/ --check -f table
 
 test: $(STAMP)
 	$(BIN)/python -m pytest --cov=scaleup --cov-report=term --cov-fail-under=90

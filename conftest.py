@@ -17,7 +17,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path):
-    if file_path.suffix in (".yaml", ".yml", ".json") and "scenarios" in file_path.parts:
+    # Only the shipped scenarios/ folder: tests/fixtures/bad/scenarios/ holds broken files on purpose.
+    rel = file_path.relative_to(parent.config.rootpath).parts if file_path.is_relative_to(parent.config.rootpath) else ()
+    if file_path.suffix in (".yaml", ".yml", ".json") and rel[:1] == ("scenarios",):
         return ScenarioFile.from_parent(parent, path=file_path)
     return None
 

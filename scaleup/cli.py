@@ -70,7 +70,8 @@ def run_guarded(debug: bool, body: Callable[[], None]) -> None:
 ruleset_option = click.option("-r", "--ruleset", default=DEFAULT_RULESET, show_default=True,
                               help="A shipped rule set name or a rule set folder.")
 set_option = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
-                          help="Override a rule set parameter for this run (recorded in the stamp).")
+                          help="Override a rule set parameter, or a band edge as CRITERION/FIELD.edges[I]=VALUE, "
+                               "for this run (recorded in the stamp; see docs/assurance.md).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -122,7 +123,7 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
         recs, mismatched = [], False
         for path, item in read_scenarios(paths):
             if isinstance(item, Skipped):
-                click.echo(f"skipped: {path} is a {item.kind} file", err=True)
+                click.echo(f"skipped: {path} (kind {item.kind!r} is not a scenario)", err=True)
                 continue
             try:
                 if isinstance(item, ScaleupError):
@@ -177,7 +178,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.argument("what", type=click.Choice(["scenario", "recommendation"]))
+@click.argument("what", type=click.Choice(["scenario", "recommendation", "exercise"]))
 def schema(what: str) -> None:
     """Print the JSON Schema of scenario files or of the recommendation output.
 

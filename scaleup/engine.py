@@ -14,6 +14,12 @@ Each rule's action is a closure that knows its rule: it records the firing (matc
 content, since durable identifies facts by content), asserts the rule's declared facts, and never
 lets an exception be swallowed by the engine: errors are collected and raised as EngineError.
 A never-firing sink rule consumes every fact so none raises ``MessageNotHandledException``.
+
+Two crashes of durable_rules' C core shape the rest (both reproduced): ``delete_state``
+segfaults on a state in which no action ever ran, so a final marker ``{t: phase, n: last}``
+always fires one internal rule; and after a failed run the state may be corrupt, so it is never
+deleted: the engine registers its rules afresh under a new name instead (the old C rule set is
+leaked, which only happens after a defect).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ with warnings.catch_warnings():
     from durable import engine as _durable
 
 SID = "1"
+SINK = {"all": [{"m": {"$ex": {"t": 1}}}, {"never": {"$ex": {"__never__": 1}}}]}
 LOG = logging.getLogger("scaleup.rules")   # every firing at DEBUG; silent unless configured (cli -vv)
 _OPS = {"ne": "$neq", "gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
 
@@ -104,21 +111,30 @@ class Engine:
 
     def __init__(self, ruleset: CompiledRuleset):
         self.ruleset = ruleset
-        self._name = "rs-" + hashlib.sha256(ruleset.fingerprint.encode()).hexdigest()[:16]
+        self._last = ruleset.strata + 1            # the final phase: only the internal __done__ rule
         self._run: Optional[_Run] = None
         self._lock = threading.Lock()
+        self._generation = 0
+        self._register()
+
+    def _register(self) -> None:
+        """Register the rules on a new host under a new name (also after a failed run)."""
+        self._generation += 1
+        digest = hashlib.sha256(self.ruleset.fingerprint.encode()).hexdigest()[:16]
+        self._name = f"rs-{digest}-{self._generation}"
         definitions: dict[str, Any] = {}
-        for rule in ruleset.rules:
+        for rule in self.ruleset.rules:
             definition = translate(rule)
             definition["run"] = self._action(rule)
             definitions[rule.key] = definition
-        definitions["__sink__"] = {"all": [{"m": {"$ex": {"t": 1}}}, {"never": {"$ex": {"__never__": 1}}}],
+        definitions["__done__"] = {"all": [{"ph": {"$and": [{"t": "phase"}, {"n": self._last}]}}],
                                    "run": lambda c: None}
+        definitions["__sink__"] = {**SINK, "run": lambda c: None}
         self._host = _QuietHost()
         try:
             self._host.register_rulesets({self._name: definitions})
         except Exception as exc:  # durable's own error type carries only a code
-            raise EngineError.at(ruleset.path, None, "", f"durable_rules rejected the compiled rule set: {exc}",
+            raise EngineError.at(self.ruleset.path, None, "", f"durable_rules rejected the compiled rule set: {exc}",
                                  "run `scaleup rules check` on it") from exc
 
     def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
@@ -170,22 +186,20 @@ class Engine:
                 with warnings.catch_warnings():
                     warnings.filterwarnings("ignore", message=".*utcfromtimestamp.*", category=DeprecationWarning)
                     self._host.assert_facts(self._name, [f.engine_dict(SID) for f in facts])
-                    for k in range(1, self.ruleset.strata + 1):
+                    for k in range(1, self._last + 1):
                         self._host.assert_fact(self._name, {"sid": SID, "t": "phase", "n": k})
                     stored = len(self._host.get_facts(self._name, SID))
+                self._host.delete_state(self._name, SID)
             except Exception as exc:
+                self._register()   # never delete_state a state a failure may have corrupted
                 raise EngineError.at(label, None, "", f"the rule engine failed: {type(exc).__name__}: {exc}",
                                      "this is a defect in scaleup; please report it with the scenario") from exc
             finally:
                 self._run = None
-                try:
-                    self._host.delete_state(self._name, SID)
-                except Exception:
-                    pass
         if state.errors:
             raise EngineError.at(label, None, state.errors[0][0], f"rule action failed: {state.errors[0][1]}",
                                  "this is a defect in scaleup or the rule set; please report it")
-        if stored != len(state.facts) + self.ruleset.strata:
+        if stored != len(state.facts) + self._last:
             raise EngineError.at(label, None, "", f"the engine holds {stored} facts but {len(state.facts)} were "
                                  "asserted: a fact was lost (durable_rules hash collision)",
                                  "please report this scenario")

@@ -112,7 +112,7 @@ Derivation = Callable[[Scenario], Any]
 DERIVED: dict[str, tuple[str, str, str, str, tuple[str, ...], Derivation]] = {
     "populations.affected_pct": (
         "num", "percent", "Share of the national population affected",
-        "populations.affected / country.population * 100", ("populations.affected",),
+        "populations.affected / country.population * 100", ("populations.affected", "country.population"),
         lambda s: _ratio(s.populations.affected, s.country.population, 100)),
     "populations.new_displacement_30d": (
         "int", "people", "People newly displaced in the last 30 days, internally or across a border",
@@ -139,7 +139,7 @@ DERIVED: dict[str, tuple[str, str, str, str, tuple[str, ...], Derivation]] = {
         lambda s: _ratio(s.capacity.operational_partners, s.populations.in_need, 100_000)),
     "activation.months_elapsed": (
         "num", "months", "Months from the activation date to as_of (30.44-day months, 1 decimal)",
-        "(as_of - activation.date) in months", ("activation.date",),
+        "(as_of - activation.date) in months", ("activation.date", "as_of"),
         lambda s: _months_between(s.activation.date, s.as_of) if s.activation else None),
     "activation.extension_count": (
         "int", "extensions", "Number of extensions granted", "len(activation.extensions)",

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Any, Iterator, Literal, Optional
+from typing import Annotated, Any, Callable, Iterator, Literal, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr
+from pydantic_core import PydanticUseDefault
 
 
 def _number(value: Any) -> Any:
@@ -36,6 +37,16 @@ def _whole(value: Any) -> Any:
     return value
 
 
+def _optional(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Before-validator of an optional constrained number: null (or an empty value) means "not
+    given". Without it pydantic applies ge/le to None and raises TypeError, not a located error."""
+    def validate(value: Any) -> Any:
+        if value is None:
+            raise PydanticUseDefault()
+        return check(value)
+    return validate
+
+
 def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
@@ -47,13 +58,13 @@ def _describe(value: Any) -> str:
 
 
 def Count(doc: str, unit: str = "people", le: int = 10_000_000_000) -> Any:
-    return Annotated[Optional[int], BeforeValidator(lambda v: v if v is None else _whole(v)),
+    return Annotated[Optional[int], BeforeValidator(_optional(_whole)),
                      Field(default=None, ge=0, le=le, description=doc,
                            json_schema_extra={"unit": unit})]
 
 
 def Number(doc: str, unit: str, ge: float = 0, le: float = 1e9) -> Any:
-    return Annotated[Optional[float], BeforeValidator(lambda v: v if v is None else _number(v)),
+    return Annotated[Optional[float], BeforeValidator(_optional(_number)),
                      Field(default=None, ge=ge, le=le, description=doc,
                            json_schema_extra={"unit": unit})]
 
@@ -90,6 +101,8 @@ class Country(Model):
         default=None, description="ISO 3166 alpha-3 code (quote it: iso3: \"NOR\")")
     population: Annotated[int, BeforeValidator(_whole), Field(ge=1, le=2_000_000_000)] = Field(
         description="National population", json_schema_extra={"unit": "people"})
+    area: Optional[Text] = Field(default=None, description="The sub-national area the analysis covers "
+                                 "(Protocol 1 allows a sub-national Scale-Up); leave out for the whole country")
 
 
 class Hazard(Model):
@@ -122,6 +135,9 @@ class Impact(Model):
     deaths_30d: Count("Deaths attributed to the crisis in the last 30 days", unit="deaths")
     geographic_spread: Choice("How far the crisis extends", "one_district", "several_districts",
                               "several_provinces", "nationwide", "multi_country")
+    houses_destroyed: Count("Houses destroyed or damaged beyond repair", unit="houses")
+    telecoms_disrupted: Flag("Telecommunication networks are down or disrupted in the affected areas")
+    schools_disrupted: Flag("Schooling is disrupted for many children (schools damaged, closed or used as shelters)")
 
 
 class HealthNutrition(Model):
@@ -143,14 +159,14 @@ class FoodSecurity(Model):
 class Context(Model):
     conflict_intensity: Choice("Armed conflict in the affected areas", "none", "localized",
                                "widespread", "active_hostilities")
-    access_constraints: Annotated[Optional[int], BeforeValidator(lambda v: v if v is None else _whole(v)),
+    access_constraints: Annotated[Optional[int], BeforeValidator(_optional(_whole)),
                                   Field(default=None, ge=0, le=5, json_schema_extra={"unit": "ACAPS 0-5"},
                                         description="Humanitarian access constraints, ACAPS scale 0 (none) to 5 (extreme)")]
     armed_actors: Count("Armed groups active in the affected areas", unit="groups", le=1000)
     authority_context: Choice("The authorities in the affected areas", "recognised", "contested",
                               "de_facto", "party_to_conflict")
     countries_affected: Count("Countries affected by the same crisis", unit="countries", le=200)
-    violence_against_aid: Annotated[Optional[int], BeforeValidator(lambda v: v if v is None else _whole(v)),
+    violence_against_aid: Annotated[Optional[int], BeforeValidator(_optional(_whole)),
                                     Field(default=None, ge=0, le=3, json_schema_extra={"unit": "ACAPS 0-3"},
                                           description="ACAPS violence against personnel and assets, 0-3")]
 
@@ -178,7 +194,7 @@ class Capacity(Model):
 class Risk(Model):
     aid_worker_incidents_90d: Count("Aid workers killed, injured or kidnapped in the last 90 days", unit="incidents", le=100_000)
     pipeline_break_weeks: Number("Longest expected break in a core supply pipeline", "weeks", 0, 520)
-    movement_restrictions: Annotated[Optional[int], BeforeValidator(lambda v: v if v is None else _whole(v)),
+    movement_restrictions: Annotated[Optional[int], BeforeValidator(_optional(_whole)),
                                      Field(default=None, ge=0, le=3, json_schema_extra={"unit": "ACAPS 0-3"},
                                            description="ACAPS restrictions on movement of people and goods, 0-3")]
     capacity_gap_growing: Flag("People in need grow faster than people reached")
@@ -187,7 +203,7 @@ class Risk(Model):
 
 class Outbreak(Model):
     disease: Text = Field(description="Disease")
-    who_grade: Annotated[Optional[int], BeforeValidator(lambda v: v if v is None else _whole(v)),
+    who_grade: Annotated[Optional[int], BeforeValidator(_optional(_whole)),
                          Field(default=None, ge=1, le=3, json_schema_extra={"unit": "grade 1-3"},
                                description="WHO emergency grade (an input, never a trigger)")]
     pheic: Flag("A Public Health Emergency of International Concern is declared (an input, never a trigger)")
@@ -279,6 +295,11 @@ def cross_field_problems(s: Scenario) -> Iterator[tuple[str, str]]:
     yield from over("health_nutrition.sam_pct", s.health_nutrition.sam_pct, s.health_nutrition.gam_pct,
                     "health_nutrition.gam_pct")
     yield from over("capacity.people_reached", s.capacity.people_reached, p.affected, "populations.affected")
+    baseline = s.health_nutrition.cmr_baseline
+    if baseline is not None and 0 < baseline < 0.0001:
+        # cmr / cmr_baseline is an engine fact: a vanishing baseline makes it astronomically large
+        yield "health_nutrition.cmr_baseline", (f"{baseline} is below 0.0001 deaths/10,000/day, too small "
+                                                "to compare mortality with (leave it out if it is unknown)")
     if len(set(s.hazard.types)) != len(s.hazard.types):
         yield "hazard.types", "lists the same hazard twice"
     if s.context.countries_affected == 0:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Any
 
+from .exercise_model import Exercise
 from .recommend import Recommendation
 from .scenario import Scenario
 
-SCHEMAS = {"scenario": Scenario, "recommendation": Recommendation}
+SCHEMAS = {"scenario": Scenario, "recommendation": Recommendation, "exercise": Exercise}
 
 
 def json_schema(what: str) -> dict[str, Any]:

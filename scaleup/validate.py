@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Sequence
 
 from .errors import Problem, ScaleupError, ScenarioError
+from .exercise import validate_exercise_document
 from .inputs import expand_paths, kind_of
 from .rules.load import load_ruleset
 from .scenario_load import validate_document
 from .yamlio import load_document
 
-VALIDATORS = {"scenario": validate_document}
+VALIDATORS = {"scenario": validate_document, "exercise": validate_exercise_document}
 
 
 @dataclass
@@ -42,6 +43,7 @@ def validate_paths(paths: Sequence[str]) -> Validation:
     found, missing = expand_paths(files) if files else ([], [])
     result.problems.extend(missing)
     result.failed += len(missing)
+    result.checked += len(missing)   # a missing path counts as one invalid file of those named
     for path in found:
         if path.name == "ruleset.yaml" or "rulesets" in path.parts:
             result.skipped.append(f"{path} (part of a rule set: validate its folder)")

@@ -92,13 +92,14 @@ def _problem(document: Document, err: Any, root: type[BaseModel]) -> Problem:
                 else "check the unit and the figure")
     elif kind in ("string_type",):
         message = f"expected text, got {_got(value)}"
-        hint = "put the value in quotes"
+        hint = "put the value in quotes" if value is not None else "write the text after the colon"
     elif kind.startswith("date"):
         message = f"expected a date, got {_got(value)}"
         hint = "write dates as YYYY-MM-DD"
     elif kind == "string_pattern_mismatch":
         message = f"{message}; got {value!r}"
-        hint = "identifiers use lowercase letters, digits and dashes" if loc and loc[-1] == "id" else "check the format"
+        hint = ("identifiers use lowercase letters, digits and dashes" if loc and loc[-1] == "id"
+                else _describe_field(root, loc) or "check the format")
     elif kind in ("dict_type", "model_type", "list_type"):
         message = f"expected {'a list' if kind == 'list_type' else 'a mapping of fields'}, got {_got(value)}"
         hint = "check the indentation of this block"

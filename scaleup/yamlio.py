@@ -18,6 +18,7 @@ import math
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Mapping, Sequence
@@ -107,7 +108,14 @@ _MESSAGES = {
     "dup": ("duplicate key {key!r} (first defined on line {n})",
             "remove one of the two entries or rename one"),
     "finite": ("infinite and NaN values are not allowed (found {token})", "give a finite number"),
+    "surrogate": ("the text contains U+{code:04X}, half of a UTF-16 surrogate pair, which is not a "
+                  "character", "write the character itself (or \\U0001F600-style in double quotes), "
+                  "not two \\u escapes"),
+    "empty_key": ("the key is empty", "write the field name before the colon"),
+    "digits": ("the number has {n} digits, too many to read",
+               "write a shorter number, or quote it to keep it as text"),
 }
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _JSON_HINT = "check for missing or trailing commas and that keys and text use double quotes"
 
 
@@ -128,8 +136,10 @@ def _field(path: Sequence[str | int]) -> str:
     """Dotted field path: ``("hazard", "types", 2)`` -> ``hazard.types[2]``."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else part
-    return out
+        text = '""' if part == "" else part   # an empty key still shows in the path
+        out += f"[{part}]" if isinstance(part, int) else f".{text}" if out else text
+    # a key may hold a lone surrogate (reported as a problem); keep the path printable
+    return out.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _line_of(lines: Mapping[Path, int], path: Path) -> int | None:
@@ -166,8 +176,7 @@ def _resolve_plain(text: str) -> Any:
         try:
             return int(text[2:] if base != 10 else text, base)  # int() accepts single "_"
         except ValueError:
-            raise ValueError(f"the number has {len(text)} digits, too many to read",
-                             "write a shorter number, or quote it to keep it as text") from None
+            raise ValueError(*_msg("digits", n=len(text))) from None
     if _INF_NAN.fullmatch(text) or (_FLOAT.fullmatch(text) and not math.isfinite(float(text))):
         raise ValueError(*_msg("finite", token=text[:40]))
     if _FLOAT.fullmatch(text):
@@ -282,6 +291,8 @@ class _Builder:
             return self.add(line, path, "merge keys (<<) are not supported",
                             "write the merged fields out in full")
         key = self.scalar(node, path + (node.value,), line)
+        if key == "":
+            return self.add(line, path + (key,), *_msg("empty_key"))
         if key is _BAD or isinstance(key, str):
             return key
         return self.add(line, path + (node.value,), f"the key {node.value!r} is read as "
@@ -291,6 +302,8 @@ class _Builder:
         text, tag = node.value, self.tags.get(id(node))
         if len(text) > self.limits.max_string:
             return self.add(line, path, *_msg("long", n=len(text), limit=self.limits.max_string))
+        if lone := _SURROGATE.search(text):
+            return self.add(line, path, *_msg("surrogate", code=ord(lone.group())))
         if tag in ("!", _CORE + "str") or (tag is None and node.style is not None):
             return text
         try:
@@ -389,6 +402,8 @@ def _track_json(text: str, limits: Limits) -> tuple[dict[Path, int], list[Proble
             if not isinstance(scalar, str):
                 break
             top.key, path = scalar, top.path + (scalar,)
+            if scalar == "":
+                problems.append(_problem(line, path, *_msg("empty_key")))
             if scalar in top.seen:
                 soft.append(_problem(line, path, *_msg("dup", key=scalar, n=top.seen[scalar])))
             lines.setdefault(path, top.seen.setdefault(scalar, line))
@@ -398,6 +413,10 @@ def _track_json(text: str, limits: Limits) -> tuple[dict[Path, int], list[Proble
         if isinstance(scalar, str) and len(scalar) > limits.max_string:
             too_long = _msg("long", n=len(scalar), limit=limits.max_string)
             problems.append(_problem(at, path, *too_long))
+        elif isinstance(scalar, str) and (lone := _SURROGATE.search(scalar)):
+            problems.append(_problem(at, path, *_msg("surrogate", code=ord(lone.group()))))
+        if _INT.fullmatch(token) and 0 < sys.get_int_max_str_digits() < len(token.lstrip("+-")):
+            problems.append(_problem(at, path, *_msg("digits", n=len(token.lstrip("+-")))))
         if token in ("NaN", "Infinity", "-Infinity") or (not _INT.fullmatch(token) and (
                 _FLOAT.fullmatch(token) and not math.isfinite(float(token)))):
             problems.append(_problem(at, path, *_msg("finite", token=token[:40])))
@@ -433,6 +452,8 @@ def _parse_json(text: str, limits: Limits) -> tuple[Any, dict[Path, int], list[P
         raise _stop(err.lineno, (), f"invalid JSON: {err.msg} (line {err.lineno}, column "
                     f"{err.colno})", _JSON_HINT) from None
     except ValueError as err:  # e.g. an integer with more digits than Python converts
+        if problems:  # the scanner located it
+            raise _Stop(sorted(problems + soft, key=lambda p: p.line or 0)) from None
         raise _stop(None, (), f"the JSON cannot be read: {err}", "write shorter numbers") from None
     if not isinstance(data, dict):
         raise _not_mapping(_kind(data), 1)

@@ -73,6 +73,13 @@ class RuleCompiler:
             if emits is None:
                 continue
             patterns, emits = merge_same_fact(patterns, emits)
+            unguarded = _unguarded_refs(patterns)
+            if unguarded:
+                alias, field = unguarded
+                self.out.add(at + ("when",), f"a condition compares with ${alias}.{field}, which {alias!r} facts "
+                             "may not have", f"add a test on {field} to the condition named {alias!r} "
+                             f"(e.g. {field}: {{gte: 1}}), so only facts that have it are matched")
+                continue
             key = rule.id if len(branches) == 1 else f"{rule.id}#{b + 1}"
             yield CompiledRule(rule.id, key, b + 1, "rule", rule.title, rule.source, rule.basis,
                                rule.section, rule.verified, rule.description, tuple(patterns),
@@ -201,7 +208,8 @@ class RuleCompiler:
         try:
             return engine_value(value), None
         except ValueError as exc:
-            self.out.add(at, str(exc))
+            self.out.add(at, str(exc), "use a value the engine can hold exactly: a short text, or a number "
+                         "below 10**15 in magnitude (rescale the unit if needed)")
             return None, None
 
     def _test(self, name: str, op: str, value: Any, at: tuple, type_: str,
@@ -213,7 +221,8 @@ class RuleCompiler:
             resolved = [self._resolve(v, at, aliases) for v in value]
             if any(r[0] is None or isinstance(r[0], Ref) for r in resolved):
                 if all(r[0] is not None for r in resolved):
-                    self.out.add(at, f"{op}: takes literal values or parameters")
+                    self.out.add(at, f"{op}: takes literal values or parameters",
+                                 "compare with a value copied from another condition using eq, ne, gt, gte, lt or lte")
                 return None
             values: Any = tuple(r[0] for r in resolved)
             param = None
@@ -294,7 +303,8 @@ class RuleCompiler:
                 value, _ = self._resolve(raw, here + (name,), aliases)
                 if value is None:
                     if not isinstance(raw, str) or not raw.startswith("$"):
-                        self.out.add(here + (name,), "expected a literal value, $param.<name> or $<alias>.<field>")
+                        self.out.add(here + (name,), "expected a literal value, $param.<name> or $<alias>.<field>",
+                                     "an asserted field holds one value, not a list or a mapping")
                     ok = False
                     continue
                 if not self._emit_value_fits(type_, name, value, here + (name,)):
@@ -314,10 +324,10 @@ class RuleCompiler:
             return True
         spec = FACT_TYPES[type_].fields[name]
         if spec.kind == "level" and not (isinstance(value, int) and 1 <= value <= 5):
-            self.out.add(at, f"{name} must be a whole number from 1 to 5, got {value!r}")
+            self.out.add(at, f"{name} must be a whole number from 1 to 5, got {value!r}", "levels run 1 (very low) to 5 (very high)")
             return False
         if spec.kind == "num" and not isinstance(value, (int, float)):
-            self.out.add(at, f"{name} must be a number, got {value!r}")
+            self.out.add(at, f"{name} must be a number, got {value!r}", "write a number without quotes or units")
             return False
         if spec.kind == "str" and (not isinstance(value, str) or (spec.values and value not in spec.values)):
             self.out.add(at, f"{value!r} is not a possible {type_}.{name}",
@@ -356,7 +366,8 @@ class RuleCompiler:
         basis, source = ind.basis or table.basis, ind.source or table.source
         self.check_source(source, at + ("source",))
         if (ind.edges is None) == (ind.levels is None):
-            self.out.add(at, "give either edges (numeric field) or levels (categorical field)")
+            self.out.add(at, "give either edges (numeric field) or levels (categorical field)",
+                         "e.g. edges: [10, 100, 1000, 10000] or levels: {sudden: 5, gradual: 2}")
             return
         base = dict(criterion=table.criterion, ind=ind, basis=basis, source=source, at=at)
         if ind.edges is not None:
@@ -394,7 +405,8 @@ class RuleCompiler:
         n = len(values) + 1
         levels = ind.band_levels or list(range(1, n + 1))
         if len(levels) != n or any(b <= a for a, b in zip(levels, levels[1:])):
-            self.out.add(at + ("band_levels",), f"{len(values)} edges make {n} bands, so band_levels needs {n} increasing levels, got {levels}")
+            self.out.add(at + ("band_levels",), f"{len(values)} edges make {n} bands, so band_levels needs {n} increasing levels, got {levels}",
+                         "give one level per band, lowest band first, each higher than the one before")
             return
         if n > 5 and not ind.band_levels:
             self.out.add(at + ("edges",), f"{len(values)} edges make {n} bands, but levels run 1-5", "use at most 4 edges, or band_levels")
@@ -441,6 +453,25 @@ def _slot(p: Pattern) -> Optional[tuple]:
     if not spec.value_field or not all(k in eq for k in spec.single):
         return None
     return (p.type,) + tuple(eq[k] for k in spec.single)
+
+
+def _unguarded_refs(patterns: list[Pattern]) -> Optional[tuple[str, str]]:
+    """A ``$alias.field`` compared in a condition where that fact may lack the field.
+
+    durable_rules fails (error 311, then a crash when the state is deleted) when a join reads a
+    field the bound fact does not have, so such a reference needs a test on the field in the
+    condition that binds it (a test on a missing field is false, which guarantees presence).
+    """
+    by_alias = {p.alias: p for p in patterns}
+    for p in patterns:
+        for t in p.tests:
+            if not isinstance(t.value, Ref):
+                continue
+            target = by_alias.get(t.value.alias)
+            spec = FACT_TYPES[target.type].fields.get(t.value.field) if target else None
+            if spec is not None and not spec.required and all(x.field != t.value.field for x in target.tests):
+                return t.value.alias, t.value.field
+    return None
 
 
 def merge_same_fact(patterns: list[Pattern], emits: list[Emit]) -> tuple[list[Pattern], list[Emit]]:

@@ -19,7 +19,9 @@ from ..validation import problems_from
 from ..yamlio import Document, load_document
 from .compile import Collector, compile_file, did_you_mean, stratify
 from .ir import CompiledRule, CompiledRuleset
+from .limits import check_rules, outside_folder
 from .model import Parameter, RuleFile, RulesetFile
+from .overlay import MAX_DEPTH, Layer, merge_heads, merge_rules, set_edges, split_overrides
 
 DEFAULT_RULESET = "iasc-2018"
 
@@ -50,63 +52,117 @@ def load_ruleset(name_or_path: str | os.PathLike[str] = DEFAULT_RULESET,
 
     Args:
         name_or_path: a shipped rule set name or a folder.
-        overrides: parameter values replacing those in ``ruleset.yaml`` for this run.
+        overrides: parameter values replacing those in ``ruleset.yaml`` for this run, and band
+            edges (``scale/populations.affected.edges[1]``; see :mod:`.overlay`).
 
     Raises:
         RulesetError: listing every problem, located.
     """
     root = resolve_ruleset(name_or_path)
     display = str(name_or_path) if Path(name_or_path).is_dir() else str(root)
-    head_doc = _read(root / "ruleset.yaml", os.path.join(display, "ruleset.yaml"))
     problems: list[Problem] = []
+    chain = read_chain(root, display, problems)
+    head = chain[-1].head
+    sources, parameters, caveats = merge_heads(chain)
+    parameter_sets, edge_sets = split_overrides(overrides or {})
+    parameters = _apply_overrides(parameters, parameter_sets, chain[-1].head_doc)
+    problems.extend(set_edges(chain, edge_sets))
+    for layer in chain:
+        out = Collector(layer.head_doc.name, layer.head_doc.line, problems)
+        for name, param in layer.head.parameters.items():
+            if param.source and param.source not in sources:
+                out.add(("parameters", name, "source"), f"source {param.source!r} is not defined",
+                        did_you_mean(param.source, list(sources)))
+        for i, caveat in enumerate(layer.head.caveats):
+            if caveat.source and caveat.source not in sources:
+                out.add(("caveats", i, "source"), f"source {caveat.source!r} is not defined",
+                        did_you_mean(caveat.source, list(sources)))
+    layers: list[list[CompiledRule]] = []
+    for layer in chain:
+        compiled: list[CompiledRule] = []
+        for _, doc, rule_file in layer.files:
+            compiled.extend(compile_file(rule_file, list(sources), parameters, Collector(doc.name, doc.line, problems)))
+        _check_unique(compiled, problems)
+        layers.append(compiled)
+    rules = merge_rules(layers)
+
+    def report(rule: CompiledRule, message: str, hint: str) -> None:
+        problems.append(Problem(rule.file, rule.line, rule.id, message, hint))
+
+    rules = stratify(rules, report)
+    problems.extend(check_rules(rules, chain[-1].head_doc.name))   # before anything reaches durable_rules
+    if problems:
+        raise RulesetError(problems)
+    ordered = sorted(rules, key=lambda r: r.stratum)   # stable: file order within a stratum
+    # Base layers' files are named by their rule set id, so an overlay's digest covers them too.
+    digests = [(n if k == len(chain) - 1 else f"{layer.head.id}:{n}", d)
+               for k, layer in enumerate(chain) for n, d in layer.digests]
+    digest = hashlib.sha256("".join(f"{n}\0{d}\n" for n, d in sorted(digests)).encode()).hexdigest()
+    return CompiledRuleset(
+        id=head.id, version=head.version, title=head.title, path=display, sha256=digest,
+        effective_from=head.effective_from, sources=sources, parameters=parameters,
+        caveats=caveats, rules=tuple(ordered),
+        strata=max((r.stratum for r in ordered), default=0),
+        overrides=tuple(sorted((k, engine_value(v)) for k, v in (overrides or {}).items())),
+        files=tuple(n for n, _ in digests))
+
+
+def _read_layer(root: Path, display: str, problems: list[Problem]) -> Layer:
+    """Read and validate one rule set folder's files (compiling comes later, over the chain)."""
+    head_doc = _read(root / "ruleset.yaml", os.path.join(display, "ruleset.yaml"))
     try:
         head = RulesetFile.model_validate(head_doc.data)
     except ValidationError as exc:
         raise RulesetError(problems_from(exc, head_doc, RulesetFile)) from None
-    parameters = _apply_overrides(head.parameters, overrides or {}, head_doc)
+    layer = Layer(root, display, head_doc, head, digests=[("ruleset.yaml", head_doc.sha256)])
     out = Collector(head_doc.name, head_doc.line, problems)
-    for name, param in head.parameters.items():
-        if param.source and param.source not in head.sources:
-            out.add(("parameters", name, "source"), f"source {param.source!r} is not defined",
-                    did_you_mean(param.source, list(head.sources)))
-    for i, caveat in enumerate(head.caveats):
-        if caveat.source and caveat.source not in head.sources:
-            out.add(("caveats", i, "source"), f"source {caveat.source!r} is not defined",
-                    did_you_mean(caveat.source, list(head.sources)))
-    rules: list[CompiledRule] = []
-    digests = [("ruleset.yaml", head_doc.sha256)]
     for i, include in enumerate(head.include):
         path = root / include
+        if why := outside_folder(root, include):   # no `..`, absolute path or link out of the folder
+            out.add(("include", i), why, "include files from this folder or below")
+            continue
         if not path.is_file():
             out.add(("include", i), f"included file {include!r} does not exist", "check the path, relative to ruleset.yaml")
             continue
         doc = _read(path, os.path.join(display, include), problems)
         if doc is None:
             continue
-        digests.append((include, doc.sha256))
+        layer.digests.append((include, doc.sha256))
         try:
-            rule_file = RuleFile.model_validate(doc.data)
+            layer.files.append((include, doc, RuleFile.model_validate(doc.data)))
         except ValidationError as exc:
             problems.extend(problems_from(exc, doc, RuleFile))
-            continue
-        rules.extend(compile_file(rule_file, list(head.sources), parameters, Collector(doc.name, doc.line, problems)))
-    _check_unique(rules, problems)
+    return layer
 
-    def report(rule: CompiledRule, message: str, hint: str) -> None:
-        problems.append(Problem(rule.file, rule.line, rule.id, message, hint))
 
-    rules = stratify(rules, report)
-    if problems:
-        raise RulesetError(problems)
-    ordered = sorted(rules, key=lambda r: r.stratum)   # stable: file order within a stratum
-    digest = hashlib.sha256("".join(f"{n}\0{d}\n" for n, d in sorted(digests)).encode()).hexdigest()
-    return CompiledRuleset(
-        id=head.id, version=head.version, title=head.title, path=display, sha256=digest,
-        effective_from=head.effective_from, sources=head.sources, parameters=parameters,
-        caveats=tuple(head.caveats), rules=tuple(ordered),
-        strata=max((r.stratum for r in ordered), default=0),
-        overrides=tuple(sorted((k, engine_value(v)) for k, v in (overrides or {}).items())),
-        files=tuple(n for n, _ in digests))
+def read_chain(root: Path, display: str, problems: list[Problem]) -> list[Layer]:
+    """The rule set and the rule sets it ``extends:``, base first (see :mod:`.overlay`)."""
+    chain = [_read_layer(root, display, problems)]
+    while chain[0].head.extends:
+        top = chain[0]
+        name = top.head.extends
+        local = top.root / name
+        if Path(name).is_absolute():
+            raise RulesetError.at(top.head_doc.name, top.head_doc.line(("extends",)), "extends",
+                                  f"{name!r} is an absolute path", "give a shipped rule set name or a folder path "
+                                  "relative to this rule set, e.g. ../iasc-2018")
+        if (local / "ruleset.yaml").is_file():
+            base, base_display = local, os.path.normpath(os.path.join(top.display, name))
+        elif ".." not in Path(name).parts and (shipped_rulesets_dir() / name / "ruleset.yaml").is_file():
+            base = shipped_rulesets_dir() / name
+            base_display = str(base)
+        else:
+            available = sorted(p.name for p in shipped_rulesets_dir().glob("*") if (p / "ruleset.yaml").is_file())
+            raise RulesetError.at(top.head_doc.name, top.head_doc.line(("extends",)), "extends",
+                                  f"no rule set {name!r} to extend",
+                                  "give a shipped rule set name or a folder path relative to this one; "
+                                  + did_you_mean(name, available))
+        if any(layer.root.resolve() == base.resolve() for layer in chain) or len(chain) >= MAX_DEPTH:
+            raise RulesetError.at(top.head_doc.name, top.head_doc.line(("extends",)), "extends",
+                                  f"extends {name!r}, which leads back to a rule set already in the chain "
+                                  f"(or more than {MAX_DEPTH} levels)", "an overlay extends a complete rule set")
+        chain.insert(0, _read_layer(base, base_display, problems))
+    return chain
 
 
 def _read(path: Path, name: str, problems: Optional[list[Problem]] = None) -> Document:

@@ -1,0 +1,256 @@
+"""scaleup benchmark: throughput, latency, parallel speed-up, memory, cold start, and our overhead
+over bare durable_rules on the same compiled rules. Prints a table; writes benchmarks/results.md.
+
+What is measured (medians of ``--repeat`` runs where a figure is a rate):
+
+- full path, one process: a parsed document -> validation -> input facts -> engine (with audit) ->
+  recommendation, per scenario; evaluations/s, p50 and p99 latency; firings per evaluation.
+  Single-process figures are CPU time (``time.process_time``), so that other work on a shared
+  machine does not count as ours; batch figures are wall time.
+- bare durable_rules: the same durable rule definitions (``scaleup.engine.translate``) on the same
+  host class, whose actions only assert the facts a rule emits; facts pre-built; same phases and
+  state deletion. No validation, audit or assembly. The ratio full/bare is our overhead.
+- batch runner: ``run_batch`` over a JSON Lines file of the same scenarios with -j 1 and -j 2
+  (reading, parsing and writing rows included); the speed-up is j2/j1.
+- memory: a fresh process evaluating ``--memory-n`` generated scenarios (100,000 by default);
+  RSS after a 1,000-evaluation warm-up and at the end, peak RSS.
+- cold start: wall time of ``scaleup evaluate scenarios/cyclone-coastal.yaml`` in a new process.
+
+- where the overhead goes: validation, input facts, engine wrapper and assembly timed stage by
+  stage, interleaved with bare runs (``--trials``).
+- a big batch: ``scaleup batch -j 2`` on ``--big`` generated scenarios (100,000 by default) in a
+  new process; wall time, rate, and the RSS of its workers sampled every 2 s.
+
+Usage:
+    python benchmarks/bench.py                    # full run (tens of minutes)
+    python benchmarks/bench.py --quick            # small sizes, about two minutes
+    python benchmarks/bench.py --profile          # also a cProfile of the full path
+    python benchmarks/bench.py --only big         # re-run one section, replacing it in results.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate import scenarios  # noqa: E402
+from processes import big_batch, cold_start, load, machine, memory  # noqa: E402
+from report import big_section, replace_section, report, stages_section  # noqa: E402
+
+from scaleup.batch import run_batch  # noqa: E402
+from scaleup.engine import SID, _QuietHost, translate  # noqa: E402
+from scaleup.errors import ScenarioError  # noqa: E402
+from scaleup.evaluate import evaluate  # noqa: E402
+from scaleup.rules.ir import CompiledRule, CompiledRuleset, Ref  # noqa: E402
+from scaleup.rules.load import load_ruleset  # noqa: E402
+from scaleup.scenario_load import validate_document  # noqa: E402
+from scaleup.yamlio import Document, parse_document  # noqa: E402
+
+def documents(n: int, seed: int) -> list[Document]:
+    return [parse_document(json.dumps(d), f"gen-{i:06d}.json", fmt="json", error=ScenarioError)
+            for i, d in enumerate(scenarios(n, seed))]
+
+
+def full_path(docs: list[Document], ruleset: CompiledRuleset) -> tuple[list[float], list[int]]:
+    """CPU seconds per evaluation and firings per evaluation, validation to recommendation."""
+    times, firings = [], []
+    clock = time.process_time   # CPU time: what the work costs, whatever else the machine runs
+    for doc in docs:
+        start = clock()
+        rec = evaluate(validate_document(doc), ruleset)
+        times.append(clock() - start)
+        firings.append(len(rec.audit.firings))
+    return times, firings
+
+
+class Bare:
+    """The compiled rules on durable_rules alone: actions only assert the facts they emit."""
+
+    def __init__(self, ruleset: CompiledRuleset):
+        self.strata = ruleset.strata
+        self.firings = 0
+        definitions: dict[str, Any] = {}
+        for rule in ruleset.rules:
+            definition = translate(rule)
+            definition["run"] = self._action(rule)
+            definitions[rule.key] = definition
+        definitions["__sink__"] = {"all": [{"m": {"$ex": {"t": 1}}}, {"never": {"$ex": {"__never__": 1}}}], "run": lambda c: None}
+        self.host = _QuietHost()
+        self.name = "bare"
+        self.host.register_rulesets({self.name: definitions})
+
+    def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
+        aliases = {p.alias: f"a{i}" for i, p in enumerate(rule.patterns)}
+        emits = [(e.type, [(k, (aliases[v.alias], v.field) if isinstance(v, Ref) else None, v) for k, v in e.fields])
+                 for e in rule.emits]
+
+        def run(c: Any) -> None:
+            self.firings += 1
+            m = c._m
+            for kind, fields in emits:
+                fact = {"t": kind}
+                for name, ref, value in fields:
+                    fact[name] = m[ref[0]][ref[1]] if ref else value
+                c.assert_fact(fact)
+        return run
+
+    def evaluate(self, facts: list[dict[str, Any]]) -> None:
+        try:
+            self.host.assert_facts(self.name, facts)
+            for k in range(1, self.strata + 1):
+                self.host.assert_fact(self.name, {"sid": SID, "t": "phase", "n": k})
+        finally:
+            self.host.delete_state(self.name, SID)
+
+
+def bare_path(docs: list[Document], ruleset: CompiledRuleset) -> tuple[list[float], int]:
+    bare = Bare(ruleset)
+    facts = [[f.engine_dict(SID) for f in validate_document(d).facts()] for d in docs]
+    times = []
+    clock = time.process_time
+    for batch in facts:
+        start = clock()
+        bare.evaluate([dict(f) for f in batch])
+        times.append(clock() - start)
+    return times, bare.firings
+
+
+def batch_rate(path: Path, ruleset: CompiledRuleset, workers: int, n: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        summary = run_batch([str(path)], ruleset, fmt="jsonl", output=Path(tmp) / "out.jsonl", workers=workers)
+        wall = time.perf_counter() - start
+    assert summary.status["ok"] == n, summary.status
+    return n / wall
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def profile(docs: list[Document], ruleset: CompiledRuleset, top: int = 25) -> str:
+    prof = cProfile.Profile()
+    prof.enable()
+    full_path(docs, ruleset)
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
+def stages(docs: list[Document], ruleset: CompiledRuleset, trials: int) -> dict[str, float]:
+    """Median CPU ms per evaluation of each stage and of bare durable_rules, interleaved in the
+    same trials so that a change in machine load affects all of them alike."""
+    from scaleup.engine import engine_for
+    from scaleup.recommend import assemble
+    engine, bare = engine_for(ruleset), Bare(ruleset)
+    facts = [[f.engine_dict(SID) for f in validate_document(d).facts()] for d in docs]
+    names = ("validate", "facts", "engine", "assemble", "bare")
+    runs: dict[str, list[float]] = {k: [] for k in names}
+    clock = time.process_time
+    for _ in range(trials):
+        spent = dict.fromkeys(names, 0.0)
+        for doc in docs:
+            t0 = clock()
+            loaded = validate_document(doc)
+            t1 = clock()
+            inputs = loaded.facts()
+            t2 = clock()
+            evaluation = engine.evaluate(inputs, loaded.name)
+            t3 = clock()
+            assemble(evaluation, loaded)
+            t4 = clock()
+            for name, took in zip(names, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+                spent[name] += took
+        t0 = clock()
+        for batch in facts:
+            bare.evaluate([dict(f) for f in batch])
+        spent["bare"] = clock() - t0
+        for name in names:
+            runs[name].append(spent[name] / len(docs) * 1000)
+    return {name: statistics.median(values) for name, values in runs.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="scaleup benchmark")
+    parser.add_argument("-n", type=int, default=2000, help="scenarios for throughput and latency")
+    parser.add_argument("--memory-n", type=int, default=100_000, help="evaluations for the memory run")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--ruleset", default="iasc-2018")
+    parser.add_argument("--quick", action="store_true", help="500 scenarios, 5,000 for memory, 1 repeat")
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--no-write", action="store_true", help="do not write benchmarks/results.md")
+    parser.add_argument("--big", type=int, default=100_000, help="scenarios for the -j 2 batch run (0: skip)")
+    parser.add_argument("--trials", type=int, default=9, help="interleaved trials for the overhead split")
+    parser.add_argument("--only", choices=["stages", "big"],
+                        help="run one section and replace it in an existing results.md")
+    args = parser.parse_args()
+    if args.quick:
+        args.n, args.memory_n, args.repeat, args.big, args.trials = 500, 5000, 1, 2000, 3
+    info, load_before = machine(), load()
+    ruleset = load_ruleset(args.ruleset)
+    if args.only:
+        section = (stages_section(stages(documents(200, args.seed), ruleset, args.trials), load_before, load())
+                   if args.only == "stages" else big_section(big_batch(args.big, args.seed, args.ruleset), info))
+        print(section)
+        if not args.no_write:
+            replace_section(HERE / "results.md", section)
+        return
+    docs = documents(args.n, args.seed)
+    full_path(docs[:100], ruleset)          # warm-up: engine built, caches filled
+    runs = [full_path(docs, ruleset) for _ in range(args.repeat)]
+    rates = [len(docs) / sum(t) for t, _ in runs]
+    best = runs[rates.index(statistics.median(rates))][0]
+    firings = runs[0][1]
+    bare_runs = [bare_path(docs, ruleset) for _ in range(args.repeat)]
+    bare_rates = [len(docs) / sum(t) for t, _ in bare_runs]
+    assert bare_runs[0][1] == sum(firings), f"bare fired {bare_runs[0][1]} rules, full {sum(firings)}: not the same work"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "scenarios.jsonl"
+        path.write_text("".join(json.dumps(d) + "\n" for d in scenarios(args.n, args.seed)))
+        j1 = statistics.median(batch_rate(path, ruleset, 1, args.n) for _ in range(args.repeat))
+        j2 = statistics.median(batch_rate(path, ruleset, 2, args.n) for _ in range(args.repeat))
+    split = stages(docs[:200], ruleset, args.trials)
+    mem = memory(args.memory_n, args.seed, args.ruleset)
+    cold = cold_start(7)
+    big = big_batch(args.big, args.seed, args.ruleset) if args.big else None
+    load_after = load()
+    full_rate, bare_rate = statistics.median(rates), statistics.median(bare_rates)
+    result = {
+        "machine": info, "load_before": load_before, "load_after": load_after, "n": args.n, "repeat": args.repeat,
+        "ruleset": f"{ruleset.id} {ruleset.version} ({len(ruleset.rule_ids)} rules, {len(ruleset.rules)} compiled branches, "
+                   f"{ruleset.strata} strata)",
+        "full_rate": full_rate, "p50_ms": percentile(best, 0.5) * 1000, "p99_ms": percentile(best, 0.99) * 1000,
+        "bare_rate": bare_rate, "overhead": bare_rate / full_rate - 1,
+        "firings_mean": statistics.mean(firings), "firings_median": statistics.median(firings),
+        "us_per_firing_bare": 1e6 / bare_rate / statistics.mean(firings),
+        "j1": j1, "j2": j2, "speedup": j2 / j1, "memory": mem, "cold_s": statistics.median(cold),
+        "cold_runs": [round(c, 3) for c in cold],
+    }
+    text = report(result, profile(docs[: min(500, len(docs))], ruleset) if args.profile else "")
+    text += "\n" + stages_section(split, load_before, load_after)
+    if big is not None:
+        text += "\n" + big_section(big, info)
+    print(text)
+    if not args.no_write:
+        (HERE / "results.md").write_text(text, encoding="utf-8")
+        print(f"wrote {HERE / 'results.md'}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,242 @@
+"""A process pool that survives its workers: a worker that dies costs only the task it held.
+
+``concurrent.futures.ProcessPoolExecutor`` marks the whole pool broken when one worker dies, and
+durable_rules can kill a process (ENGINE.md). Here each worker has its own pipe and the parent
+knows which tasks it sent to which worker (at most ``prefetch`` at a time, evaluated in order).
+When a worker dies (segfault, ``os._exit``, SIGKILL, or killed by the parent after ``timeout``
+seconds on one task) the task at the head of its queue is reported ``crashed``, the tasks behind it
+go back to the front of the queue, and a new worker takes its place. Workers build their engine
+once, when they start, and exit when their pipe closes or their parent dies.
+
+:class:`InlinePool` runs tasks in the calling process (``-j 1``): no isolation, no start-up cost.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any, Callable, Iterable, Iterator, Optional
+
+from . import batch_worker
+from .batch_input import Task
+from .batch_worker import Outcome, evaluate_task, worker_main
+from .errors import EngineError
+from .rules.ir import CompiledRuleset
+from .yamlio import Document
+
+Result = tuple[int, Task, Outcome]
+StopCheck = Callable[[], bool]
+MAX_START_FAILURES = 3
+STOP_GRACE = 3.0   # seconds to let workers finish the tasks they hold after a stop request
+
+
+def default_start_method() -> str:
+    """``fork`` where it exists (no re-import, the compiled rule set is inherited), else ``spawn``."""
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+class InlinePool:
+    """Evaluates tasks one after the other in this process."""
+
+    def __init__(self, ruleset: CompiledRuleset):
+        self.ruleset = ruleset
+        self._cache: dict[bytes, Document] = {}
+
+    def results(self, tasks: Iterable[Task], should_stop: StopCheck = lambda: False) -> Iterator[Result]:
+        for pos, task in enumerate(tasks):
+            if should_stop():
+                return
+            yield pos, task, evaluate_task(task, self.ruleset, self._cache)
+
+
+@dataclass
+class _Slot:
+    proc: Any
+    conn: Connection
+    held: deque[tuple[int, Task]] = field(default_factory=deque)
+    ready: bool = False
+    since: float = 0.0          # when the task at the head of ``held`` started, roughly
+    timed_out: bool = False
+
+
+def _crash_hook() -> Optional[tuple[str, str]]:
+    """The test hook of :mod:`scaleup.batch_worker`, if a test set it (None in production)."""
+    crash_id = batch_worker.CRASH_ON_ID
+    return None if crash_id is None else (crash_id, batch_worker.CRASH_HOW)
+
+
+def crash_message(exitcode: Optional[int], timed_out: bool, timeout: float) -> str:
+    if timed_out:
+        return f"the evaluation took longer than {timeout:g} s; its worker process was stopped"
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"the worker process died ({name}) while evaluating this scenario"
+    return f"the worker process exited (code {exitcode}) while evaluating this scenario"
+
+
+class ProcessPool:
+    """Worker processes fed over one pipe each (see the module docstring).
+
+    Args:
+        ruleset: the compiled rule set every worker evaluates with.
+        workers: number of processes.
+        timeout: seconds one evaluation may take before its worker is killed (0: no limit).
+        start_method: ``fork``, ``spawn`` or ``forkserver``; default :func:`default_start_method`.
+        prefetch: tasks sent ahead to each worker, to hide the round trip.
+        window: no new task is sent while the oldest unfinished one is this many tasks behind, so
+            a caller that puts results back in order buffers a bounded number of them.
+    """
+
+    def __init__(self, ruleset: CompiledRuleset, workers: int, timeout: float = 0,
+                 start_method: Optional[str] = None, prefetch: int = 2, window: int = 10_000):
+        self.ruleset, self.workers, self.timeout, self.prefetch = ruleset, max(1, workers), timeout, max(1, prefetch)
+        self.window = window
+        self._ctx = multiprocessing.get_context(start_method or default_start_method())
+        self._slots: list[_Slot] = []
+        self._start_failures = 0
+
+    def _start(self) -> _Slot:
+        parent_end, child_end = self._ctx.Pipe(duplex=True)
+        # A forked child inherits the parent's end of its own pipe and of every earlier worker's;
+        # it must close them, or it would never see end-of-file when the parent closes or dies.
+        inherited = [parent_end] + [s.conn for s in self._slots] if self._ctx.get_start_method() == "fork" else []
+        proc = self._ctx.Process(target=worker_main, name="scaleup-worker", daemon=True,
+                                 args=(child_end, self.ruleset, _crash_hook(), inherited))
+        proc.start()
+        child_end.close()
+        return _Slot(proc, parent_end)
+
+    def close(self) -> None:
+        """Stop every worker: close its pipe (it exits), then kill what is left."""
+        for slot in self._slots:
+            slot.conn.close()
+        deadline = time.monotonic() + 2.0
+        for slot in self._slots:
+            slot.proc.join(max(0.0, deadline - time.monotonic()))
+            if slot.proc.is_alive():
+                slot.proc.kill()
+                slot.proc.join()
+        self._slots = []
+
+    def results(self, tasks: Iterable[Task], should_stop: StopCheck = lambda: False) -> Iterator[Result]:
+        """Evaluate ``tasks``; yield ``(position, task, outcome)`` as they finish (any order).
+
+        After ``should_stop()`` turns true no task is sent; tasks already sent are collected for
+        up to :data:`STOP_GRACE` seconds, the rest are dropped (never reported).
+
+        Raises:
+            EngineError: when workers cannot start (the engine cannot be built).
+        """
+        source = enumerate(tasks)
+        requeue: deque[tuple[int, Task]] = deque()
+        exhausted = stopping = False
+        grace_end = 0.0
+        self._slots = []
+        for _ in range(self.workers):   # one by one: each new child closes the earlier pipe ends
+            self._slots.append(self._start())
+        taken = 0
+
+        def next_task() -> Optional[tuple[int, Task]]:
+            nonlocal exhausted, taken
+            if stopping:
+                return None
+            if requeue:
+                return requeue.popleft()
+            if exhausted:
+                return None
+            held = [pos for slot in self._slots for pos, _ in slot.held]
+            if held and taken - min(held) >= self.window:
+                return None
+            item = next(source, None)
+            exhausted, taken = item is None, taken + 1
+            return item
+
+        try:
+            while True:
+                now = time.monotonic()
+                if not stopping and should_stop():
+                    stopping, grace_end = True, now + STOP_GRACE
+                    requeue.clear()
+                for slot in self._slots:
+                    while slot.ready and len(slot.held) < self.prefetch and (item := next_task()) is not None:
+                        try:
+                            slot.conn.send([item[1]])
+                        except OSError:   # it just died; its death is handled below
+                            requeue.appendleft(item)
+                            slot.ready = False
+                            break
+                        if not slot.held:
+                            slot.since = now
+                        slot.held.append(item)
+                busy = any(slot.held for slot in self._slots)
+                if not busy and (stopping or (exhausted and not requeue)):
+                    return
+                if stopping and now > grace_end:
+                    return
+                ready = set(wait([s.conn for s in self._slots] + [s.proc.sentinel for s in self._slots], 0.2))
+                for slot in list(self._slots):
+                    if slot.conn in ready or slot.proc.sentinel in ready:
+                        yield from self._receive(slot)
+                    if slot.proc.sentinel in ready or not slot.proc.is_alive():
+                        yield from self._bury(slot, requeue, more=not stopping and (not exhausted or bool(requeue)))
+                self._check_timeouts()
+        finally:
+            self.close()
+
+    def _receive(self, slot: _Slot) -> Iterator[Result]:
+        while True:
+            try:
+                if not slot.conn.poll():
+                    return
+                kind, payload = slot.conn.recv()
+            except (EOFError, OSError):
+                return
+            if kind == "ready":
+                slot.ready, self._start_failures = True, 0
+            elif kind == "init_error":
+                raise EngineError.at(self.ruleset.path, None, "", f"a worker process could not build the engine: {payload}",
+                                     "run `scaleup evaluate` on one scenario to see the error")
+            else:
+                pos, task = slot.held.popleft()
+                slot.since = time.monotonic()
+                yield pos, task, payload
+
+    def _bury(self, slot: _Slot, requeue: deque[tuple[int, Task]], more: bool) -> Iterator[Result]:
+        slot.proc.join()
+        if slot.held:
+            pos, task = slot.held.popleft()
+            requeue.extendleft(reversed(slot.held))
+            yield pos, task, Outcome("crashed", {"error": crash_message(slot.proc.exitcode, slot.timed_out, self.timeout)})
+        elif not slot.ready:
+            self._start_failures += 1
+            if self._start_failures >= MAX_START_FAILURES:
+                raise EngineError.at(self.ruleset.path, None, "", f"worker processes die while starting "
+                                     f"(exit code {slot.proc.exitcode})", "try -j 1 to see the error")
+        slot.conn.close()
+        index = self._slots.index(slot)
+        if more or requeue:
+            self._slots[index] = self._start()
+        else:
+            self._slots.pop(index)
+
+    def _check_timeouts(self) -> None:
+        if not self.timeout:
+            return
+        now = time.monotonic()
+        for slot in self._slots:
+            if slot.held and not slot.timed_out and now - slot.since > self.timeout:
+                slot.timed_out = True
+                slot.proc.kill()
+
+
+def make_pool(ruleset: CompiledRuleset, workers: int, timeout: float = 0,
+              start_method: Optional[str] = None) -> InlinePool | ProcessPool:
+    """``-j 1``: in this process; more: a :class:`ProcessPool`."""
+    return InlinePool(ruleset) if workers <= 1 else ProcessPool(ruleset, workers, timeout, start_method)

@@ -1,0 +1,163 @@
+"""Markdown reports: ``render(recommendations)`` for ``evaluate -f markdown`` and
+:func:`render_explanation` for ``explain -f markdown``.
+
+Every piece of text from a scenario or a rule file is escaped (:func:`esc`), so a title holding
+``<script>`` or ``|`` shows as written and cannot break a table or inject HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Sequence
+
+from ..recommend import Recommendation
+from ..wording import fmt
+from .context import Report, report, sources
+
+if TYPE_CHECKING:   # explanations are imported only when rendered (keeps `scaleup evaluate` fast to start)
+    from ..explain import Explanation, TreeNode
+    from ..flips import FlipReport
+    from ..whynot import RuleCheck
+
+_SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<!\w)_|_(?!\w)|^#)")
+
+
+def esc(value: Any) -> str:
+    """Text for Markdown: ``& < >`` as entities, emphasis, link, code and table characters
+    backslash-escaped (an underscore inside a word is left alone: it cannot start emphasis)."""
+    text = fmt(value) if not isinstance(value, str) else value
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def code(value: Any) -> str:
+    """An inline code span (its content is literal in Markdown: only backticks need care)."""
+    return "`" + str(value).replace("`", "'").replace("\n", " ") + "`"
+
+
+def _head(rep: Report, level: str = "#") -> list[str]:
+    rec, s = rep.rec, rep.rec.scenario
+    out = [f"{level} {esc(s.id)}: {esc(s.title)}", "",
+           f"{esc(s.country)}, as of {s.as_of} · {esc(s.file)}", "",
+           f"**Scale-Up: {esc(rec.scale_up)}**: {esc(rep.words)}", ""]
+    facts = [("Protocol", rec.variant), ("Scope", rec.scope.value + (f" ({rec.scope.reason})" if rec.scope.reason else "") if rec.scope else None),
+             ("Route", rec.route or "none derived"), ("UNHCR emergency level", rec.unhcr_emergency_level)]
+    out += [f"- {k}: {esc(v)}" for k, v in facts if v is not None] + [""]
+    out += ["| Criterion | Level | Driven by |", "|---|---|---|"]
+    for c in rec.criteria:
+        top = [s for s in c.signals if s.level == c.level]
+        driven = "; ".join(f"{esc(s.field)} = {esc(s.value)} ({esc(s.origin.split('@', 1)[-1])})" for s in top) or "no indicator given"
+        out.append(f"| {c.name} | {c.level or '-'} {esc(c.label)} | {driven} |")
+    return out + [""]
+
+
+def _lists(rec: Recommendation) -> list[str]:
+    out: list[str] = []
+    sections = [
+        ("Leadership", [f"{esc(x.role.replace('_', ' '))}: {esc(x.actor)} ({code(x.rule)})" for x in rec.leadership]),
+        ("Clusters", [f"{esc(x.cluster)}: {esc(x.lead)} ({code(x.rule)})" for x in rec.clusters]),
+        ("Plans", [esc(x.name) + (f" ({esc(x.timing)})" if x.timing else "") for x in rec.plans]),
+        ("Milestones", [f"{esc(m.name)}: {m.date or esc(offset(m))}" for m in rec.milestones]),
+        ("Flags", [esc(x.name) + (f": {esc(x.text)}" if x.text else "") for x in rec.flags]),
+        ("Notes", [esc(x.text) for x in rec.notes]),
+    ]
+    for title, rows in sections:
+        if rows:
+            out += [f"## {title}", "", *[f"- {r}" for r in rows], ""]
+    return out
+
+
+def offset(m: Any) -> str:
+    """``3 days after activation`` for a milestone without a date."""
+    parts = [f"{fmt(m.months)} months" if m.months else "", f"{fmt(m.days)} days" if m.days else ""]
+    return " ".join(p for p in parts if p) + f" after {m.anchor}"
+
+
+def _tail(rep: Report, extra: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    rec = rep.rec
+    out = ["## Sources", ""]
+    for s in sources(rec, rep.ruleset, extra) if extra else rep.sources:
+        what = ", ".join(esc(x) for x in (s["title"], s["publisher"], str(s["year"] or "")) if x) or "not described in the rule set"
+        out.append(f"- **{esc(s['id'])}**: {what}" + (f". <{esc(s['url'])}>" if s["url"] else ""))
+    out += ["", "## Caveats", "", *[f"- {esc(c.text)}" for c in rec.caveats], ""]
+    st = rec.stamp
+    overrides = "".join(f" {esc(k)}={esc(v)}" for k, v in st.overrides.items())
+    out += ["---", "", f"Rule set {esc(st.ruleset_id)} {esc(st.ruleset_version)} (sha256 `{st.ruleset_sha256[:12]}`)"
+            + (f", overrides:{overrides}" if overrides else "") + f"; scenario sha256 `{st.scenario_sha256[:12]}`; "
+            f"{len(rec.audit.firings)} rules fired; scaleup {esc(st.scaleup_version)}, durable_rules {esc(st.durable_rules_version)}", ""]
+    return out
+
+
+def render_one(rec: Recommendation) -> str:
+    rep = report(rec, tree=False)
+    fired = ["## Rules that fired", "", "| # | Rule | Source | Basis |", "|---|---|---|---|"]
+    fired += [f"| {f.seq} | {code(f.key)} {esc(f.title)} | {esc(f.source)} | {esc(f.basis)} |" for f in rec.audit.firings]
+    return "\n".join(_head(rep) + _lists(rec) + fired + [""] + _tail(rep))
+
+
+def render(recs: Sequence[Recommendation]) -> str:
+    """One Markdown document for one or more recommendations."""
+    return "\n".join(render_one(r) for r in recs)
+
+
+# --- explanations ------------------------------------------------------------------------------
+
+def tree_lines(node: TreeNode, indent: int, out: list[str]) -> None:
+    pad = "  " * indent
+    where = f" ({esc(node.origin)})" if node.origin else ""
+    mark = " *(shown above)*" if node.repeated else " *(deeper rules not shown)*" if node.truncated else ""
+    out.append(f"{pad}- **{esc(node.text)}**{where}{mark}")
+    for step in node.because:
+        out.append(f"{pad}  - because {code(step.key)}: {esc(step.title)}. *{esc(str(step.citation))}*")
+        out.extend(f"{pad}    - threshold: {esc(t)}" for t in step.thresholds)
+        out.extend(f"{pad}    - and {esc(a)}" for a in step.absent)
+        for child in step.matched:
+            tree_lines(child, indent + 2, out)
+
+
+def check_lines(check: RuleCheck, indent: int, out: list[str]) -> None:
+    pad = "  " * indent
+    out.append(f"{pad}- {'**fired**' if check.fired else 'not fired'}: {code(check.key)} {esc(check.title)}. *{esc(str(check.citation))}*")
+    for c in check.conditions:
+        out.append(f"{pad}  - [{'x' if c.held else ' '}] {esc(c.text)}" + (f": {esc(c.note)}" if c.note else ""))
+        out.extend(f"{pad}    - {esc(t.text)}" for t in c.tests if not t.passed)
+        out.extend(f"{pad}    - to move: {esc(m.text)}" for m in c.moves)
+        for d in c.deeper:
+            check_lines(d, indent + 2, out)
+        if c.omitted:
+            out.append(f"{pad}    - {c.omitted} more rule branches could derive it; they need more to change")
+
+
+def flip_lines(report_: FlipReport) -> list[str]:
+    out = ["## What would change the outcome", "",
+           f"{report_.evaluations} evaluations of {report_.singles} single moves and {report_.pairs_tried} of "
+           f"{report_.pairs} pairs (budget {report_.budget}).", ""]
+    for kind, flips in (("decision", report_.decision), ("route", report_.route)):
+        out += [f"**The {kind}**" + ("" if flips else ": no flip found within the search"), ""]
+        out += [f"{i}. {esc(f.text)}" for i, f in enumerate(flips, 1)] + [""]
+    if report_.adjusted or report_.discarded:
+        out += [f"{report_.adjusted} candidates were adjusted to stay consistent; {len(report_.discarded)} were discarded as "
+                "inconsistent or out of range.", ""]
+    if report_.cut:
+        out += [f"The search was {esc(report_.cut)}.", ""]
+    return out
+
+
+def render_explanation(exp: Explanation) -> str:
+    """One Markdown document explaining one recommendation."""
+    rep = report(exp.recommendation, tree=False)
+    out = _head(rep, "# Explanation:") + _lists(exp.recommendation)
+    depth = f" ({exp.depth} level{'s' if exp.depth != 1 else ''} of rules)" if exp.depth is not None else ""
+    out += [f"## Why: the derivation tree{depth}", ""]
+    for node in exp.tree:
+        tree_lines(node, 0, out)
+    extra: set[str] = set()
+    for w in exp.why_not:
+        out += ["", f"## Why not {esc(w.target)}?", "", esc(w.summary), ""]
+        for check in w.rules:
+            check_lines(check, 0, out)
+            extra.add(check.citation.source)
+    out.append("")
+    if exp.flips is not None:
+        out += flip_lines(exp.flips)
+    return "\n".join(out + _tail(rep, extra))

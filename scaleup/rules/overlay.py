@@ -1,0 +1,176 @@
+"""Rule set overlays (``extends:``) and band-edge overrides (``--set``).
+
+An overlay is a rule set folder whose ``ruleset.yaml`` says ``extends: <base>`` (a shipped rule
+set name, or a folder path relative to the overlay) and includes only what it changes:
+
+- ``sources`` and ``parameters`` merge over the base's (same key: the overlay's entry wins);
+  ``caveats`` are added to the base's;
+- a scoring table indicator replaces the base's indicator of the same criterion and field (all
+  its bands), or is added; a table for a criterion the base does not score is added whole;
+- a rule replaces the base's rule of the same id (in the base's place, so firing order is
+  kept), or is added after the base's rules.
+
+Both layers are compiled against the merged sources and parameters, each file with its own
+line numbers, and merged as compiled rules, so every message and every audit entry still points
+at the file that defines the rule.
+
+A band edge is overridden for one run with ``CRITERION/FIELD.edges[INDEX]=VALUE`` (``INDEX``
+counts from 0, as in error messages): ``--set scale/populations.affected.edges[1]=300000``.
+The overridden edge becomes ``basis: project`` (the number is no longer the source's).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence
+
+from ..errors import Problem
+from ..facts import Scalar
+from ..yamlio import Document
+from .compile import did_you_mean
+from .ir import CompiledRule
+from .model import Caveat, Edge, Parameter, RuleFile, RulesetFile, Source
+
+MAX_DEPTH = 8
+EDGE_SET = re.compile(r"^(?P<criterion>[a-z]+)/(?P<field>[A-Za-z0-9_.]+)\.edges\[(?P<index>\d+)\]$")
+EDGE_HINT = "write CRITERION/FIELD.edges[INDEX]=VALUE, e.g. scale/populations.affected.edges[1]=300000"
+
+
+@dataclass
+class Layer:
+    """One rule set folder of an ``extends:`` chain, read and validated but not compiled."""
+
+    root: Path
+    display: str
+    head_doc: Document
+    head: RulesetFile
+    files: list[tuple[str, Document, RuleFile]] = field(default_factory=list)
+    digests: list[tuple[str, str]] = field(default_factory=list)
+
+
+def merge_heads(chain: Sequence[Layer]) -> tuple[dict[str, Source], dict[str, Parameter], tuple[Caveat, ...]]:
+    """Sources, parameters and caveats of a chain (base first): later layers win per key."""
+    sources: dict[str, Source] = {}
+    parameters: dict[str, Parameter] = {}
+    caveats: list[Caveat] = []
+    for layer in chain:
+        sources.update(layer.head.sources)
+        parameters.update(layer.head.parameters)
+        caveats.extend(c for c in layer.head.caveats if c not in caveats)
+    return sources, parameters, tuple(caveats)
+
+
+def split_overrides(overrides: Mapping[str, Scalar]) -> tuple[dict[str, Scalar], dict[str, Scalar]]:
+    """``--set`` values: (parameters, band edges). Parameter names never contain ``/``."""
+    params = {k: v for k, v in overrides.items() if "/" not in k}
+    edges = {k: v for k, v in overrides.items() if "/" in k}
+    return params, edges
+
+
+def set_edges(chain: Sequence[Layer], overrides: Mapping[str, Any]) -> list[Problem]:
+    """Apply band-edge overrides to the chain's rule files, in place.
+
+    The indicator changed is the one that takes effect: the last layer's that defines it.
+
+    Returns:
+        A problem for each override naming no indicator or edge, or breaking the edges' order
+        (that override is not applied).
+    """
+    problems: list[Problem] = []
+    for key, value in overrides.items():
+        match = EDGE_SET.match(key)
+        if match is None:
+            problems.append(Problem("--set", None, key, "not a parameter name or a band edge", EDGE_HINT))
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            problems.append(Problem("--set", None, key, f"a band edge is a number, got {value!r}", EDGE_HINT))
+            continue
+        criterion, name, index = match["criterion"], match["field"], int(match["index"])
+        found = _find_indicator(chain, criterion, name)
+        if found is None:
+            known = sorted({f"{t.criterion}/{i.field}" for layer in chain for _, _, rf in layer.files
+                            for t in rf.tables for i in t.indicators if i.edges})
+            problems.append(Problem("--set", None, key, f"no scoring table indicator {criterion}/{name} with edges",
+                                    did_you_mean(f"{criterion}/{name}", known)))
+            continue
+        layer, f, t, i = found
+        include, doc, rule_file = layer.files[f]
+        indicator = rule_file.tables[t].indicators[i]
+        edges = list(indicator.edges or [])
+        if index >= len(edges):
+            problems.append(Problem("--set", None, key, f"{criterion}/{name} has {len(edges)} edges",
+                                    f"use edges[0] to edges[{len(edges) - 1}]"))
+            continue
+        old = edges[index].value
+        edges[index] = Edge(value=value, basis="project", note=f"set for this run with --set (was {old})")
+        values = [e.value for e in edges]
+        descending = indicator.direction == "descending"
+        if not all((a > b) if descending else (a < b) for a, b in zip(values, values[1:])):
+            problems.append(Problem("--set", None, key, f"makes the edges {values}, which are not strictly "
+                                    f"{'decreasing' if descending else 'increasing'}",
+                                    f"choose a value between its neighbours ({', '.join(map(str, _neighbours(values, index)))})"))
+            continue
+        indicators = list(rule_file.tables[t].indicators)
+        indicators[i] = indicator.model_copy(update={"edges": edges})
+        tables = list(rule_file.tables)
+        tables[t] = tables[t].model_copy(update={"indicators": indicators})
+        layer.files[f] = (include, doc, rule_file.model_copy(update={"tables": tables}))
+    return problems
+
+
+def _neighbours(values: list[Any], index: int) -> list[Any]:
+    return [values[j] for j in (index - 1, index + 1) if 0 <= j < len(values)]
+
+
+def _find_indicator(chain: Sequence[Layer], criterion: str, name: str) -> Optional[tuple[Layer, int, int, int]]:
+    found = None
+    for layer in chain:
+        for f, (_, _, rule_file) in enumerate(layer.files):
+            for t, table in enumerate(rule_file.tables):
+                for i, ind in enumerate(table.indicators):
+                    if table.criterion == criterion and ind.field == name and ind.edges:
+                        found = (layer, f, t, i)
+    return found
+
+
+def band_key(rule: CompiledRule) -> Optional[tuple[str, str]]:
+    """(criterion, field) of a band rule; None for any other rule."""
+    if rule.kind != "band":
+        return None
+    fields = dict(rule.emits[0].fields)
+    return str(fields["criterion"]), str(fields["field"])
+
+
+def merge_rules(layers: Sequence[list[CompiledRule]]) -> list[CompiledRule]:
+    """Merge compiled layers (base first) by the overlay rules in the module doc."""
+    merged = list(layers[0])
+    for overlay in layers[1:]:
+        bands: dict[tuple[str, str], list[CompiledRule]] = {}
+        rules: dict[str, list[CompiledRule]] = {}
+        for r in overlay:
+            key = band_key(r)
+            if key is not None:
+                bands.setdefault(key, []).append(r)
+            else:
+                rules.setdefault(r.id, []).append(r)
+        out: list[CompiledRule] = []
+        placed: set[object] = set()
+        for r in merged:
+            key = band_key(r)
+            group: object = key if key is not None else r.id
+            replacement = bands.get(key) if key is not None else rules.get(r.id)
+            if replacement is None:
+                out.append(r)
+            elif group not in placed:
+                out.extend(replacement)
+                placed.add(group)
+        for key, group_rules in bands.items():
+            if key not in placed:
+                out.extend(group_rules)
+        for rule_id, group_rules in rules.items():
+            if rule_id not in placed:
+                out.extend(group_rules)
+        merged = out
+    return merged

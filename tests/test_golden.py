@@ -1,0 +1,52 @@
+"""Golden JSON: the full recommendation (decision, criteria, audit trail, stamp) of three scenarios,
+compared byte for byte. After an intended change, refresh with
+``pytest tests/test_golden.py --update-golden`` and review the diff."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scaleup.evaluate import evaluate
+from scaleup.render.json import render
+from scaleup.rules.load import load_ruleset
+from scaleup.scenario_load import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden"
+CASES = {
+    "cyclone-coastal": "scenarios/cyclone-coastal.yaml",
+    "refugee-influx": "tests/fixtures/golden/refugee-influx.yaml",
+    "mixed-conflict-outbreak": "tests/fixtures/golden/mixed-conflict-outbreak.yaml",
+}
+
+
+def output(rel: str) -> str:
+    # named relative to the repository, so the output does not depend on where it is checked out
+    return render([evaluate(load_scenario(ROOT / rel, name=rel), load_ruleset())])
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_recommendation_matches_its_golden_json(name: str, request: pytest.FixtureRequest) -> None:
+    text, golden = output(CASES[name]), GOLDEN / f"{name}.json"
+    if request.config.getoption("--update-golden"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+    assert golden.is_file(), f"{golden} is missing: run pytest tests/test_golden.py --update-golden"
+    expected = golden.read_text(encoding="utf-8")
+    if text != expected:
+        now, then = json.loads(text), json.loads(expected)
+        changed = sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
+        pytest.fail(f"{CASES[name]}: output differs from {golden.relative_to(ROOT)} in {changed}; if the change "
+                    "is intended, run pytest tests/test_golden.py --update-golden and review the diff")
+
+
+def test_every_golden_file_belongs_to_a_case() -> None:
+    assert {p.stem for p in GOLDEN.glob("*.json")} <= set(CASES)
+
+
+def test_the_golden_scenarios_cover_three_different_routes() -> None:
+    routes = {json.loads(output(rel))["route"] for rel in CASES.values()}
+    assert len(routes) == 3
