@@ -34,10 +34,10 @@ def find_ruleset(rec: Recommendation) -> Optional[CompiledRuleset]:
 
     def same(rs: CompiledRuleset) -> bool:
         return rs.id == st.ruleset_id and rs.sha256 == st.ruleset_sha256 and tuple(sorted(rs.overrides)) == wanted
-    from ..engine import _ENGINES   # the rule sets this process has evaluated with
-    for engine in list(_ENGINES.values()):
-        if same(engine.ruleset):
-            return engine.ruleset
+    from ..engine import compiled_rulesets
+    for ruleset in compiled_rulesets():
+        if same(ruleset):
+            return ruleset
     try:
         from ..rules.load import load_ruleset
         loaded = load_ruleset(st.ruleset_id, dict(st.overrides))
