@@ -345,9 +345,13 @@ class RuleCompiler:
         yield CompiledRule(
             f"{c}/combine", f"{c}/combine", 1, "combine",
             f"The {c} level is the highest level any of its indicators reaches", table.source,
-            "project", table.section, True, None,
+            "project", table.section, True,
+            "When several indicators reach the top level, the first by field name stands for them "
+            "(one firing per criterion); the recommendation lists every signal behind the level.",
             (Pattern("s", "signal", (Test("criterion", "eq", c),)),
-             Pattern("a1", "signal", (Test("criterion", "eq", c), Test("level", "gt", Ref("s", "level"))), True)),
+             Pattern("a1", "signal", (Test("criterion", "eq", c), Test("level", "gt", Ref("s", "level"))), True),
+             Pattern("a2", "signal", (Test("criterion", "eq", c), Test("level", "eq", Ref("s", "level")),
+                                      Test("field", "lt", Ref("s", "field"))), True)),
             (Emit("criterion", (("evidence", "scored"), ("level", Ref("s", "level")), ("name", c))),),
             (), self.out.file, line)
         yield CompiledRule(
