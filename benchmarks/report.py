@@ -21,7 +21,7 @@ def report(r: dict[str, Any], prof: str) -> str:
          f"({r['us_per_firing_bare']:.0f} µs per firing)", "", ""),
         ("our overhead over bare", f"{r['overhead']:+.0%}", f"<= {TARGETS['overhead']:.0%}", met(r["overhead"] <= TARGETS["overhead"])),
         ("firings per evaluation", f"{r['firings_mean']:.1f} mean, {r['firings_median']:.0f} median", "", ""),
-        ("batch -j 1 / -j 2 (wall time, files to rows)", f"{r['j1']:,.0f} / {r['j2']:,.0f} evaluations/s", "", ""),
+        (f"batch -j 1 / -j 2, {r['batch_n']:,} scenarios (wall time, file to rows)", f"{r['j1']:,.0f} / {r['j2']:,.0f} evaluations/s", "", ""),
         ("speed-up -j 2", f"{r['speedup']:.2f}x", f">= {TARGETS['speedup']}x", met(r["speedup"] >= TARGETS["speedup"])),
         (f"RSS growth over {mem['samples'][-1][0]:,} evaluations", f"{mem['growth_mb']:+.1f} MB (peak {mem['peak_mb']:.0f} MB)",
          f"< {TARGETS['growth_mb']:.0f} MB", met(mem["growth_mb"] < TARGETS["growth_mb"])),

@@ -103,11 +103,12 @@ def _perturb_once(rnd: random.Random, data: dict[str, Any]) -> str:
     elif op == "huge":
         parent[key] = _huge(rnd)
     elif op == "nest":
-        parent[key] = _nest(rnd, rnd.choice((2, 5, 31, 33, 60, 200)), parent[key])
+        parent[key] = _nest(rnd, rnd.choice((2, 5, 31, 33, 60)), parent[key])   # PyYAML recurses: stay shallow
     elif op == "long_list":
         count = rnd.choice((2, 9, 11, 100, 5_001))   # over 5,000: the list limit
         size = len(json.dumps(parent[key], default=str))
-        parent[key] = [parent[key]] * max(2, min(count, 2_000_000 // size))   # a document stays under ~2 MB
+        item = parent[key]   # copies, not references: a later perturbation changes one entry only
+        parent[key] = [copy.deepcopy(item) for _ in range(max(2, min(count, 2_000_000 // size)))]
     return f"{op}@{where}"
 
 

@@ -14,11 +14,12 @@ once, when they start, and exit when their pipe closes or their parent dies.
 from __future__ import annotations
 
 import multiprocessing
+import selectors
 import signal
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from . import batch_worker
@@ -101,6 +102,7 @@ class ProcessPool:
         self._ctx = multiprocessing.get_context(start_method or default_start_method())
         self._slots: list[_Slot] = []
         self._start_failures = 0
+        self._selector = selectors.DefaultSelector()   # kept: building one per wait costs CPU
 
     def _start(self) -> _Slot:
         parent_end, child_end = self._ctx.Pipe(duplex=True)
@@ -111,11 +113,22 @@ class ProcessPool:
                                  args=(child_end, self.ruleset, _crash_hook(), inherited))
         proc.start()
         child_end.close()
-        return _Slot(proc, parent_end)
+        slot = _Slot(proc, parent_end)
+        self._selector.register(parent_end.fileno(), selectors.EVENT_READ, slot)
+        self._selector.register(proc.sentinel, selectors.EVENT_READ, slot)
+        return slot
+
+    def _forget(self, slot: _Slot) -> None:
+        for fd in (slot.conn.fileno(), slot.proc.sentinel):
+            try:
+                self._selector.unregister(fd)
+            except (KeyError, ValueError):
+                pass
 
     def close(self) -> None:
         """Stop every worker: close its pipe (it exits), then kill what is left."""
         for slot in self._slots:
+            self._forget(slot)
             slot.conn.close()
         deadline = time.monotonic() + 2.0
         for slot in self._slots:
@@ -180,12 +193,12 @@ class ProcessPool:
                     return
                 if stopping and now > grace_end:
                     return
-                ready = set(wait([s.conn for s in self._slots] + [s.proc.sentinel for s in self._slots], 0.2))
+                ready = {id(key.data) for key, _ in self._selector.select(0.2)}
                 for slot in list(self._slots):
-                    if slot.conn in ready or slot.proc.sentinel in ready:
+                    if id(slot) in ready:
                         yield from self._receive(slot)
-                    if slot.proc.sentinel in ready or not slot.proc.is_alive():
-                        yield from self._bury(slot, requeue, more=not stopping and (not exhausted or bool(requeue)))
+                        if not slot.proc.is_alive():
+                            yield from self._bury(slot, requeue, more=not stopping and (not exhausted or bool(requeue)))
                 self._check_timeouts()
         finally:
             self.close()
@@ -210,6 +223,7 @@ class ProcessPool:
 
     def _bury(self, slot: _Slot, requeue: deque[tuple[int, Task]], more: bool) -> Iterator[Result]:
         slot.proc.join()
+        self._forget(slot)
         if slot.held:
             pos, task = slot.held.popleft()
             requeue.extendleft(reversed(slot.held))

@@ -24,7 +24,7 @@ from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
 import yaml
-from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent, StreamEndEvent
+from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent, StreamEndEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scaleup.errors import Problem, ScaleupError
@@ -203,8 +203,9 @@ class _Loader(yaml.SafeLoader):
         """Check, count and compose one node (see ``yaml.composer.Composer``)."""
         event, limits = self.peek_event(), self.limits
         line = (index if isinstance(index, Node) else event).start_mark.line + 1  # a value: its key
-        step = None if parent is None or index is None else index if isinstance(index, int) else (
-            index.value if isinstance(index, ScalarNode) else "?")
+        step = None if parent is None else index if isinstance(index, int) else (
+            index.value if isinstance(index, ScalarNode) else "?") if index is not None else (
+            event.value if isinstance(event, ScalarEvent) else "?")   # a key: named by its own text
         self.path += [] if step is None else [step]
         where = (line, tuple(self.path))
         if event.anchor is not None:
@@ -285,10 +286,10 @@ class _Builder:
 
     def key(self, node: Node, path: Path, line: int) -> Any:
         if not isinstance(node, ScalarNode):
-            return self.add(line, path, "a list or mapping is used as a key; keys must be text",
+            return self.add(line, path + ("?",), "a list or mapping is used as a key; keys must be text",
                             "write the key as plain text followed by `: `")
         if node.value == "<<" and node.style is None and id(node) not in self.tags:
-            return self.add(line, path, "merge keys (<<) are not supported",
+            return self.add(line, path + ("<<",), "merge keys (<<) are not supported",
                             "write the merged fields out in full")
         key = self.scalar(node, path + (node.value,), line)
         if key == "":

@@ -252,3 +252,42 @@ def test_a_rule_set_without_decision_or_route_rules_is_reported_not_crashed() ->
     gaps = [f.problem.message for f in errors(report, "completeness")]
     assert any(m.startswith("no decision for 46,656 of 46,656") for m in gaps)
     assert report.completeness is not None and report.completeness.sample == 0
+
+
+# --- the reasoning behind the checks -------------------------------------------------------------
+
+def test_value_sets_follow_the_engine_typing_and_whole_numbers() -> None:
+    from scaleup.assurance.values import Values
+    from scaleup.rules.ir import Test as Cond
+    level = Values.of("level")
+    assert level.restrict(Cond("level", "gt", 4)).restrict(Cond("level", "lt", 5)).is_empty()
+    assert not Values.of("num").restrict(Cond("v", "gt", 4)).restrict(Cond("v", "lt", 5)).is_empty()
+    assert level.restrict(Cond("level", "not_in", (1, 2, 3, 4, 5))).is_empty()
+    assert level.restrict(Cond("level", "eq", "high")).is_empty()           # a string never equals a number
+    text = Values.of("text").restrict(Cond("name", "ne", "x"))
+    assert not text.is_empty() and text.within(Cond("name", "ne", "x")) and not text.within(Cond("name", "eq", "y"))
+    assert text.sample() not in ("x",) and isinstance(text.sample(), str)
+    share = Values.of("num", ge=0, le=100)
+    assert share.restrict(Cond("v", "gte", 150)).is_empty()
+    inside = share.restrict(Cond("v", "gt", 10)).restrict(Cond("v", "lt", 11))
+    assert 10 < inside.sample() < 11 and inside.within(Cond("v", "gte", 10)) and not inside.within(Cond("v", "gte", 10.5))
+    assert Values.of("int", ge=0).restrict(Cond("v", "gt", 0)).sample() == 1
+    assert not Values.of("num").within(Cond("v", "eq", "x")) and Values.of("str").restrict(Cond("v", "gt", 1)).is_empty()
+
+
+def test_rules_needing_one_slot_with_disjoint_values_are_exclusive() -> None:
+    from scaleup.assurance.conditions import Reasoner
+    from scaleup.rules.ir import CompiledRule, Emit, Pattern
+    from scaleup.rules.ir import Test as Cond
+
+    def rule(key: str, *patterns: Pattern) -> CompiledRule:
+        return CompiledRule(key, key, 1, "rule", key, "S", "project", None, True, None, patterns,
+                            (Emit("route", (("value", "national_led"),)),), (), "f.yaml", 1)
+    onset = lambda op, v, neg=False: Pattern("a", "indicator", (Cond("field", "eq", "hazard.onset"), Cond("value", op, v)), neg)  # noqa: E731
+    a = rule("a", onset("in", ("sudden", "rapid_deterioration")))
+    b = rule("b", onset("eq", "protracted"))
+    c = rule("c", onset("eq", "sudden"))
+    d = rule("d", onset("in", ("sudden", "gradual"), True))
+    reasoner = Reasoner([a, b, c, d])
+    assert reasoner.exclusive(a, b) and reasoner.exclusive(c, d)
+    assert reasoner.exclusive(a, c) is None and reasoner.exclusive(a, d) is None

@@ -164,11 +164,13 @@ def _terms(expr: dict[str, Any]) -> int:
 
 
 def _network(rules: Sequence[CompiledRule]) -> tuple[_Node, dict[str, list[tuple[str, int]]]]:
-    """The alpha network of ``rules`` plus the sink rule, and each rule's patterns' term counts."""
-    from ..engine import translate   # the one translation; importing it loads durable_rules
+    """The alpha network of ``rules`` plus the engine's own rules, and each rule's patterns' term counts."""
+    from ..engine import SINK, translate   # the one translation; importing it loads durable_rules
     root = _Node()
-    for sink in ({"$ex": {"t": 1}}, {"$ex": {"__never__": 1}}):   # scaleup.engine's sink rule
-        _walk(root, sink, None).ends.append(None)  # type: ignore[arg-type]
+    last = max((r.stratum for r in rules), default=0) + 1   # the engine's always-firing final phase
+    internal = [next(iter(p.values())) for p in SINK["all"]] + [{"$and": [{"t": "phase"}, {"n": last}]}]
+    for expr in internal:
+        _walk(root, expr, None).ends.append(None)  # type: ignore[arg-type]
     terms: dict[str, list[tuple[str, int]]] = {}
     for rule in rules:
         for pattern in translate(rule)["all"]:
