@@ -286,10 +286,10 @@ class _Builder:
 
     def key(self, node: Node, path: Path, line: int) -> Any:
         if not isinstance(node, ScalarNode):
-            return self.add(line, path + ("?",), "a list or mapping is used as a key; keys must be text",
+            return self.add(line, path, "a list or mapping is used as a key; keys must be text",
                             "write the key as plain text followed by `: `")
         if node.value == "<<" and node.style is None and id(node) not in self.tags:
-            return self.add(line, path + ("<<",), "merge keys (<<) are not supported",
+            return self.add(line, path, "merge keys (<<) are not supported",
                             "write the merged fields out in full")
         key = self.scalar(node, path + (node.value,), line)
         if key == "":

@@ -89,6 +89,7 @@ def reference_findings(ruleset: CompiledRuleset, locator: Locator) -> list[Findi
             if source is not None:
                 cited.setdefault(source, r)
         params_used.update(t.param for p in r.patterns for t in p.tests if t.param)
+        params_used.update(param for e in r.emits for _, param in e.params)
         if r.kind == "rule" and r.basis == "source" and is_project_source(r.source) and ("rule", r.id) not in claimed:
             claimed.add(("rule", r.id))
             out.append(at_rule(ERROR, "basis", r, f"basis: source, but it cites {r.source}, the project's own conventions",

@@ -292,6 +292,7 @@ class RuleCompiler:
                 continue
             spec = FACT_TYPES[type_]
             fields: list[tuple[str, Any]] = []
+            params: list[tuple[str, str]] = []
             for name, raw in body.items():
                 if name == "fact":
                     continue
@@ -300,7 +301,7 @@ class RuleCompiler:
                                  did_you_mean(name, list(spec.fields)))
                     ok = False
                     continue
-                value, _ = self._resolve(raw, here + (name,), aliases)
+                value, param = self._resolve(raw, here + (name,), aliases)
                 if value is None:
                     if not isinstance(raw, str) or not raw.startswith("$"):
                         self.out.add(here + (name,), "expected a literal value, $param.<name> or $<alias>.<field>",
@@ -311,12 +312,14 @@ class RuleCompiler:
                     ok = False
                     continue
                 fields.append((name, value))
+                if param:
+                    params.append((name, param))
             missing = [n for n, f in spec.fields.items() if f.required and n not in dict(fields)]
             if missing and ok:
                 self.out.add(here, f"{type_!r} facts need {', '.join(missing)}", f"add {missing[0]}: <value>")
                 ok = False
                 continue
-            emits.append(Emit(type_, tuple(sorted(fields))))
+            emits.append(Emit(type_, tuple(sorted(fields)), tuple(sorted(params))))
         return emits if ok else None
 
     def _emit_value_fits(self, type_: str, name: str, value: Any, at: tuple) -> bool:

@@ -61,6 +61,7 @@ class Emit:
 
     type: str
     fields: tuple[tuple[str, Union[Scalar, Ref]], ...]
+    params: tuple[tuple[str, str], ...] = ()   # (field, parameter) for values from $param.NAME
 
 
 @dataclass(frozen=True)
