@@ -55,9 +55,12 @@ class Evaluation:
     firings: tuple[Firing, ...]
     _by_id: dict[str, Fact] = field(default_factory=dict, compare=False, repr=False)
     _derivers: dict[str, list[Firing]] = field(default_factory=dict, compare=False, repr=False)
+    _by_type: dict[str, list[Fact]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id.update({f.id: f for f in self.facts})
+        for fact in self.facts:
+            self._by_type.setdefault(fact.type, []).append(fact)
         for firing in self.firings:
             for fact_id in firing.asserted + firing.reasserted:
                 self._derivers.setdefault(fact_id, []).append(firing)
@@ -66,7 +69,7 @@ class Evaluation:
         return self._by_id[fact_id]
 
     def of_type(self, type_: str) -> list[Fact]:
-        return [f for f in self.facts if f.type == type_]
+        return list(self._by_type.get(type_, ()))
 
     def rule(self, key: str) -> CompiledRule:
         return next(r for r in self.ruleset.rules if r.key == key)

@@ -147,7 +147,7 @@ class Engine:
                 return
             try:
                 matched = c._m
-                ids = tuple(state.known[_key(matched[a])].id for a in positive)
+                ids = tuple(matched[a]["fid"] for a in positive)
                 new: list[str] = []
                 again: list[str] = []
                 for emit in rule.emits:
@@ -163,7 +163,7 @@ class Engine:
                     state.known[key] = fact
                     state.facts.append(fact)
                     new.append(fact.id)
-                    c.assert_fact({"t": emit.type, **fields})
+                    c.assert_fact({"t": emit.type, "fid": fact.id, **fields})
                 state.firings.append(Firing(len(state.firings) + 1, rule.id, rule.key, rule.stratum,
                                             ids, tuple(new), tuple(again)))
             except Exception as exc:  # durable would swallow it into the session state
@@ -215,10 +215,6 @@ class Engine:
         if rs is not None:
             self._host._ruleset_list.remove(rs)
             durable_rules_engine.delete_ruleset(rs._handle)
-
-
-def _key(d: dict[str, Any]) -> tuple:
-    return content_key(d["t"], {k: v for k, v in d.items() if k not in ("sid", "t")})
 
 
 _ENGINES: dict[str, Engine] = {}

@@ -82,7 +82,10 @@ class Fact:
     origin: str
 
     def engine_dict(self, sid: str) -> dict[str, Scalar]:
-        return {"sid": sid, "t": self.type, **self.fields}
+        """The fact as durable_rules holds it. ``fid`` carries our id so that an action finds the
+        facts it matched without recomputing content keys; it cannot create duplicate facts,
+        because no two facts of an evaluation ever have the same content."""
+        return {"sid": sid, "t": self.type, "fid": self.id, **self.fields}
 
     @property
     def key(self) -> tuple:

@@ -246,7 +246,8 @@ def test_booleans_and_numeric_text_never_reach_the_engine_as_such(traps, monkeyp
             assert fact["value"] in ("true", "false"), fact
         else:
             assert isinstance(fact["value"], str), fact
-        assert set(fact) == {"sid", "t", "field", "value"}      # flat, no reserved keys
+        assert set(fact) == {"sid", "t", "fid", "field", "value"}   # flat: no user key, only ours
+        assert fact["fid"].startswith("i")
 
 
 def test_every_test_of_a_pattern_counts_not_only_the_first(traps) -> None:

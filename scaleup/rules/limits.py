@@ -73,7 +73,7 @@ MANY_FACTS = 100   # facts of one type a condition may match when nothing pins i
 DURABLE_WORDS = ("$lt", "$lte", "$gt", "$gte", "$eq", "$neq", "$mt", "$imt", "$iall", "$iany", "$ex",
                  "$nex", "$or", "$and", "$s", "$m", "$add", "$sub", "$mul", "$div", "$l", "$r",
                  "$forward", "$i", "all", "any", "pri", "count", "cap", "run", "name", "id", "sid")
-ENGINE_PROPERTIES = ("t", "sid", "id", "n", "__never__")   # fact type, session, identity, phase, sink
+ENGINE_PROPERTIES = ("t", "sid", "id", "fid", "n", "__never__")   # type, session, identity, our fact id, phase, sink
 
 
 def fnv1a_32(name: str) -> int:
