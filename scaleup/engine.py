@@ -33,7 +33,7 @@ from typing import Any, Callable, Optional, Sequence
 
 from .audit import Evaluation, Firing
 from .errors import EngineError
-from .facts import Fact, content_key, engine_value
+from .facts import Fact, engine_value
 from .rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, Test
 
 with warnings.catch_warnings():
@@ -140,6 +140,11 @@ class Engine:
     def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
         aliases = _aliases(rule)
         positive = [aliases[p.alias] for p in rule.patterns if not p.negated]
+        # Per emitted fact: its type and, in field-name order (so the content key needs no
+        # sort), each field's literal value or the (alias, field) it is copied from.
+        plans = [(emit.type, [(name, (aliases[v.alias], v.field) if isinstance(v, Ref) else None, v)
+                              for name, v in emit.fields]) for emit in rule.emits]
+        origin = f"rule:{rule.id}"
 
         def run(c: Any) -> None:
             state = self._run
@@ -150,20 +155,20 @@ class Engine:
                 ids = tuple(matched[a]["fid"] for a in positive)
                 new: list[str] = []
                 again: list[str] = []
-                for emit in rule.emits:
-                    fields = {name: (engine_value(matched[aliases[v.alias]][v.field]) if isinstance(v, Ref) else v)
-                              for name, v in emit.fields}
-                    key = content_key(emit.type, fields)
+                for type_, plan in plans:
+                    fields = {name: engine_value(matched[ref[0]][ref[1]]) if ref else value
+                              for name, ref, value in plan}
+                    key = (type_,) + tuple(fields.items())     # == content_key(type_, fields)
                     fact = state.known.get(key)
                     if fact is not None:
                         again.append(fact.id)
                         continue
                     state.derived += 1
-                    fact = Fact(f"d{state.derived}", emit.type, fields, f"rule:{rule.id}")
+                    fact = Fact(f"d{state.derived}", type_, fields, origin)
                     state.known[key] = fact
                     state.facts.append(fact)
                     new.append(fact.id)
-                    c.assert_fact({"t": emit.type, "fid": fact.id, **fields})
+                    c.assert_fact({"t": type_, "fid": fact.id, **fields})
                 state.firings.append(Firing(len(state.firings) + 1, rule.id, rule.key, rule.stratum,
                                             ids, tuple(new), tuple(again)))
             except Exception as exc:  # durable would swallow it into the session state
