@@ -27,6 +27,7 @@ from typing import Mapping, Optional, Sequence
 
 from ..facts import FACT_TYPES
 from ..fields import CATALOGUE
+from ..rules.compile import slot_of
 from ..rules.ir import CompiledRule, Emit, Pattern, Ref, Test
 from .values import Values
 
@@ -58,20 +59,6 @@ def describe(p: Pattern) -> str:
         parts.append(f"{t.field}={value}" if t.op == "eq" and not isinstance(t.value, Ref) else f"{t.field} {t.op} {value}")
     text = f"{p.type} {', '.join(parts)}".strip()
     return f"not ({text})" if p.negated else text
-
-
-def slot_of(p: Pattern) -> Optional[tuple]:
-    """The one-value slot a positive pattern necessarily binds, if any."""
-    if p.negated:
-        return None
-    eq = {t.field: t.value for t in p.tests if t.op == "eq" and not isinstance(t.value, Ref)}
-    if p.type == "indicator":
-        info = CATALOGUE.get(str(eq.get("field")))
-        return ("indicator", eq["field"]) if info is not None and not info.multi else None
-    spec = FACT_TYPES[p.type]
-    if not spec.value_field or not all(k in eq for k in spec.single):
-        return None
-    return (p.type,) + tuple(eq[k] for k in spec.single)
 
 
 def emit_template(rule: CompiledRule, emit: Emit) -> Template:

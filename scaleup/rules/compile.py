@@ -450,8 +450,10 @@ class RuleCompiler:
                                   basis, source, at, " or ".join(values))
 
 
-def _slot(p: Pattern) -> Optional[tuple]:
+def slot_of(p: Pattern) -> Optional[tuple]:
     """The slot a positive pattern necessarily binds, if its type allows only one fact there."""
+    if p.negated:
+        return None
     eq = {t.field: t.value for t in p.tests if t.op == "eq" and not isinstance(t.value, Ref)}
     if p.type == "indicator":
         info = CATALOGUE.get(str(eq.get("field")))
@@ -493,7 +495,7 @@ def merge_same_fact(patterns: list[Pattern], emits: list[Emit]) -> tuple[list[Pa
     first: dict[tuple, int] = {}
     rename: dict[str, str] = {}
     for p in patterns:
-        slot = None if p.negated else _slot(p)
+        slot = slot_of(p)
         if slot is None or slot not in first:
             if slot is not None:
                 first[slot] = len(merged)

@@ -33,7 +33,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 
 from ..errors import Problem
 from ..facts import FACT_TYPES
-from .compile import _slot
+from .compile import slot_of
 from .ir import CompiledRule, Pattern
 
 
@@ -248,7 +248,7 @@ def _at(rules: Iterable[CompiledRule], message: str, hint: str) -> Problem:
 
 def _fanout(p: Pattern) -> int:
     """How many facts a positive pattern may match at once (it multiplies a rule's combinations)."""
-    if p.negated or _slot(p) is not None:
+    if p.negated or slot_of(p) is not None:
         return 1
     bound = {t.field for t in p.tests if t.op == "eq"}   # a literal or another fact's value
     needed = {name for name, spec in FACT_TYPES[p.type].fields.items() if spec.required}
