@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import pstats
@@ -49,7 +50,9 @@ sys.path.insert(0, str(HERE))
 
 from generate import scenarios  # noqa: E402
 from processes import big_batch, cold_start, load, machine, memory  # noqa: E402
-from report import big_section, replace_section, report, stages_section  # noqa: E402
+from report import big_section, replace_section, report, speedup_section, stages_section  # noqa: E402
+
+import instructions  # noqa: E402
 
 from scaleup.batch import run_batch  # noqa: E402
 from scaleup.engine import SID, _QuietHost, translate  # noqa: E402
@@ -141,6 +144,15 @@ def batch_rate(path: Path, ruleset: CompiledRuleset, workers: int, n: int) -> fl
     return n / wall
 
 
+def speedup(ruleset: CompiledRuleset, n: int, seed: int, repeat: int) -> tuple[float, float]:
+    """Median -j 1 and -j 2 batch rates, measured in interleaved pairs so load hits both alike."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "scenarios.jsonl"
+        path.write_text("".join(json.dumps(d) + "\n" for d in scenarios(n, seed)))
+        pairs = [(batch_rate(path, ruleset, 1, n), batch_rate(path, ruleset, 2, n)) for _ in range(repeat)]
+    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -203,22 +215,31 @@ def main() -> None:
                         help="scenarios for the -j 1 / -j 2 comparison (worker start-up must not dominate)")
     parser.add_argument("--big", type=int, default=100_000, help="scenarios for the -j 2 batch run (0: skip)")
     parser.add_argument("--trials", type=int, default=9, help="interleaved trials for the overhead split")
-    parser.add_argument("--only", choices=["stages", "big"],
+    parser.add_argument("--only", choices=["stages", "big", "speedup", "instructions"],
                         help="run one section and replace it in an existing results.md")
+    parser.add_argument("--instructions", action="store_true", help="also count instructions under callgrind")
     args = parser.parse_args()
     if args.quick:
         args.n, args.memory_n, args.repeat, args.big, args.trials, args.batch_n = 500, 5000, 1, 2000, 3, 1000
     info, load_before = machine(), load()
     ruleset = load_ruleset(args.ruleset)
     if args.only:
-        section = (stages_section(stages(documents(200, args.seed), ruleset, args.trials), load_before, load())
-                   if args.only == "stages" else big_section(big_batch(args.big, args.seed, args.ruleset), info))
+        if args.only == "stages":
+            section = stages_section(stages(documents(200, args.seed), ruleset, args.trials), load_before, load())
+        elif args.only == "big":
+            section = big_section(big_batch(args.big, args.seed, args.ruleset), info)
+        elif args.only == "speedup":
+            j1, j2 = speedup(ruleset, args.batch_n, args.seed, args.repeat)
+            section = speedup_section(j1, j2, args.batch_n, load_before, load(), info)
+        else:
+            section = instructions.section(instructions.measure())
         print(section)
         if not args.no_write:
             replace_section(HERE / "results.md", section)
         return
     docs = documents(args.n, args.seed)
     full_path(docs[:100], ruleset)          # warm-up: engine built, caches filled
+    gc.freeze()   # as batch workers do once their engine is built: the data held here is not ours
     runs = [full_path(docs, ruleset) for _ in range(args.repeat)]
     rates = [len(docs) / sum(t) for t, _ in runs]
     best = runs[rates.index(statistics.median(rates))][0]
@@ -226,12 +247,7 @@ def main() -> None:
     bare_runs = [bare_path(docs, ruleset) for _ in range(args.repeat)]
     bare_rates = [len(docs) / sum(t) for t, _ in bare_runs]
     assert bare_runs[0][1] == sum(firings), f"bare fired {bare_runs[0][1]} rules, full {sum(firings)}: not the same work"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "scenarios.jsonl"
-        path.write_text("".join(json.dumps(d) + "\n" for d in scenarios(args.batch_n, args.seed)))
-        pairs = [(batch_rate(path, ruleset, 1, args.batch_n), batch_rate(path, ruleset, 2, args.batch_n))
-                 for _ in range(args.repeat)]   # interleaved, so a change in load hits both alike
-        j1, j2 = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+    j1, j2 = speedup(ruleset, args.batch_n, args.seed, args.repeat)
     split = stages(docs[:200], ruleset, args.trials)
     mem = memory(args.memory_n, args.seed, args.ruleset)
     cold = cold_start(7)
@@ -253,6 +269,8 @@ def main() -> None:
     text += "\n" + stages_section(split, load_before, load_after)
     if big is not None:
         text += "\n" + big_section(big, info)
+    if args.instructions:
+        text += "\n" + instructions.section(instructions.measure())
     print(text)
     if not args.no_write:
         (HERE / "results.md").write_text(text, encoding="utf-8")

@@ -69,6 +69,13 @@ def big_section(b: dict[str, Any], info: dict[str, str]) -> str:
         f"Summary line: {' '.join(b['summary'])}", ""])
 
 
+def speedup_section(j1: float, j2: float, n: int, before: str, after: str, info: dict[str, str]) -> str:
+    return "\n".join([
+        "## -j 2 speed-up, measured again", "",
+        f"{info['date']}: `run_batch` on {n:,} scenarios, -j 1 {j1:,.0f} / -j 2 {j2:,.0f} evaluations/s: "
+        f"**{j2 / j1:.2f}x** (target >= {TARGETS['speedup']}x); load {before} -> {after}.", ""])
+
+
 def replace_section(path: Path, section: str) -> None:
     """Put ``section`` in place of the section with the same heading (or at the end)."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""

@@ -39,11 +39,12 @@ OUTCOMES = (VALID, LOCATED, UNLOCATED, EXCEPTION, CRASH)
 # Problems about the file as a whole: no line, no field.
 WHOLE_FILE = re.compile(r"the file is \d+ bytes|the file is empty|this looks like a binary file|"
                         r"the document is nested too deeply|cannot read the file")
-# Problems about the document's syntax or shape, or about a key itself (at the top level it has
-# no field path): a line, no field.
+# Problems about the document's syntax or shape, or about its root node (an anchor or a tag on
+# the whole document) or a top-level key itself, which have no field path: a line, no field.
 DOCUMENT = re.compile(r"invalid YAML|invalid JSON|the top level is|the file is not valid UTF-8|"
                       r"the file contains the character|the file holds more than one YAML document|"
-                      r"a list or mapping is used as a key|merge keys \(<<\) are not supported")
+                      r"a list or mapping is used as a key|merge keys \(<<\) are not supported|"
+                      r"anchors and aliases|the tag \S+ is refused")
 
 
 def why_unlocated(problem: Problem, name: str) -> Optional[str]:

@@ -55,8 +55,30 @@ def dotted(loc: Sequence[str | int]) -> str:
     return text
 
 
+def _data_loc(data: Any, raw: Sequence[str | int], root: type[BaseModel]) -> tuple[str | int, ...]:
+    """The part of pydantic's error location that names keys and indexes of the document.
+
+    pydantic inserts its own steps (``function-before[...]``, union members, ``list[...]``); a
+    step is kept when it is a key or index present in the data, or a field of the model at that
+    point (a missing field), so that any key a user can write, even ``ti[tle``, is located.
+    """
+    loc: list[str | int] = []
+    node: Any = data
+    for part in raw:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(part, str) and part in _field_names(root, loc):
+            node = None
+        else:
+            continue
+        loc.append(part)
+    return tuple(loc)
+
+
 def _problem(document: Document, err: Any, root: type[BaseModel]) -> Problem:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or "function-" in p)))
+    loc = _data_loc(document.data, err["loc"], root)
     kind, value = err["type"], err.get("input")
     message = err["msg"].removeprefix("Value error, ")
     hint = ""

@@ -25,7 +25,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzz.cases import PWNED, ROOT, case_for, mutation_case, scenario_case, shipped_scenarios
-from fuzz.outcome import CRASH, LOCATED, VALID, cached_ruleset as ruleset, classify, decode_cases, default_ruleset, encode_cases
+from fuzz.outcome import (CRASH, LOCATED, VALID, cached_ruleset as ruleset, classify, decode_cases, default_ruleset,
+                          encode_cases, why_unlocated)
+from scaleup.errors import Problem
 
 SHIPPED = shipped_scenarios()
 FUZZ = settings(derandomize=True, database=None, deadline=None, print_blob=True,
@@ -84,3 +86,16 @@ def test_a_sample_of_fuzz_cases_runs_in_a_child_process_without_crashing(tmp_pat
     assert [json.loads(line)["outcome"] for line in lines] == in_process
     assert set(in_process) <= {VALID, LOCATED}
     assert not (ROOT / PWNED).exists() and not (tmp_path / PWNED).exists()
+
+
+def test_the_outcome_classifier_tells_located_from_unlocated_problems() -> None:
+    # The fuzz tests are only as good as this judgement.
+    located = [Problem("f.yaml", 3, "populations.affected", "must be at least 0"),
+               Problem("f.yaml", None, "", "the file is 1000001 bytes, larger than the limit of 1000000 bytes"),
+               Problem("f.yaml", None, "", "this looks like a binary file (it contains NUL bytes)"),
+               Problem("f.yaml", 7, "", "invalid YAML: mapping values are not allowed here"),
+               Problem("f.yaml", 1, "", "the tag !!binary is refused: YAML tags that construct objects are refused")]
+    unlocated = [Problem("other.yaml", 3, "title", "x"), Problem("f.yaml", None, "title", "x"),
+                 Problem("f.yaml", 1, "", "unknown field"), Problem("f.yaml", None, "", "invalid JSON: x")]
+    assert [why_unlocated(p, "f.yaml") for p in located] == [None] * len(located)
+    assert all(why_unlocated(p, "f.yaml") for p in unlocated)

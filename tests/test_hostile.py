@@ -187,9 +187,6 @@ def test_an_empty_value_for_a_number_means_not_given() -> None:
     assert not [f for f in loaded.facts() if f.fields["field"].startswith("impact.deaths")]
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError,
-                   reason="scaleup/validation.py _problem() drops location parts containing '[' or "
-                          "'function-', so an unknown key 'ti[tle' leaves an empty location (IndexError)")
 def test_a_key_with_a_bracket_is_an_unknown_field() -> None:
     with pytest.raises(ScenarioError) as caught:
         load_scenario(HOSTILE / "key-with-bracket.yaml", name="k.yaml")
@@ -279,9 +276,6 @@ def test_underscore_runs_in_user_text_cannot_make_emphasis() -> None:
     assert _unescaped(md, "_") == _unescaped(plain, "_")
 
 
-@pytest.mark.xfail(strict=True, reason="scaleup/render/text.py writes user text raw: a title can hold "
-                                       "newlines and terminal escape sequences (ESC[...) that fake lines "
-                                       "or recolour the terminal")
 def test_user_text_in_the_terminal_report_holds_no_control_characters() -> None:
     text = "red \x1b[31mRED\x1b[0m\nScale-Up: RECOMMEND (fake line)"
     out = RENDERERS["text"]([evaluate(hostile_scenario(text), cached_ruleset())])

@@ -16,6 +16,16 @@ DECISION_WORDS = {
 }
 
 
+# C0 and C1 control characters (newlines, ESC sequences...) in user text are shown escaped, so a
+# scenario cannot fake report lines or recolour the terminal.
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)]}
+
+
+def clean(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\x1b``)."""
+    return text.translate(_CONTROLS)
+
+
 def fmt_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -73,7 +83,7 @@ def render_one(rec: Recommendation) -> str:
     overrides = "".join(f" {k}={v}" for k, v in st.overrides.items())
     add(f"Rule set {st.ruleset_id} {st.ruleset_version} (sha256 {st.ruleset_sha256[:12]}){' overrides:' + overrides if overrides else ''}; "
         f"{len(rec.audit.firings)} rules fired; scaleup {st.scaleup_version}, durable_rules {st.durable_rules_version}")
-    return "\n".join(out) + "\n"
+    return "\n".join(map(clean, out)) + "\n"
 
 
 def _offset(m: Any) -> str:
