@@ -12,6 +12,7 @@ same 100 prepared scenarios; ``count(stage) - count(none)`` is that stage's cost
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -63,8 +64,9 @@ def run_stage(stage: str) -> None:
 
 def count(stage: str, folder: Path) -> int:
     out = folder / f"{stage}.out"
+    # a fixed hash seed: set and dict layouts, hence instruction counts, then repeat exactly
     subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, __file__,
-                    "--stage", stage], check=True, capture_output=True)
+                    "--stage", stage], check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"})
     match = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), re.MULTILINE)
     if match is None:
         raise RuntimeError(f"no instruction total in {out}")

@@ -2,7 +2,7 @@
 
 ``concurrent.futures.ProcessPoolExecutor`` marks the whole pool broken when one worker dies, and
 durable_rules can kill a process (ENGINE.md). Here each worker has its own pipe and the parent
-knows which tasks it sent to which worker (at most ``prefetch`` at a time, evaluated in order).
+knows which tasks it sent to which worker (a few at a time, evaluated in order).
 When a worker dies (segfault, ``os._exit``, SIGKILL, or killed by the parent after ``timeout``
 seconds on one task) the task at the head of its queue is reported ``crashed``, the tasks behind it
 go back to the front of the queue, and a new worker takes its place. Workers build their engine
@@ -90,13 +90,13 @@ class ProcessPool:
         workers: number of processes.
         timeout: seconds one evaluation may take before its worker is killed (0: no limit).
         start_method: ``fork``, ``spawn`` or ``forkserver``; default :func:`default_start_method`.
-        prefetch: tasks sent ahead to each worker, to hide the round trip.
+        prefetch: tasks a worker may hold; it is refilled, in one message, when it holds half.
         window: no new task is sent while the oldest unfinished one is this many tasks behind, so
             a caller that puts results back in order buffers a bounded number of them.
     """
 
     def __init__(self, ruleset: CompiledRuleset, workers: int, timeout: float = 0,
-                 start_method: Optional[str] = None, prefetch: int = 2, window: int = 10_000):
+                 start_method: Optional[str] = None, prefetch: int = 6, window: int = 10_000):
         self.ruleset, self.workers, self.timeout, self.prefetch = ruleset, max(1, workers), timeout, max(1, prefetch)
         self.window = window
         self._ctx = multiprocessing.get_context(start_method or default_start_method())
@@ -178,35 +178,45 @@ class ProcessPool:
                     stopping, grace_end = True, now + STOP_GRACE
                     requeue.clear()
                 for slot in self._slots:
-                    while slot.ready and len(slot.held) < self.prefetch and (item := next_task()) is not None:
-                        try:
-                            slot.conn.send([item[1]])
-                        except OSError:   # it just died; its death is handled below
-                            requeue.appendleft(item)
-                            slot.ready = False
-                            break
-                        if not slot.held:
-                            slot.since = now
-                        slot.held.append(item)
+                    # refill in chunks (one message for several tasks) once a worker runs low
+                    if not slot.ready or len(slot.held) > self.prefetch // 2:
+                        continue
+                    chunk: list[tuple[int, Task]] = []
+                    while len(slot.held) + len(chunk) < self.prefetch and (item := next_task()) is not None:
+                        chunk.append(item)
+                    if not chunk:
+                        continue
+                    try:
+                        slot.conn.send([task for _, task in chunk])
+                    except OSError:   # it just died; its death is handled below
+                        requeue.extendleft(reversed(chunk))
+                        slot.ready = False
+                        continue
+                    if not slot.held:
+                        slot.since = now
+                    slot.held.extend(chunk)
                 busy = any(slot.held for slot in self._slots)
                 if not busy and (stopping or (exhausted and not requeue)):
                     return
                 if stopping and now > grace_end:
                     return
-                ready = {id(key.data) for key, _ in self._selector.select(0.2)}
+                ready = {key.fd for key, _ in self._selector.select(0.2)}
                 for slot in list(self._slots):
-                    if id(slot) in ready:
-                        yield from self._receive(slot)
+                    if slot.conn.fileno() in ready:   # one message; the selector reports the rest
+                        yield from self._receive(slot, drain=False)
+                    if slot.proc.sentinel in ready:   # it exited: read what it sent before
+                        yield from self._receive(slot, drain=True)
                         if not slot.proc.is_alive():
                             yield from self._bury(slot, requeue, more=not stopping and (not exhausted or bool(requeue)))
                 self._check_timeouts()
         finally:
             self.close()
 
-    def _receive(self, slot: _Slot) -> Iterator[Result]:
+    def _receive(self, slot: _Slot, drain: bool) -> Iterator[Result]:
+        """Handle one message (``drain``: every message left; ``poll`` costs a selector each)."""
         while True:
             try:
-                if not slot.conn.poll():
+                if drain and not slot.conn.poll():
                     return
                 kind, payload = slot.conn.recv()
             except (EOFError, OSError):
@@ -220,6 +230,8 @@ class ProcessPool:
                 pos, task = slot.held.popleft()
                 slot.since = time.monotonic()
                 yield pos, task, payload
+            if not drain:
+                return
 
     def _bury(self, slot: _Slot, requeue: deque[tuple[int, Task]], more: bool) -> Iterator[Result]:
         slot.proc.join()
