@@ -13,11 +13,12 @@ from .rules.ir import CompiledRule, CompiledRuleset
 
 @dataclass(frozen=True)
 class Firing:
-    """One rule firing.
+    """One rule firing; its fields, in this order, are the audit trail's firing entries.
 
     Attributes:
         seq: 1-based position in firing order.
         rule: rule id; ``key`` adds the ``any:`` branch (``id#2``) when there are several.
+        title, source, basis: the rule's, so that a firing reads on its own.
         stratum: the phase it fired in.
         matched: ids of the facts its conditions matched, in condition order.
         asserted: ids of facts it derived that were new.
@@ -27,15 +28,24 @@ class Firing:
     seq: int
     rule: str
     key: str
+    title: str
+    source: str
+    basis: str
     stratum: int
     matched: tuple[str, ...]
     asserted: tuple[str, ...]
-    reasserted: tuple[str, ...] = ()
+    reasserted: tuple[str, ...]
+
+    @classmethod
+    def of(cls, rule: CompiledRule, seq: int, matched: tuple[str, ...], asserted: tuple[str, ...] = (),
+           reasserted: tuple[str, ...] = ()) -> "Firing":
+        return cls(seq, rule.id, rule.key, rule.title, rule.source, rule.basis, rule.stratum,
+                   matched, asserted, reasserted)
 
     def to_dict(self) -> dict[str, object]:
-        return {"seq": self.seq, "rule": self.rule, "key": self.key, "stratum": self.stratum,
-                "matched": list(self.matched), "asserted": list(self.asserted),
-                "reasserted": list(self.reasserted)}
+        return {"seq": self.seq, "rule": self.rule, "key": self.key, "title": self.title, "source": self.source,
+                "basis": self.basis, "stratum": self.stratum, "matched": list(self.matched),
+                "asserted": list(self.asserted), "reasserted": list(self.reasserted)}
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,26 @@
 """The only module that imports durable_rules.
 
-:class:`Engine` owns a durable_rules host with no background threads (ENGINE.md: the default
-host's timer threads corrupt evaluations), registers one compiled rule set once per process, and
+:class:`Engine` registers one compiled rule set in durable_rules' C core once per process and
 evaluates each scenario in a clean state:
 
 1. all input facts are asserted in one batch; rules of stratum 0 fire;
 2. for each stratum k >= 1 a marker fact ``{t: phase, n: k}`` is asserted in a separate call;
    rules of stratum k join on it, so they start only after every lower stratum has finished and
    their ``not:`` conditions see complete information (durable checks negation only once);
-3. the state is deleted in ``finally``, whatever happened.
+3. the state is deleted after the run.
 
-Each rule's action is a closure that knows its rule: it records the firing (matched facts by
-content, since durable identifies facts by content), asserts the rule's declared facts, and never
-lets an exception be swallowed by the engine: errors are collected and raised as EngineError.
-A never-firing sink rule consumes every fact so none raises ``MessageNotHandledException``.
+The engine drives the C core (``durable_rules_engine``) itself instead of through durable's
+Python ``Host``: the same calls the host makes (``assert_facts``, ``start_action_for_state``,
+``complete_and_start_action``, ``delete_state``), without what we never use: no timer threads
+(ENGINE.md: they corrupt evaluations), no per-action closure objects, clocks or state
+round-trips through JSON. That halves durable's own Python cost per firing (benchmarks/).
+
+Each rule's action is a function that knows its rule: it records the firing (the facts it
+matched, by the ``fid`` every engine fact carries), asserts the rule's declared facts, and never
+lets an exception reach the C core: errors are collected and raised as EngineError after the run.
+A never-firing sink rule consumes every fact so none is refused as unhandled. No two facts of an
+evaluation share content (each has its own ``fid``), so durable answering "already observed" to
+an assert can only mean a hash collision dropped the fact: that is raised as a lost fact.
 
 Two crashes of durable_rules' C core shape the rest (both reproduced): ``delete_state``
 segfaults on a state in which no action ever ran, so a final marker ``{t: phase, n: last}``
@@ -26,20 +33,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import threading
-import warnings
+from json.encoder import encode_basestring
 from typing import Any, Callable, Optional, Sequence
+
+import durable_rules_engine
 
 from .audit import Evaluation, Firing
 from .errors import EngineError
-from .facts import Fact, engine_value
+from .facts import Fact, Scalar, engine_value
 from .rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, Test
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import durable_rules_engine
-    from durable import engine as _durable
 
 SID = "1"
 SINK = {"all": [{"m": {"$ex": {"t": 1}}}, {"never": {"$ex": {"__never__": 1}}}]}
@@ -52,13 +57,6 @@ def durable_version() -> str:
     """The installed durable_rules version (read once: package metadata is slow to parse)."""
     from importlib.metadata import version
     return version("durable_rules")
-
-
-class _QuietHost(_durable.Host):
-    """A host without the timer threads that race with the caller."""
-
-    def _run(self) -> None:  # noqa: D401 - overrides the thread starter
-        pass
 
 
 def _aliases(rule: CompiledRule) -> dict[str, str]:
@@ -95,19 +93,26 @@ def translate(rule: CompiledRule) -> dict[str, Any]:
     return {"all": patterns}
 
 
+def _json(value: Scalar) -> str:
+    """The JSON text of an engine value: a string, an int or a float that :func:`engine_value`
+    made safe to write with ``repr``."""
+    return encode_basestring(value) if isinstance(value, str) else repr(value)
+
+
 class _Run:
     """The bookkeeping of one evaluation."""
 
     def __init__(self, facts: Sequence[Fact]):
         self.facts: list[Fact] = list(facts)
-        self.known: dict[tuple, Fact] = {f.key: f for f in facts}
+        self.known: dict[tuple, Fact] = {}   # derived facts by content (rules never derive inputs)
         self.firings: list[Firing] = []
         self.errors: list[tuple[str, str]] = []
+        self.lost: list[str] = []
         self.derived = 0
 
 
 class Engine:
-    """One compiled rule set registered on its own durable_rules host."""
+    """One compiled rule set registered in durable_rules' C core."""
 
     def __init__(self, ruleset: CompiledRuleset):
         self.ruleset = ruleset
@@ -115,47 +120,44 @@ class Engine:
         self._run: Optional[_Run] = None
         self._lock = threading.Lock()
         self._generation = 0
+        self._handle: Optional[int] = None
+        self._actions: dict[str, Callable[[_Run, dict[str, Any]], None]] = {
+            rule.key: self._action(rule) for rule in ruleset.rules}
+        self._actions["__done__"] = lambda run, matched: None
         self._register()
 
     def _register(self) -> None:
-        """Register the rules on a new host under a new name (also after a failed run)."""
+        """Create the C rule set under a new name (also after a failed run)."""
         self._generation += 1
         digest = hashlib.sha256(self.ruleset.fingerprint.encode()).hexdigest()[:16]
-        self._name = f"rs-{digest}-{self._generation}"
-        definitions: dict[str, Any] = {}
-        for rule in self.ruleset.rules:
-            definition = translate(rule)
-            definition["run"] = self._action(rule)
-            definitions[rule.key] = definition
-        definitions["__done__"] = {"all": [{"ph": {"$and": [{"t": "phase"}, {"n": self._last}]}}],
-                                   "run": lambda c: None}
-        definitions["__sink__"] = {**SINK, "run": lambda c: None}
-        self._host = _QuietHost()
+        self.name = f"rs-{digest}-{self._generation}"
+        definitions: dict[str, Any] = {rule.key: translate(rule) for rule in self.ruleset.rules}
+        definitions["__done__"] = {"all": [{"ph": {"$and": [{"t": "phase"}, {"n": self._last}]}}]}
+        definitions["__sink__"] = SINK
         try:
-            self._host.register_rulesets({self._name: definitions})
+            self._handle = durable_rules_engine.create_ruleset(self.name, json.dumps(definitions, ensure_ascii=False))
         except Exception as exc:  # durable's own error type carries only a code
             raise EngineError.at(self.ruleset.path, None, "", f"durable_rules rejected the compiled rule set: {exc}",
                                  "run `scaleup rules check` on it") from exc
 
-    def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
+    def _action(self, rule: CompiledRule) -> Callable[[_Run, dict[str, Any]], None]:
         aliases = _aliases(rule)
         positive = [aliases[p.alias] for p in rule.patterns if not p.negated]
-        # Per emitted fact: its type and, in field-name order (so the content key needs no
-        # sort), each field's literal value or the (alias, field) it is copied from.
-        plans = [(emit.type, [(name, (aliases[v.alias], v.field) if isinstance(v, Ref) else None, v)
-                              for name, v in emit.fields]) for emit in rule.emits]
+        # Per emitted fact: its type, the start of its JSON text, and, in field-name order (so
+        # the content key needs no sort), each field's literal value or the (alias, field) it is
+        # copied from, and the JSON text before its value.
+        plans = [(emit.type, f'{{"sid": "{SID}", "t": {json.dumps(emit.type)}, "fid": "',
+                  [(name, (aliases[v.alias], v.field) if isinstance(v, Ref) else None, v) for name, v in emit.fields],
+                  [f", {json.dumps(name)}: " for name, _ in emit.fields]) for emit in rule.emits]
+        head = (rule.id, rule.key, rule.title, rule.source, rule.basis, rule.stratum)
         origin = f"rule:{rule.id}"
 
-        def run(c: Any) -> None:
-            state = self._run
-            if state is None:   # pragma: no cover - only if durable fired outside evaluate()
-                return
+        def run(state: _Run, matched: dict[str, Any]) -> None:
             try:
-                matched = c._m
                 ids = tuple(matched[a]["fid"] for a in positive)
                 new: list[str] = []
                 again: list[str] = []
-                for type_, plan in plans:
+                for type_, start, plan, labels in plans:
                     fields = {name: engine_value(matched[ref[0]][ref[1]]) if ref else value
                               for name, ref, value in plan}
                     key = (type_,) + tuple(fields.items())     # == content_key(type_, fields)
@@ -168,12 +170,38 @@ class Engine:
                     state.known[key] = fact
                     state.facts.append(fact)
                     new.append(fact.id)
-                    c.assert_fact({"t": type_, "fid": fact.id, **fields})
-                state.firings.append(Firing(len(state.firings) + 1, rule.id, rule.key, rule.stratum,
-                                            ids, tuple(new), tuple(again)))
-            except Exception as exc:  # durable would swallow it into the session state
+                    values = "".join([label + _json(value) for label, value in zip(labels, fields.values())])
+                    self._assert(state, f'{start}{fact.id}"{values}}}', fact.id)
+                state.firings.append(Firing(len(state.firings) + 1, *head, ids, tuple(new), tuple(again)))
+            except Exception as exc:  # recorded, raised after the run, never left in the C state
                 state.errors.append((rule.key, f"{type(exc).__name__}: {exc}"))
         return run
+
+    def _assert(self, state: _Run, fact: str, label: str) -> int:
+        """Assert one fact (JSON text); return the state handle whose actions are due.
+
+        Every fact of an evaluation has its own ``fid``, so durable reporting it as already
+        observed (code 2) means a hash collision dropped it: recorded as a lost fact.
+        """
+        code, handle = durable_rules_engine.assert_fact(self._handle, fact)
+        if code:
+            state.lost.append(label)
+        return handle
+
+    def _fire(self, state: _Run, handle: int) -> None:
+        """Run every action durable has queued for the state, one at a time, until none is left."""
+        queued = durable_rules_engine.start_action_for_state(self._handle, handle)
+        if not queued:
+            return
+        message = json.loads(queued[1])
+        actions = self._actions
+        while True:
+            for key, matched in message.items():      # one rule and its matched facts
+                actions[key](state, matched)
+            following = durable_rules_engine.complete_and_start_action(self._handle, handle)
+            if not following:
+                return
+            message = json.loads(following)
 
     def evaluate(self, facts: Sequence[Fact], label: str = "<scenario>") -> Evaluation:
         """Run the rule set on input facts.
@@ -188,13 +216,14 @@ class Engine:
         with self._lock:
             state = self._run = _Run(facts)
             try:
-                with warnings.catch_warnings():
-                    warnings.filterwarnings("ignore", message=".*utcfromtimestamp.*", category=DeprecationWarning)
-                    self._host.assert_facts(self._name, [f.engine_dict(SID) for f in facts])
-                    for k in range(1, self._last + 1):
-                        self._host.assert_fact(self._name, {"sid": SID, "t": "phase", "n": k})
-                    stored = len(self._host.get_facts(self._name, SID))
-                self._host.delete_state(self._name, SID)
+                code, handle = durable_rules_engine.assert_facts(
+                    self._handle, json.dumps([f.engine_dict(SID) for f in facts], ensure_ascii=False))
+                if code:
+                    state.lost.append("an input fact")
+                self._fire(state, handle)
+                for k in range(1, self._last + 1):
+                    self._fire(state, self._assert(state, f'{{"sid": "{SID}", "t": "phase", "n": {k}}}', f"phase {k}"))
+                durable_rules_engine.delete_state(self._handle, SID)
             except Exception as exc:
                 self._register()   # never delete_state a state a failure may have corrupted
                 raise EngineError.at(label, None, "", f"the rule engine failed: {type(exc).__name__}: {exc}",
@@ -204,10 +233,9 @@ class Engine:
         if state.errors:
             raise EngineError.at(label, None, state.errors[0][0], f"rule action failed: {state.errors[0][1]}",
                                  "this is a defect in scaleup or the rule set; please report it")
-        if stored != len(state.facts) + self._last:
-            raise EngineError.at(label, None, "", f"the engine holds {stored} facts but {len(state.facts)} were "
-                                 "asserted: a fact was lost (durable_rules hash collision)",
-                                 "please report this scenario")
+        if state.lost:
+            raise EngineError.at(label, None, "", f"durable_rules dropped {state.lost[0]} as already observed: a fact "
+                                 "was lost (durable_rules hash collision)", "please report this scenario")
         if LOG.isEnabledFor(logging.DEBUG):
             for f in state.firings:
                 LOG.debug("%s: #%d %s (stratum %d) matched %s -> %s", label, f.seq, f.key, f.stratum,
@@ -216,10 +244,9 @@ class Engine:
 
     def close(self) -> None:
         """Free the C-side rule set (durable has no unregister API)."""
-        rs = self._host._ruleset_directory.pop(self._name, None)
-        if rs is not None:
-            self._host._ruleset_list.remove(rs)
-            durable_rules_engine.delete_ruleset(rs._handle)
+        if self._handle is not None:
+            durable_rules_engine.delete_ruleset(self._handle)
+            self._handle = None
 
 
 _ENGINES: dict[str, Engine] = {}

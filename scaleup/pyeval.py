@@ -192,8 +192,7 @@ def run(ruleset: CompiledRuleset, facts: Sequence[Fact]) -> Evaluation:
                         fact = Fact(f"d{derived}", emit.type, fields, f"rule:{rule.id}")
                         state.add(fact)
                         new.append(fact.id)
-                    firings.append(Firing(len(firings) + 1, rule.id, rule.key, rule.stratum, ids,
-                                          tuple(new), tuple(again)))
+                    firings.append(Firing.of(rule, len(firings) + 1, ids, tuple(new), tuple(again)))
     return Evaluation(ruleset, tuple(state.all), tuple(firings))
 
 

@@ -11,10 +11,10 @@ import calendar
 import datetime as dt
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
 from . import __version__
-from .audit import Evaluation
+from .audit import Evaluation, Firing
 from .errors import Problem, RulesetError
 from .facts import CRITERIA, FACT_TYPES, Fact
 from .scenario_load import LoadedScenario
@@ -101,29 +101,17 @@ class Scope(Out):
     rule: str
 
 
-class AuditFact(Out):
-    id: str
-    type: str
-    fields: dict[str, Any]
-    origin: str
-
-
-class AuditFiring(Out):
-    seq: int
-    rule: str
-    key: str
-    title: str
-    source: str
-    basis: str
-    stratum: int
-    matched: list[str]
-    asserted: list[str]
-    reasserted: list[str]
-
-
 class Audit(Out):
-    facts: list[AuditFact]
-    firings: list[AuditFiring]
+    """Every fact with its origin and every firing with what it matched and derived.
+
+    The entries are the engine's own :class:`~scaleup.facts.Fact` and
+    :class:`~scaleup.audit.Firing` objects, held as they are: they are made by our engine, never
+    read from input, so validating them again would only copy them (it was half the cost of
+    assembling a recommendation). Their dataclass fields define the JSON and the schema.
+    """
+
+    facts: SkipValidation[tuple[Fact, ...]]
+    firings: SkipValidation[tuple[Firing, ...]]
 
 
 class Stamp(Out):
@@ -255,7 +243,6 @@ class _Assembler:
         if self.problems:
             raise RulesetError(self.problems)
         assert decision is not None
-        rules = {r.key: r for r in ev.ruleset.rules}
         # Plain data validated in one call: pydantic's core checks a nested structure far faster
         # than one model object per fact or firing.
         return Recommendation.model_validate({
@@ -276,13 +263,7 @@ class _Assembler:
             "flags": self.listed("flag", "name", "text", key="name"),
             "notes": self.listed("note", "text"),
             "caveats": [{"text": c.text, "source": c.source, "basis": c.basis} for c in ev.ruleset.caveats],
-            "audit": {
-                "facts": [{"id": f.id, "type": f.type, "fields": dict(f.fields), "origin": f.origin}
-                          for f in ev.facts],
-                "firings": [{"seq": x.seq, "rule": x.rule, "key": x.key, "title": rules[x.key].title,
-                             "source": rules[x.key].source, "basis": rules[x.key].basis, "stratum": x.stratum,
-                             "matched": list(x.matched), "asserted": list(x.asserted),
-                             "reasserted": list(x.reasserted)} for x in ev.firings]},
+            "audit": {"facts": ev.facts, "firings": ev.firings},
             "stamp": {"scaleup_version": __version__, "ruleset_id": ev.ruleset.id,
                       "ruleset_version": ev.ruleset.version, "ruleset_sha256": ev.ruleset.sha256,
                       "overrides": dict(ev.ruleset.overrides), "scenario_sha256": self.loaded.document.sha256,

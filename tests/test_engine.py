@@ -11,12 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import durable_rules_engine
 import pytest
 import yaml
 
 from scaleup import engine as engine_module
 from scaleup.audit import walk
-from scaleup.engine import Engine, _QuietHost, engine_for
+from scaleup.engine import Engine, engine_for
 from scaleup.errors import EngineError
 from scaleup.evaluate import evaluate, evaluate_traced
 from scaleup.facts import MAX_INT, engine_value
@@ -117,19 +118,20 @@ def test_a_failure_inside_the_engine_is_an_engine_error_and_the_engine_starts_af
     eng = Engine(traps)
     facts = scenario("populations: {affected: 1000}").facts()
     good = eng.evaluate(facts)
-    old_host = eng._host
+    old_handle, old_name = eng._handle, eng.name
     deleted = []
-    monkeypatch.setattr(old_host, "delete_state", lambda *a: deleted.append(a))
+    monkeypatch.setattr(durable_rules_engine, "delete_state", lambda *a: deleted.append(a))
 
     def phase_fails(*args):
         raise RuntimeError("boom")
-    monkeypatch.setattr(old_host, "assert_fact", phase_fails)
+    monkeypatch.setattr(durable_rules_engine, "assert_fact", phase_fails)
     with pytest.raises(EngineError, match="the rule engine failed: RuntimeError: boom"):
         eng.evaluate(facts, "trap.yaml")
     # A state a failure may have corrupted is never deleted (durable can segfault there):
-    # the rules are registered afresh on a new host instead.
+    # the rules are registered afresh under a new name instead.
     assert not deleted
-    assert eng._host is not old_host
+    assert eng._handle != old_handle and eng.name != old_name
+    monkeypatch.undo()
     assert eng.evaluate(facts) == good
 
 
@@ -173,18 +175,32 @@ def test_a_rule_set_in_which_no_rule_fires_does_not_crash_the_engine(tmp_path) -
     assert done.stdout.strip() == "ok"
 
 
-def test_a_fact_lost_inside_the_engine_is_detected(traps, monkeypatch) -> None:
+def _observed(real, marker):
+    """durable_rules' assert answering "already observed" for the facts containing ``marker``: what
+    a hash collision between two facts of one state looks like from outside."""
+    return lambda handle, text: (2, real(handle, text)[1]) if marker in text else real(handle, text)
+
+
+def test_a_derived_fact_lost_inside_the_engine_is_detected(traps, monkeypatch) -> None:
     eng = Engine(traps)
-    real = eng._host.get_facts
-    monkeypatch.setattr(eng._host, "get_facts", lambda *a: real(*a)[1:])
-    with pytest.raises(EngineError, match="a fact was lost"):
+    monkeypatch.setattr(durable_rules_engine, "assert_fact", _observed(durable_rules_engine.assert_fact, '"fid": "d1"'))
+    with pytest.raises(EngineError, match="dropped d1 as already observed: a fact was lost"):
+        eng.evaluate(scenario().facts(), "trap.yaml")
+    monkeypatch.undo()
+    assert eng.evaluate(scenario().facts()).firings      # the state was cleaned up
+
+
+def test_an_input_fact_lost_inside_the_engine_is_detected(traps, monkeypatch) -> None:
+    eng = Engine(traps)
+    monkeypatch.setattr(durable_rules_engine, "assert_facts", _observed(durable_rules_engine.assert_facts, '"i1"'))
+    with pytest.raises(EngineError, match="dropped an input fact as already observed"):
         eng.evaluate(scenario().facts(), "trap.yaml")
 
 
 def test_a_rule_set_durable_rules_refuses_is_an_engine_error(traps, monkeypatch) -> None:
-    def refuse(self, definitions):
+    def refuse(name, definitions):
         raise Exception("error code: 101")
-    monkeypatch.setattr(_QuietHost, "register_rulesets", refuse)
+    monkeypatch.setattr(durable_rules_engine, "create_ruleset", refuse)
     with pytest.raises(EngineError, match="durable_rules rejected the compiled rule set"):
         Engine(traps)
 
@@ -209,17 +225,20 @@ def test_values_the_engine_would_mishandle_are_refused(value) -> None:
 
 
 def test_the_c_core_really_rejects_a_float_written_with_an_exponent() -> None:
-    host = _QuietHost()
-    host.register_rulesets({"exponent-canary": {"r": {"all": [{"m": {"x": 1}}], "run": lambda c: None}}})
-    with pytest.raises(Exception, match="204"):
-        host.assert_fact("exponent-canary", {"sid": "1", "x": 1e-05})
+    handle = durable_rules_engine.create_ruleset("exponent-canary", json.dumps({"r": {"all": [{"m": {"x": 1}}]}}))
+    try:
+        with pytest.raises(Exception, match="204"):
+            durable_rules_engine.assert_fact(handle, json.dumps({"sid": "1", "x": 1e-05}))
+    finally:
+        durable_rules_engine.delete_ruleset(handle)
 
 
 def test_tiny_rates_and_ratios_reach_the_engine_without_exponents(traps, monkeypatch) -> None:
     eng = Engine(traps)
     sent: list[dict] = []
-    real = eng._host.assert_facts
-    monkeypatch.setattr(eng._host, "assert_facts", lambda name, facts: (sent.extend(facts), real(name, facts))[1])
+    real = durable_rules_engine.assert_facts
+    monkeypatch.setattr(durable_rules_engine, "assert_facts",
+                        lambda handle, text: (sent.extend(json.loads(text)), real(handle, text))[1])
     loaded = scenario("health_nutrition: {cmr: 0.00001, cmr_baseline: 900}\n"
                       "populations: {affected: 3, in_need: 3}\ncapacity: {operational_partners: 0, people_reached: 1}")
     ev = eng.evaluate(loaded.facts())
@@ -233,8 +252,9 @@ def test_tiny_rates_and_ratios_reach_the_engine_without_exponents(traps, monkeyp
 def test_booleans_and_numeric_text_never_reach_the_engine_as_such(traps, monkeypatch) -> None:
     eng = Engine(traps)
     sent: list[dict] = []
-    real = eng._host.assert_facts
-    monkeypatch.setattr(eng._host, "assert_facts", lambda name, facts: (sent.extend(facts), real(name, facts))[1])
+    real = durable_rules_engine.assert_facts
+    monkeypatch.setattr(durable_rules_engine, "assert_facts",
+                        lambda handle, text: (sent.extend(json.loads(text)), real(handle, text))[1])
     eng.evaluate(parse_scenario(scenario_template(), "template.yaml").facts())
     assert sent
     for fact in sent:
@@ -299,10 +319,14 @@ def test_engines_are_compiled_once_per_rule_set_version_and_overrides() -> None:
     assert engine_for(load_ruleset(overrides={first_param: value})) is not engine_for(rs)
 
 
-def test_a_closed_engine_frees_its_rule_set(traps) -> None:
+def test_a_closed_engine_frees_its_rule_set(traps, monkeypatch) -> None:
     eng = Engine(traps)
+    freed = []
+    real = durable_rules_engine.delete_ruleset
+    monkeypatch.setattr(durable_rules_engine, "delete_ruleset", lambda handle: (freed.append(handle), real(handle)))
+    handle = eng._handle
     eng.close()
-    assert eng._name not in eng._host._ruleset_directory
+    assert freed == [handle] and eng._handle is None
     eng.close()   # closing twice is harmless
 
 
@@ -409,7 +433,9 @@ def test_every_derived_fact_traces_back_to_input_facts_with_file_and_line() -> N
 def test_facts_and_firings_serialise_to_plain_data() -> None:
     ev = evaluate_traced(load_scenario(CYCLONE), load_ruleset())[1]
     firing = ev.firings[0]
-    assert firing.to_dict() == {"seq": 1, "rule": firing.rule, "key": firing.key, "stratum": firing.stratum,
+    rule = ev.rule(firing.key)
+    assert firing.to_dict() == {"seq": 1, "rule": firing.rule, "key": firing.key, "title": rule.title,
+                                "source": rule.source, "basis": rule.basis, "stratum": firing.stratum,
                                 "matched": list(firing.matched), "asserted": list(firing.asserted),
                                 "reasserted": list(firing.reasserted)}
     fact = ev.fact(firing.matched[0])

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ..audit import Evaluation, Firing
+from ..audit import Evaluation
 from ..errors import ScaleupError
-from ..facts import CRITERIA, Fact
+from ..facts import CRITERIA
 from ..recommend import Recommendation
 from ..rules.ir import CompiledRule, CompiledRuleset, Ref
 
@@ -48,10 +48,7 @@ def find_ruleset(rec: Recommendation) -> Optional[CompiledRuleset]:
 
 def evaluation_of(rec: Recommendation, ruleset: CompiledRuleset) -> Evaluation:
     """The evaluation behind a recommendation, rebuilt from its audit trail."""
-    facts = tuple(Fact(f.id, f.type, f.fields, f.origin) for f in rec.audit.facts)
-    firings = tuple(Firing(f.seq, f.rule, f.key, f.stratum, tuple(f.matched), tuple(f.asserted),
-                           tuple(f.reasserted)) for f in rec.audit.firings)
-    return Evaluation(ruleset, facts, firings)
+    return Evaluation(ruleset, rec.audit.facts, rec.audit.firings)
 
 
 @dataclass
