@@ -36,6 +36,7 @@ import cProfile
 import gc
 import io
 import json
+import os
 import pstats
 import statistics
 import sys
@@ -58,6 +59,8 @@ import instructions  # noqa: E402
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from durable import engine as durable_engine  # noqa: E402
+
+import durable_rules_engine  # noqa: E402
 
 from scaleup.batch import run_batch  # noqa: E402
 from scaleup.engine import SID, translate  # noqa: E402
@@ -136,8 +139,55 @@ class Bare:
             self.host.delete_state(self.name, SID)
 
 
-def bare_path(docs: list[Document], ruleset: CompiledRuleset) -> tuple[list[float], int]:
-    bare = Bare(ruleset)
+class Core:
+    """The compiled rules on durable_rules' C core alone, driven the way scaleup.engine drives it
+    (one batch of input facts, phases, one action at a time), with actions that only assert the
+    facts they emit: the floor under any engine built on durable_rules."""
+
+    def __init__(self, ruleset: CompiledRuleset):
+        self.phases = ruleset.strata + 1
+        self.firings = 0
+        self.actions: dict[str, Callable[[dict[str, Any]], None]] = {"__done__": lambda m: None}
+        definitions: dict[str, Any] = {}
+        for rule in ruleset.rules:
+            definitions[rule.key] = translate(rule)
+            self.actions[rule.key] = self._action(rule)
+        definitions["__done__"] = {"all": [{"ph": {"$and": [{"t": "phase"}, {"n": self.phases}]}}]}
+        definitions["__sink__"] = {"all": [{"m": {"$ex": {"t": 1}}}, {"never": {"$ex": {"__never__": 1}}}]}
+        self.handle = durable_rules_engine.create_ruleset("core", json.dumps(definitions))
+
+    def _action(self, rule: CompiledRule) -> Callable[[dict[str, Any]], None]:
+        aliases = {p.alias: f"a{i}" for i, p in enumerate(rule.patterns)}
+        emits = [(e.type, [(k, (aliases[v.alias], v.field) if isinstance(v, Ref) else None, v) for k, v in e.fields])
+                 for e in rule.emits]
+
+        def run(m: dict[str, Any]) -> None:
+            self.firings += 1
+            for kind, fields in emits:
+                fact = {"sid": SID, "t": kind}
+                for name, ref, value in fields:
+                    fact[name] = m[ref[0]][ref[1]] if ref else value
+                durable_rules_engine.assert_fact(self.handle, json.dumps(fact))
+        return run
+
+    def _fire(self, state: int) -> None:
+        queued = durable_rules_engine.start_action_for_state(self.handle, state)
+        message = queued[1] if queued else None
+        while message:
+            for key, matched in json.loads(message).items():
+                self.actions[key](matched)
+            message = durable_rules_engine.complete_and_start_action(self.handle, state)
+
+    def evaluate(self, facts: list[dict[str, Any]]) -> None:
+        self._fire(durable_rules_engine.assert_facts(self.handle, json.dumps(facts))[1])
+        for k in range(1, self.phases + 1):
+            self._fire(durable_rules_engine.assert_fact(self.handle, json.dumps({"sid": SID, "t": "phase", "n": k}))[1])
+        durable_rules_engine.delete_state(self.handle, SID)
+
+
+def bare_path(docs: list[Document], ruleset: CompiledRuleset, kind: type = Bare) -> tuple[list[float], int]:
+    """CPU seconds per evaluation of a baseline (Bare or Core) on pre-built input facts."""
+    bare = kind(ruleset)
     facts = [[f.engine_dict(SID) for f in validate_document(d).facts()] for d in docs]
     times = []
     clock = time.process_time
@@ -157,13 +207,37 @@ def batch_rate(path: Path, ruleset: CompiledRuleset, workers: int, n: int) -> fl
     return n / wall
 
 
-def speedup(ruleset: CompiledRuleset, n: int, seed: int, repeat: int) -> tuple[float, float]:
-    """Median -j 1 and -j 2 batch rates, measured in interleaved pairs so load hits both alike."""
+def forked_rate(tasks: list[Any], ruleset: CompiledRuleset, processes: int) -> float:
+    """Evaluations/s of ``processes`` forked copies of this process, each evaluating its share of
+    ``tasks`` with no pipe, pool or parent in the way: what the machine itself allows."""
+    from scaleup.batch_worker import evaluate_task
+    evaluate_task(tasks[0], ruleset, {})    # engine built before forking
+    start = time.perf_counter()
+    children = []
+    for k in range(processes):
+        pid = os.fork()
+        if pid == 0:   # pragma: no cover - child
+            for task in tasks[k::processes]:
+                evaluate_task(task, ruleset, {})
+            os._exit(0)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
+    return len(tasks) / (time.perf_counter() - start)
+
+
+def speedup(ruleset: CompiledRuleset, n: int, seed: int, repeat: int) -> dict[str, float]:
+    """Median -j 1 and -j 2 batch rates, and the rates of one and two bare forked processes (the
+    machine's own ceiling: two busy cores run slower than one), measured in interleaved rounds
+    so that load hits all of them alike."""
+    from scaleup.batch_input import iter_tasks
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scenarios.jsonl"
         path.write_text("".join(json.dumps(d) + "\n" for d in scenarios(n, seed)))
-        pairs = [(batch_rate(path, ruleset, 1, n), batch_rate(path, ruleset, 2, n)) for _ in range(repeat)]
-    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+        tasks = list(iter_tasks([path]))
+        rounds = [{"j1": batch_rate(path, ruleset, 1, n), "j2": batch_rate(path, ruleset, 2, n),
+                   "f1": forked_rate(tasks, ruleset, 1), "f2": forked_rate(tasks, ruleset, 2)} for _ in range(repeat)]
+    return {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -182,13 +256,13 @@ def profile(docs: list[Document], ruleset: CompiledRuleset, top: int = 25) -> st
 
 
 def stages(docs: list[Document], ruleset: CompiledRuleset, trials: int) -> dict[str, float]:
-    """Median CPU ms per evaluation of each stage and of bare durable_rules, interleaved in the
-    same trials so that a change in machine load affects all of them alike."""
+    """Median CPU ms per evaluation of each stage and of both baselines, interleaved in the same
+    trials so that a change in machine load affects all of them alike."""
     from scaleup.engine import engine_for
     from scaleup.recommend import assemble
-    engine, bare = engine_for(ruleset), Bare(ruleset)
+    engine, baselines = engine_for(ruleset), {"bare": Bare(ruleset), "core": Core(ruleset)}
     facts = [[f.engine_dict(SID) for f in validate_document(d).facts()] for d in docs]
-    names = ("validate", "facts", "engine", "assemble", "bare")
+    names = ("validate", "facts", "engine", "assemble", *baselines)
     runs: dict[str, list[float]] = {k: [] for k in names}
     clock = time.process_time
     for _ in range(trials):
@@ -205,10 +279,11 @@ def stages(docs: list[Document], ruleset: CompiledRuleset, trials: int) -> dict[
             t4 = clock()
             for name, took in zip(names, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
                 spent[name] += took
-        t0 = clock()
-        for batch in facts:
-            bare.evaluate([dict(f) for f in batch])
-        spent["bare"] = clock() - t0
+        for name, baseline in baselines.items():
+            t0 = clock()
+            for batch in facts:
+                baseline.evaluate([dict(f) for f in batch])
+            spent[name] = clock() - t0
         for name in names:
             runs[name].append(spent[name] / len(docs) * 1000)
     return {name: statistics.median(values) for name, values in runs.items()}
@@ -242,8 +317,8 @@ def main() -> None:
         elif args.only == "big":
             section = big_section(big_batch(args.big, args.seed, args.ruleset), info)
         elif args.only == "speedup":
-            j1, j2 = speedup(ruleset, args.batch_n, args.seed, args.repeat)
-            section = speedup_section(j1, j2, args.batch_n, load_before, load(), info)
+            section = speedup_section(speedup(ruleset, args.batch_n, args.seed, args.repeat), args.batch_n,
+                                      load_before, load(), info)
         else:
             section = instructions.section(instructions.measure())
         print(section)
@@ -260,22 +335,26 @@ def main() -> None:
     bare_runs = [bare_path(docs, ruleset) for _ in range(args.repeat)]
     bare_rates = [len(docs) / sum(t) for t, _ in bare_runs]
     assert bare_runs[0][1] == sum(firings), f"bare fired {bare_runs[0][1]} rules, full {sum(firings)}: not the same work"
-    j1, j2 = speedup(ruleset, args.batch_n, args.seed, args.repeat)
+    core_runs = [bare_path(docs, ruleset, Core) for _ in range(args.repeat)]
+    core_rates = [len(docs) / sum(t) for t, _ in core_runs]
+    assert core_runs[0][1] == sum(firings), f"the C core alone fired {core_runs[0][1]} rules, full {sum(firings)}"
+    rates = speedup(ruleset, args.batch_n, args.seed, args.repeat)
     split = stages(docs[:200], ruleset, args.trials)
     mem = memory(args.memory_n, args.seed, args.ruleset)
     cold = cold_start(7)
     big = big_batch(args.big, args.seed, args.ruleset) if args.big else None
     load_after = load()
-    full_rate, bare_rate = statistics.median(rates), statistics.median(bare_rates)
+    full_rate, bare_rate, core_rate = statistics.median(rates), statistics.median(bare_rates), statistics.median(core_rates)
     result = {
         "machine": info, "load_before": load_before, "load_after": load_after, "n": args.n, "repeat": args.repeat,
         "ruleset": f"{ruleset.id} {ruleset.version} ({len(ruleset.rule_ids)} rules, {len(ruleset.rules)} compiled branches, "
                    f"{ruleset.strata} strata)",
         "full_rate": full_rate, "p50_ms": percentile(best, 0.5) * 1000, "p99_ms": percentile(best, 0.99) * 1000,
         "bare_rate": bare_rate, "overhead": bare_rate / full_rate - 1,
+        "core_rate": core_rate, "over_core": core_rate / full_rate - 1,
         "firings_mean": statistics.mean(firings), "firings_median": statistics.median(firings),
         "us_per_firing_bare": 1e6 / bare_rate / statistics.mean(firings),
-        "j1": j1, "j2": j2, "speedup": j2 / j1, "batch_n": args.batch_n, "memory": mem, "cold_s": statistics.median(cold),
+        **rates, "speedup": rates["j2"] / rates["j1"], "ceiling": rates["f2"] / rates["f1"], "batch_n": args.batch_n, "memory": mem, "cold_s": statistics.median(cold),
         "cold_runs": [round(c, 3) for c in cold],
     }
     text = report(result, profile(docs[: min(500, len(docs))], ruleset) if args.profile else "")

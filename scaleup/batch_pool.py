@@ -2,11 +2,15 @@
 
 ``concurrent.futures.ProcessPoolExecutor`` marks the whole pool broken when one worker dies, and
 durable_rules can kill a process (ENGINE.md). Here each worker has its own pipe and the parent
-knows which tasks it sent to which worker (a few at a time, evaluated in order).
-When a worker dies (segfault, ``os._exit``, SIGKILL, or killed by the parent after ``timeout``
-seconds on one task) the task at the head of its queue is reported ``crashed``, the tasks behind it
-go back to the front of the queue, and a new worker takes its place. Workers build their engine
-once, when they start, and exit when their pipe closes or their parent dies.
+knows which tasks it sent to which worker: chunks of a few tasks, two chunks ahead, evaluated in
+order, their results sent back one message per chunk (a message per result cost the two cores
+more in wake-ups than the pickling). Each worker also counts, in memory shared with the parent,
+the tasks it started and finished and when it started the current one. When a worker dies
+(segfault, ``os._exit``, SIGKILL, or killed by the parent after ``timeout`` seconds on one task)
+the task it was evaluating is reported ``crashed``, every other task it held (finished but not
+yet reported, or not started) goes back to the front of the queue, and a new worker takes its
+place. Workers build their engine once, when they start, and exit when their pipe closes or their
+parent dies.
 
 :class:`InlinePool` runs tasks in the calling process (``-j 1``): no isolation, no start-up cost.
 """
@@ -24,7 +28,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 
 from . import batch_worker
 from .batch_input import Task
-from .batch_worker import Outcome, evaluate_task, worker_main
+from .batch_worker import FINISHED, SINCE, STARTED, Outcome, evaluate_task, worker_main
 from .errors import EngineError
 from .rules.ir import CompiledRuleset
 from .yamlio import Document
@@ -58,10 +62,16 @@ class InlinePool:
 class _Slot:
     proc: Any
     conn: Connection
+    progress: Any               # shared with the worker: see batch_worker.STARTED/FINISHED/SINCE
     held: deque[tuple[int, Task]] = field(default_factory=deque)
+    reported: int = 0           # results received from this worker
     ready: bool = False
-    since: float = 0.0          # when the task at the head of ``held`` started, roughly
     timed_out: bool = False
+
+    def running(self) -> Optional[int]:
+        """Index in ``held`` of the task the worker is evaluating now, if any."""
+        started, finished = int(self.progress[STARTED]), int(self.progress[FINISHED])
+        return started - 1 - self.reported if started > finished else None
 
 
 def _crash_hook() -> Optional[tuple[str, str]]:
@@ -90,30 +100,33 @@ class ProcessPool:
         workers: number of processes.
         timeout: seconds one evaluation may take before its worker is killed (0: no limit).
         start_method: ``fork``, ``spawn`` or ``forkserver``; default :func:`default_start_method`.
-        prefetch: tasks a worker may hold; it is refilled, in one message, when it holds half.
+        chunk: tasks sent to a worker in one message; a worker holds at most two chunks, and
+            reports the results of a chunk in one message.
         window: no new task is sent while the oldest unfinished one is this many tasks behind, so
             a caller that puts results back in order buffers a bounded number of them.
     """
 
     def __init__(self, ruleset: CompiledRuleset, workers: int, timeout: float = 0,
-                 start_method: Optional[str] = None, prefetch: int = 6, window: int = 10_000):
-        self.ruleset, self.workers, self.timeout, self.prefetch = ruleset, max(1, workers), timeout, max(1, prefetch)
+                 start_method: Optional[str] = None, chunk: int = 8, window: int = 10_000):
+        self.ruleset, self.workers, self.timeout, self.chunk = ruleset, max(1, workers), timeout, max(1, chunk)
         self.window = window
         self._ctx = multiprocessing.get_context(start_method or default_start_method())
         self._slots: list[_Slot] = []
         self._start_failures = 0
         self._selector = selectors.DefaultSelector()   # kept: building one per wait costs CPU
+        self._orphans: set[int] = set()   # tasks finished by a worker that died before reporting them
 
     def _start(self) -> _Slot:
         parent_end, child_end = self._ctx.Pipe(duplex=True)
         # A forked child inherits the parent's end of its own pipe and of every earlier worker's;
         # it must close them, or it would never see end-of-file when the parent closes or dies.
         inherited = [parent_end] + [s.conn for s in self._slots] if self._ctx.get_start_method() == "fork" else []
+        progress = self._ctx.RawArray("d", 3)
         proc = self._ctx.Process(target=worker_main, name="scaleup-worker", daemon=True,
-                                 args=(child_end, self.ruleset, _crash_hook(), inherited))
+                                 args=(child_end, self.ruleset, _crash_hook(), inherited, progress))
         proc.start()
         child_end.close()
-        slot = _Slot(proc, parent_end)
+        slot = _Slot(proc, parent_end, progress)
         self._selector.register(parent_end.fileno(), selectors.EVENT_READ, slot)
         self._selector.register(proc.sentinel, selectors.EVENT_READ, slot)
         return slot
@@ -151,7 +164,7 @@ class ProcessPool:
         requeue: deque[tuple[int, Task]] = deque()
         exhausted = stopping = False
         grace_end = 0.0
-        self._slots = []
+        self._slots, self._orphans = [], set()
         for _ in range(self.workers):   # one by one: each new child closes the earlier pipe ends
             self._slots.append(self._start())
         taken = 0
@@ -178,23 +191,20 @@ class ProcessPool:
                     stopping, grace_end = True, now + STOP_GRACE
                     requeue.clear()
                 for slot in self._slots:
-                    # refill in chunks (one message for several tasks) once a worker runs low
-                    if not slot.ready or len(slot.held) > self.prefetch // 2:
-                        continue
-                    chunk: list[tuple[int, Task]] = []
-                    while len(slot.held) + len(chunk) < self.prefetch and (item := next_task()) is not None:
-                        chunk.append(item)
-                    if not chunk:
-                        continue
-                    try:
-                        slot.conn.send([task for _, task in chunk])
-                    except OSError:   # it just died; its death is handled below
-                        requeue.extendleft(reversed(chunk))
-                        slot.ready = False
-                        continue
-                    if not slot.held:
-                        slot.since = now
-                    slot.held.extend(chunk)
+                    # two chunks ahead: the next one waits in the pipe while the worker evaluates
+                    while slot.ready and len(slot.held) <= self.chunk:
+                        chunk: list[tuple[int, Task]] = []
+                        while len(chunk) < self.chunk and (item := next_task()) is not None:
+                            chunk.append(item)
+                        if not chunk:
+                            break
+                        try:
+                            slot.conn.send([task for _, task in chunk])
+                        except OSError:   # it just died; its death is handled below
+                            requeue.extendleft(reversed(chunk))
+                            slot.ready = False
+                            break
+                        slot.held.extend(chunk)
                 busy = any(slot.held for slot in self._slots)
                 if not busy and (stopping or (exhausted and not requeue)):
                     return
@@ -227,20 +237,29 @@ class ProcessPool:
                 raise EngineError.at(self.ruleset.path, None, "", f"a worker process could not build the engine: {payload}",
                                      "run `scaleup evaluate` on one scenario to see the error")
             else:
-                pos, task = slot.held.popleft()
-                slot.since = time.monotonic()
-                yield pos, task, payload
+                slot.reported += len(payload)
+                for outcome in payload:
+                    pos, task = slot.held.popleft()
+                    yield pos, task, outcome
             if not drain:
                 return
 
     def _bury(self, slot: _Slot, requeue: deque[tuple[int, Task]], more: bool) -> Iterator[Result]:
         slot.proc.join()
         self._forget(slot)
-        if slot.held:
-            pos, task = slot.held.popleft()
-            requeue.extendleft(reversed(slot.held))
+        held = list(slot.held)
+        blamed = slot.running()
+        if blamed is None and held:
+            # It died between two tasks: what it finished but never reported is evaluated again,
+            # unless that already happened once (then reporting it is what kills the worker).
+            finished = held[:int(slot.progress[FINISHED]) - slot.reported]
+            blamed = next((i for i, (pos, _) in enumerate(finished) if pos in self._orphans), None)
+            self._orphans.update(pos for pos, _ in finished)
+        if blamed is not None and blamed < len(held):
+            pos, task = held.pop(blamed)
             yield pos, task, Outcome("crashed", {"error": crash_message(slot.proc.exitcode, slot.timed_out, self.timeout)})
-        elif not slot.ready:
+        requeue.extendleft(reversed(held))
+        if not slot.held and not slot.ready:
             self._start_failures += 1
             if self._start_failures >= MAX_START_FAILURES:
                 raise EngineError.at(self.ruleset.path, None, "", f"worker processes die while starting "
@@ -257,7 +276,7 @@ class ProcessPool:
             return
         now = time.monotonic()
         for slot in self._slots:
-            if slot.held and not slot.timed_out and now - slot.since > self.timeout:
+            if not slot.timed_out and slot.running() is not None and now - slot.progress[SINCE] > self.timeout:
                 slot.timed_out = True
                 slot.proc.kill()
 

@@ -37,6 +37,11 @@ from .yamlio import Document, parse_document
 CRASH_ON_ID: Optional[str] = None
 CRASH_HOW: str = "segv"
 
+# A worker's progress, in memory its parent reads (a ctypes array of 3 doubles): tasks started,
+# tasks finished, and when (time.monotonic, system-wide) it started the current one.
+STARTED, FINISHED, SINCE = 0, 1, 2
+FLUSH_AFTER = 0.25   # seconds: a chunk's results are sent early if it is slow, for the progress bar
+
 
 def _crash(how: str) -> None:
     faulthandler.disable()   # a deliberate crash needs no Python traceback on stderr
@@ -145,12 +150,15 @@ def evaluate_task(task: Task, ruleset: CompiledRuleset, cache: Optional[dict[byt
     return Outcome("ok", values)
 
 
-def worker_main(conn: Any, ruleset: CompiledRuleset, crash: Optional[tuple[str, str]], inherited: Sequence[Any] = ()) -> None:
+def worker_main(conn: Any, ruleset: CompiledRuleset, crash: Optional[tuple[str, str]], inherited: Sequence[Any] = (),
+                progress: Any = None) -> None:
     """The loop of a worker process (see the module docstring).
 
     Messages in: a list of tasks. Messages out: ``("ready", None)`` once the engine is built,
-    ``("init_error", text)`` if it cannot be, then ``("done", outcome)`` per task, in order.
-    ``inherited`` are pipe ends a forked child got from its parent and must close.
+    ``("init_error", text)`` if it cannot be, then ``("done", [outcome, ...])``: the outcomes of
+    the tasks, in order, one message per list received (or sooner, when a list is slow).
+    ``inherited`` are pipe ends a forked child got from its parent and must close; ``progress``
+    is the shared array described at :data:`STARTED`.
     """
     for other in inherited:
         other.close()
@@ -158,12 +166,12 @@ def worker_main(conn: Any, ruleset: CompiledRuleset, crash: Optional[tuple[str, 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        _serve(conn, ruleset, crash)
+        _serve(conn, ruleset, crash, [0.0, 0.0, 0.0] if progress is None else progress)
     except (EOFError, OSError):   # the parent closed the pipe or died: nobody wants results
         pass
 
 
-def _serve(conn: Any, ruleset: CompiledRuleset, crash: Optional[tuple[str, str]]) -> None:
+def _serve(conn: Any, ruleset: CompiledRuleset, crash: Optional[tuple[str, str]], progress: Any) -> None:
     parent = os.getppid()
     try:
         from .engine import engine_for
@@ -182,5 +190,15 @@ def _serve(conn: Any, ruleset: CompiledRuleset, crash: Optional[tuple[str, str]]
             if os.getppid() != parent:   # the parent was killed: nobody will read results
                 return
             continue
+        done: list[Outcome] = []
+        sent = time.monotonic()
         for task in conn.recv():
-            conn.send(("done", evaluate_task(task, ruleset, cache, crash)))
+            progress[SINCE] = time.monotonic()
+            progress[STARTED] += 1
+            done.append(evaluate_task(task, ruleset, cache, crash))
+            progress[FINISHED] += 1
+            if progress[SINCE] - sent > FLUSH_AFTER:
+                conn.send(("done", done))
+                done, sent = [], time.monotonic()
+        if done:
+            conn.send(("done", done))

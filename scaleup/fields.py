@@ -11,6 +11,7 @@ from. Arithmetic is all Python does here: every judgement on these values is mad
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Literal, Optional, get_args, get_origin
 
@@ -162,15 +163,26 @@ def _catalogue() -> dict[str, FieldInfo]:
 CATALOGUE: dict[str, FieldInfo] = _catalogue()
 
 
-def _leaves(model: BaseModel, prefix: str = "", loc: tuple[str, ...] = ()) -> Iterator[tuple[str, tuple[str, ...], Any]]:
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        if value is None:
-            continue
+@functools.lru_cache(maxsize=None)
+def _plan(model: type[BaseModel], prefix: str) -> dict[str, tuple[str, bool]]:
+    """Per field of a model class that may hold indicators: its dotted path, and whether it is
+    a nested model (read once per class: walking the annotations is slow)."""
+    plan = {}
+    for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
-        if path in NOT_INDICATORS:
+        if path not in NOT_INDICATORS:
+            ann = unwrap(info.annotation)
+            plan[name] = (path, isinstance(ann, type) and issubclass(ann, BaseModel))
+    return plan
+
+
+def _leaves(model: BaseModel, prefix: str = "", loc: tuple[str, ...] = ()) -> Iterator[tuple[str, tuple[str, ...], Any]]:
+    plan = _plan(type(model), prefix)
+    for name, value in model.__dict__.items():     # a model's fields, in declaration order
+        if value is None or name not in plan:
             continue
-        if isinstance(value, BaseModel):
+        path, nested = plan[name]
+        if nested:
             yield from _leaves(value, path + ".", loc + (name,))
         else:
             yield path, loc + (name,), value

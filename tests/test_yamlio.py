@@ -16,6 +16,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scaleup import yamlio
 from scaleup.errors import Problem, ScaleupError, ScenarioError
 from scaleup.yamlio import DEFAULT_LIMITS, Document, Limits, load_document, parse_document
 
@@ -453,6 +454,45 @@ def test_the_limits_apply_to_json_too() -> None:
                         limits=Limits(max_string=10)).line == 1
     assert only_problem('{"' + "k" * 11 + '": 1}', fmt="json",
                         limits=Limits(max_string=10)).field == "k" * 11
+
+
+# One-line JSON (a JSON Lines entry) is read by the C parser alone; it must agree with the scanner.
+
+_LEAF = (st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(allow_nan=False, allow_infinity=False)
+         | st.text(max_size=14))
+_JSON_VALUES = st.recursive(_LEAF, lambda inner: st.lists(inner, max_size=4)
+                            | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=25)
+_HOSTILE = st.sampled_from(['{"a": NaN}', '{"a": 1e999}', '{"a": 1, "a": 2}', '{"": 1}', '{"a": "\\ud800"}',
+                            '{"a": [' + "[" * 12 + "]" * 12 + "]}", '{"a": ' + "9" * 5000 + "}", '{"a": 1,}',
+                            '[1]', '{"a": "' + "x" * 30 + '"}', '{"k' + "y" * 30 + '": 1}', '{"a": [1, 2, 3, 4, 5, 6]}'])
+_SMALL = Limits(max_nodes=40, max_depth=8, max_string=20, max_list=5)
+
+
+def _read(text: str, limits: Limits) -> tuple[object, object]:
+    """(data and the line of each node path, or the problems) as parse_document reports them."""
+    try:
+        doc = parse_document(text, "l.jsonl", fmt="json", limits=limits)
+    except ScaleupError as exc:
+        return None, [(p.line, p.field, p.message) for p in exc.problems]
+    return doc.data, dict(doc.lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.dictionaries(st.text(max_size=12), _JSON_VALUES, max_size=6).map(json.dumps), _HOSTILE),
+       st.sampled_from([DEFAULT_LIMITS, _SMALL]))
+def test_one_line_json_reads_as_the_scanner_reads_it(text: str, limits: Limits) -> None:
+    fast = _read(text, limits)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(yamlio, "_one_line_json", lambda text, limits: None)
+        slow = _read(text, limits)
+    assert fast == slow
+
+
+def test_one_line_json_takes_the_fast_path_and_puts_every_node_on_line_1(monkeypatch) -> None:
+    doc = parse_document('{"a": {"b": [1, 2]}, "c": "x"}', "l.jsonl", fmt="json")
+    assert set(doc.lines.values()) == {1} and len(doc.lines) == 6
+    monkeypatch.setattr(yamlio, "_track_json", None)     # the scanner is not needed at all
+    assert parse_document('{"a": 1}', "l.jsonl", fmt="json").data == {"a": 1}
 
 
 def test_an_unknown_format_is_a_programming_error() -> None:
