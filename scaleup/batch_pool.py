@@ -114,7 +114,7 @@ class ProcessPool:
         self._slots: list[_Slot] = []
         self._start_failures = 0
         self._selector = selectors.DefaultSelector()   # kept: building one per wait costs CPU
-        self._orphans: set[int] = set()   # tasks finished by a worker that died before reporting them
+        self._last_before_death: set[int] = set()   # tasks a worker died right after, unreported
 
     def _start(self) -> _Slot:
         parent_end, child_end = self._ctx.Pipe(duplex=True)
@@ -164,7 +164,7 @@ class ProcessPool:
         requeue: deque[tuple[int, Task]] = deque()
         exhausted = stopping = False
         grace_end = 0.0
-        self._slots, self._orphans = [], set()
+        self._slots, self._last_before_death = [], set()
         for _ in range(self.workers):   # one by one: each new child closes the earlier pipe ends
             self._slots.append(self._start())
         taken = 0
@@ -251,10 +251,12 @@ class ProcessPool:
         blamed = slot.running()
         if blamed is None and held:
             # It died between two tasks: what it finished but never reported is evaluated again,
-            # unless that already happened once (then reporting it is what kills the worker).
+            # unless it died right after the same task before (then that task is to blame).
             finished = held[:int(slot.progress[FINISHED]) - slot.reported]
-            blamed = next((i for i, (pos, _) in enumerate(finished) if pos in self._orphans), None)
-            self._orphans.update(pos for pos, _ in finished)
+            if finished and finished[-1][0] in self._last_before_death:
+                blamed = len(finished) - 1
+            elif finished:
+                self._last_before_death.add(finished[-1][0])
         if blamed is not None and blamed < len(held):
             pos, task = held.pop(blamed)
             yield pos, task, Outcome("crashed", {"error": crash_message(slot.proc.exitcode, slot.timed_out, self.timeout)})

@@ -31,7 +31,8 @@ from .validation import split_path
 from .yamlio import Document, parse_document
 
 # Test hook: a worker process that meets a scenario with the id CRASH_ON_ID dies the way a
-# durable_rules crash would (CRASH_HOW: "segv", "exit" for os._exit, "kill" for SIGKILL, or "hang").
+# durable_rules crash would (CRASH_HOW: "segv", "exit" for os._exit, "kill" for SIGKILL, or "hang"),
+# or, with "after", is killed right after evaluating it, before reporting it.
 # Only tests set these module variables; the pool hands them to each worker process it starts and
 # never applies them in the calling process. Nothing in a scenario file can reach them.
 CRASH_ON_ID: Optional[str] = None
@@ -134,7 +135,7 @@ def evaluate_task(task: Task, ruleset: CompiledRuleset, cache: Optional[dict[byt
         if kind != "scenario":
             return Outcome("skipped", {"kind": kind})
         loaded = validate_document(document)
-        if crash is not None and loaded.scenario.id == crash[0]:
+        if crash is not None and loaded.scenario.id == crash[0] and crash[1] != "after":
             _crash(crash[1])
         rec = evaluate(loaded, ruleset)
     except ScaleupError as exc:
@@ -195,9 +196,12 @@ def _serve(conn: Any, ruleset: CompiledRuleset, crash: Optional[tuple[str, str]]
         for task in conn.recv():
             progress[SINCE] = time.monotonic()
             progress[STARTED] += 1
-            done.append(evaluate_task(task, ruleset, cache, crash))
+            outcome = evaluate_task(task, ruleset, cache, crash)
             progress[FINISHED] += 1
-            if progress[SINCE] - sent > FLUSH_AFTER:
+            if crash is not None and crash[1] == "after" and outcome.values.get("id") == crash[0]:
+                _crash("kill")
+            done.append(outcome)
+            if time.monotonic() - sent > FLUSH_AFTER:
                 conn.send(("done", done))
                 done, sent = [], time.monotonic()
         if done:
