@@ -338,7 +338,7 @@ def main() -> None:
     core_runs = [bare_path(docs, ruleset, Core) for _ in range(args.repeat)]
     core_rates = [len(docs) / sum(t) for t, _ in core_runs]
     assert core_runs[0][1] == sum(firings), f"the C core alone fired {core_runs[0][1]} rules, full {sum(firings)}"
-    rates = speedup(ruleset, args.batch_n, args.seed, args.repeat)
+    parallel = speedup(ruleset, args.batch_n, args.seed, args.repeat)
     split = stages(docs[:200], ruleset, args.trials)
     mem = memory(args.memory_n, args.seed, args.ruleset)
     cold = cold_start(7)
@@ -354,7 +354,8 @@ def main() -> None:
         "core_rate": core_rate, "over_core": core_rate / full_rate - 1,
         "firings_mean": statistics.mean(firings), "firings_median": statistics.median(firings),
         "us_per_firing_bare": 1e6 / bare_rate / statistics.mean(firings),
-        **rates, "speedup": rates["j2"] / rates["j1"], "ceiling": rates["f2"] / rates["f1"], "batch_n": args.batch_n, "memory": mem, "cold_s": statistics.median(cold),
+        **parallel, "speedup": parallel["j2"] / parallel["j1"], "ceiling": parallel["f2"] / parallel["f1"],
+        "batch_n": args.batch_n, "memory": mem, "cold_s": statistics.median(cold),
         "cold_runs": [round(c, 3) for c in cold],
     }
     text = report(result, profile(docs[: min(500, len(docs))], ruleset) if args.profile else "")

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from .batch import make_row, ordered
+from .batch import BatchSummary, Progress, make_row, ordered
 from .batch_input import Task, sweep_task
 from .batch_output import LEVELS
 from .batch_pool import StopCheck, make_pool
@@ -182,8 +182,9 @@ class SweepResult:
 
 def run_sweep(scenario: str | Path, varies: Sequence[Vary], ruleset: CompiledRuleset, *, workers: int = 1,
               timeout: float = 0, start_method: Optional[str] = None,
-              should_stop: StopCheck = lambda: False) -> SweepResult:
-    """Evaluate the scenario at every grid point.
+              should_stop: StopCheck = lambda: False, progress: Optional[Progress] = None) -> SweepResult:
+    """Evaluate the scenario at every grid point; ``progress`` is called after each point with
+    the running counts (as in a batch).
 
     Raises:
         ScenarioError: when the base scenario itself is invalid.
@@ -205,7 +206,14 @@ def run_sweep(scenario: str | Path, varies: Sequence[Vary], ruleset: CompiledRul
     tasks: list[Task] = [sweep_task(str(scenario), raw, tuple((v.field, [x] if v.info.multi else x)
                                                             for v, x in zip(varies, combo))) for combo in points]
     pool = make_pool(ruleset, workers, timeout, start_method)
-    out = [SweepPoint(combo, make_row(task, outcome, ruleset))
-           for combo, (task, outcome) in zip(points, ordered(pool.results(tasks, should_stop)))]
+    counts = BatchSummary(total=len(points), workers=max(1, workers))
+    out = []
+    for combo, (task, outcome) in zip(points, ordered(pool.results(tasks, should_stop))):
+        out.append(SweepPoint(combo, make_row(task, outcome, ruleset)))
+        counts.processed += 1
+        counts.evaluated += 1
+        counts.add(out[-1].row)
+        if progress is not None:
+            progress(counts)
     return SweepResult(base, tuple(varies), out, ruleset, time.monotonic() - started,
                        interrupted=len(out) < len(points))

@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 from scaleup.cli import main
-from scaleup.exercise import load_exercise
 from scaleup.exercise_debrief import build, render_html, render_markdown
 from scaleup.exercise_score import read_sheet
 
@@ -21,11 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "exercises"
 SHEETS = FIX / "sheets"
 DRILL = str((FIX / "drill.yaml").relative_to(ROOT))
-
-
-@pytest.fixture(scope="module")
-def drill():
-    return load_exercise(FIX / "drill.yaml")
 
 
 @pytest.fixture(scope="module")

@@ -26,11 +26,6 @@ def rel(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
 
-@pytest.fixture(scope="module")
-def drill():
-    return load_exercise(FIX / "drill.yaml")
-
-
 # --- the shipped exercises -------------------------------------------------------------------
 
 def test_at_least_three_exercises_are_shipped():

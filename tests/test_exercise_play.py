@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from scaleup.exercise import load_exercise
 from scaleup.exercise_play import play
 from scaleup.exercise_score import read_sheet
 
@@ -21,11 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DRILL = ROOT / "tests" / "fixtures" / "exercises" / "drill.yaml"
 # option numbers of the engine's answers to q1..q11 of the drill (q8 is a free-text reflection)
 RIGHT = ["2", "2", "4", "1", "1", "1", "3", "Brief the RC on the caseload", "3", "2", "1"]
-
-
-@pytest.fixture(scope="module")
-def drill():
-    return load_exercise(DRILL)
 
 
 def ticking():

@@ -9,18 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 from scaleup.cli import main
-from scaleup.exercise import load_exercise
 from scaleup.exercise_score import read_sheet, sheet_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "exercises"
 SHEETS = FIX / "sheets"
 DRILL = str((FIX / "drill.yaml").relative_to(ROOT))
-
-
-@pytest.fixture(scope="module")
-def drill():
-    return load_exercise(FIX / "drill.yaml")
 
 
 def located(sheet) -> list[str]:

@@ -268,8 +268,6 @@ def test_user_text_in_markdown_reports_cannot_inject_html_or_structure(text: str
         assert len({len(re.findall(r"(?<!\\)\|", row)) for row in rows}) <= 1, rows
 
 
-@pytest.mark.xfail(strict=True, reason="scaleup/render/markdown.py esc() leaves the inner underscores of "
-                                       "'__bold__' unescaped ('\\__bold_\\_'), which CommonMark reads as emphasis")
 def test_underscore_runs_in_user_text_cannot_make_emphasis() -> None:
     md = RENDERERS["markdown"]([evaluate(hostile_scenario("__bold__ and _em_"), cached_ruleset())])
     plain = RENDERERS["markdown"]([evaluate(hostile_scenario("bold and em xx"), cached_ruleset())])

@@ -147,3 +147,17 @@ def test_sweep_writes_the_html_map_and_keeps_stdout_free(tmp_path):
                                        "--html", str(out), "-j", "1"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "" and out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_a_sweep_shows_progress_and_reports_every_point_to_a_library_caller(tmp_path, ruleset):
+    result = CliRunner().invoke(main, ["sweep", str(BASE), "--vary", "capacity.inform_lcc=1:3:1", "-o",
+                                       str(tmp_path / "g.csv"), "-j", "1", "--progress"])
+    assert result.exit_code == 0, result.stderr
+    assert "3/3" in result.stderr and "[########################]" in result.stderr
+    seen: list[tuple[int, int]] = []
+    run_sweep(BASE, [parse_vary("capacity.inform_lcc=1:3:1")], ruleset,
+              progress=lambda counts: seen.append((counts.done, counts.total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    quiet = CliRunner().invoke(main, ["sweep", str(BASE), "--vary", "capacity.inform_lcc=1:3:1", "-o",
+                                      str(tmp_path / "q.csv"), "-j", "1", "--no-progress"])
+    assert "3/3" not in quiet.stderr

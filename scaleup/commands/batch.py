@@ -192,9 +192,12 @@ def sweep_lines(result: "SweepResult") -> list[str]:
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a rule set parameter for this run.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=120, show_default=True,
               help="Seconds one evaluation may take before its worker is stopped (0: no limit).")
+@click.option("--progress/--no-progress", "show_progress", default=None,
+              help="Progress bar on stderr even when it is not a terminal / none [default: a bar on a "
+                   "terminal, a plain line every 10 s elsewhere].")
 @click.pass_context
 def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], output: Optional[Path], html: Optional[Path],
-          jobs: Optional[int], ruleset: str, sets: tuple[str, ...], timeout: float) -> None:
+          jobs: Optional[int], ruleset: str, sets: tuple[str, ...], timeout: float, show_progress: Optional[bool]) -> None:
     """Evaluate a scenario over a grid of one or two fields; write the grid and a decision map.
 
     FIELD is a dotted scenario field (populations.in_need, health_nutrition.cmr, hazard.onset...).
@@ -220,8 +223,13 @@ def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], output: Op
         specs = [parse_vary(v) for v in varies]
         chosen = format_for(str(output), None) if output is not None else "csv"
         rules = load_ruleset(ruleset, parse_sets(sets))
+        display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr), label="sweep")
         with StopFlag() as stop:
-            result = run_sweep(scenario, specs, rules, workers=jobs or default_jobs(), timeout=timeout, should_stop=stop)
+            try:
+                result = run_sweep(scenario, specs, rules, workers=jobs or default_jobs(), timeout=timeout,
+                                   should_stop=stop, progress=display)
+            finally:
+                display.close()
         if result.interrupted:
             click.echo("interrupted: nothing written (a partial grid would mislead)", err=True)
             raise Failed(stop.exit_code)

@@ -30,10 +30,11 @@ class ProgressDisplay:
         stream: stderr.
         mode: ``bar`` (a terminal), ``lines`` (plain periodic lines) or ``off``.
         interval: seconds between plain lines.
+        label: the command, at the start of plain lines.
     """
 
-    def __init__(self, stream: IO[str], mode: str, interval: float = 10.0, redraw: float = 0.1):
-        self.stream, self.mode, self.interval, self.redraw = stream, mode, interval, redraw
+    def __init__(self, stream: IO[str], mode: str, interval: float = 10.0, redraw: float = 0.1, label: str = "batch"):
+        self.stream, self.mode, self.interval, self.redraw, self.label = stream, mode, interval, redraw, label
         self.started = time.monotonic()
         self._last = self.started if mode == "lines" else 0.0
         self._drawn = False
@@ -64,7 +65,7 @@ class ProgressDisplay:
             filled = int(share * BAR_WIDTH)
             bar = "#" * filled + "-" * (BAR_WIDTH - filled)
             return f"{share:4.0%} [{bar}] {done}/{summary.total}  {rate:,.0f}/s  ETA {eta}{tail}"
-        return f"batch: {done}/{summary.total} ({share:.0%}), {rate:,.0f}/s, ETA {eta}{tail}"
+        return f"{self.label}: {done}/{summary.total} ({share:.0%}), {rate:,.0f}/s, ETA {eta}{tail}"
 
     def close(self) -> None:
         """Erase the bar so the summary starts on a clean line."""

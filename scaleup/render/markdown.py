@@ -19,12 +19,13 @@ if TYPE_CHECKING:   # explanations are imported only when rendered (keeps `scale
     from ..flips import FlipReport
     from ..whynot import RuleCheck
 
-_SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<!\w)_|_(?!\w)|^#)")
+_SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<![^\W_])_|_(?![^\W_])|^#)")
 
 
 def esc(value: Any) -> str:
     """Text for Markdown: ``& < >`` as entities, emphasis, link, code and table characters
-    backslash-escaped (an underscore inside a word is left alone: it cannot start emphasis)."""
+    backslash-escaped (an underscore between two letters or digits is left alone: it can neither
+    open nor close emphasis; one next to another underscore can, so it is escaped)."""
     text = fmt(value) if not isinstance(value, str) else value
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
     return _SPECIAL.sub(r"\\\1", text)
