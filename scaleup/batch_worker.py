@@ -151,8 +151,8 @@ def evaluate_task(task: Task, ruleset: CompiledRuleset, cache: Optional[dict[byt
     return Outcome("ok", values)
 
 
-def worker_main(conn: Any, ruleset: CompiledRuleset, crash: Optional[tuple[str, str]], inherited: Sequence[Any] = (),
-                progress: Any = None) -> None:
+def worker_main(conn: Any, ruleset: CompiledRuleset, crash: Optional[tuple[str, str]], inherited: Sequence[Any],
+                progress: Any) -> None:
     """The loop of a worker process (see the module docstring).
 
     Messages in: a list of tasks. Messages out: ``("ready", None)`` once the engine is built,
@@ -167,7 +167,7 @@ def worker_main(conn: Any, ruleset: CompiledRuleset, crash: Optional[tuple[str, 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        _serve(conn, ruleset, crash, [0.0, 0.0, 0.0] if progress is None else progress)
+        _serve(conn, ruleset, crash, progress)
     except (EOFError, OSError):   # the parent closed the pipe or died: nobody wants results
         pass
 

@@ -117,7 +117,6 @@ class Engine:
     def __init__(self, ruleset: CompiledRuleset):
         self.ruleset = ruleset
         self._last = ruleset.strata + 1            # the final phase: only the internal __done__ rule
-        self._run: Optional[_Run] = None
         self._lock = threading.Lock()
         self._generation = 0
         self._handle: Optional[int] = None
@@ -214,7 +213,7 @@ class Engine:
             EngineError: if the engine or a rule action failed, or a fact was lost.
         """
         with self._lock:
-            state = self._run = _Run(facts)
+            state = _Run(facts)
             try:
                 code, handle = durable_rules_engine.assert_facts(
                     self._handle, json.dumps([f.engine_dict(SID) for f in facts], ensure_ascii=False))
@@ -228,8 +227,6 @@ class Engine:
                 self._register()   # never delete_state a state a failure may have corrupted
                 raise EngineError.at(label, None, "", f"the rule engine failed: {type(exc).__name__}: {exc}",
                                      "this is a defect in scaleup; please report it with the scenario") from exc
-            finally:
-                self._run = None
         if state.errors:
             raise EngineError.at(label, None, state.errors[0][0], f"rule action failed: {state.errors[0][1]}",
                                  "this is a defect in scaleup or the rule set; please report it")
