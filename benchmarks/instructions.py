@@ -24,6 +24,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from report import split_section  # noqa: E402
+
 STAGES = ("none", "bare", "core", "engine", "validate", "facts", "assemble")
 N = 100
 
@@ -85,19 +87,8 @@ def measure(parallel: int = 2) -> dict[str, float]:
 
 
 def section(m: dict[str, float]) -> str:
-    full = m["engine"] + m["validate"] + m["facts"] + m["assemble"]
-    rows = [("validation", m["validate"]), ("input facts", m["facts"]), ("durable_rules' C core alone", m["core"]),
-            ("engine wrapper (audit capture, phases, lost-fact checks)", m["engine"] - m["core"]),
-            ("assembly of the recommendation", m["assemble"])]
-    lines = ["## Instruction counts (callgrind)", "",
-             f"Millions of instructions per evaluation over {N} generated scenarios; unaffected by machine load. "
-             f"Full path {full:.2f} M; bare durable_rules through its Python API {m['bare']:.2f} M (full path "
-             f"{full / m['bare'] - 1:+.0%}); durable_rules' C core alone {m['core']:.2f} M (full path "
-             f"{full / m['core'] - 1:+.0%}).", "",
-             "| stage | M instructions | share of the C core alone |", "|---|---|---|"]
-    lines += [f"| {name} | {value:.2f} | {'(the floor)' if name.startswith('durable') else format(value / m['core'], '+.0%')} |"
-              for name, value in rows]
-    return "\n".join(lines) + "\n"
+    return split_section("Instruction counts (callgrind)", f"Millions of instructions (M) per evaluation over {N} "
+                         "generated scenarios; unaffected by machine load.", m, "M", 2)
 
 
 def main() -> None:

@@ -50,21 +50,26 @@ def report(r: dict[str, Any], prof: str) -> str:
     return "\n".join(lines)
 
 
-def stages_section(m: dict[str, float], before: str, after: str) -> str:
+def split_section(title: str, intro: str, m: dict[str, float], unit: str, digits: int) -> str:
+    """Where the full path's time (or instructions) goes, stage by stage, against both baselines."""
     full = m["validate"] + m["facts"] + m["engine"] + m["assemble"]
     rows = [("validation (pydantic, cross-field checks)", m["validate"]), ("input facts (to_facts)", m["facts"]),
-            ("engine: durable_rules' C core (measured alone)", m["core"]),
-            ("engine wrapper: audit capture in actions, phases, lost-fact check", m["engine"] - m["core"]),
-            ("assembly of the recommendation (with the audit)", m["assemble"])]
-    lines = ["## Where the time goes", "",
-             f"CPU ms per evaluation, medians of interleaved trials (load {before} -> {after}). Full path "
-             f"{full:.3f} ms; bare durable_rules through its Python API {m['bare']:.3f} ms "
-             f"(full path {full / m['bare'] - 1:+.0%}); durable_rules' C core alone {m['core']:.3f} ms "
-             f"(full path {full / m['core'] - 1:+.0%}).", "",
-             "| stage | ms | share of the C core alone |", "|---|---|---|"]
-    lines += [f"| {name} | {ms:.3f} | {'(the floor)' if name.startswith('engine: ') else format(ms / m['core'], '+.0%')} |"
-              for name, ms in rows]
+            ("durable_rules' C core alone", m["core"]),
+            ("engine wrapper: audit capture in actions, phases, lost-fact checks", m["engine"] - m["core"]),
+            ("assembly of the recommendation, with the audit", m["assemble"])]
+    lines = [f"## {title}", "",
+             f"{intro} Full path {full:.{digits}f} {unit}; bare durable_rules through its Python API "
+             f"{m['bare']:.{digits}f} {unit} (full path {full / m['bare'] - 1:+.0%}); durable_rules' C core alone "
+             f"{m['core']:.{digits}f} {unit} (full path {full / m['core'] - 1:+.0%}).", "",
+             f"| stage | {unit} | share of the C core alone |", "|---|---|---|"]
+    lines += [f"| {name} | {value:.{digits}f} | {'(the floor)' if i == 2 else format(value / m['core'], '+.0%')} |"
+              for i, (name, value) in enumerate(rows)]
     return "\n".join(lines) + "\n"
+
+
+def stages_section(m: dict[str, float], before: str, after: str) -> str:
+    return split_section("Where the time goes", f"CPU ms per evaluation, medians of interleaved trials (load {before} -> "
+                         f"{after}).", m, "ms", 3)
 
 
 def big_section(b: dict[str, Any], info: dict[str, str]) -> str:
