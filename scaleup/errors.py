@@ -9,7 +9,7 @@ The library never prints or exits; ``scaleup.cli`` turns these into messages and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 

@@ -15,7 +15,7 @@ never uses an exponent, and anything else that is not a short string or a bounde
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping, Union
 
 Scalar = Union[int, float, str]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Optional
 
 from pydantic import ValidationError
 
@@ -17,7 +17,7 @@ from .errors import Problem, ScenarioError
 from .facts import Fact
 from .fields import to_facts
 from .scenario import Scenario, cross_field_problems
-from .validation import dotted, problems_from, split_path
+from .validation import problems_from, split_path
 from .yamlio import Document, load_document, parse_document
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scaleup import yamlio
+from scaleup import jsonread
 from scaleup.errors import Problem, ScaleupError, ScenarioError
 from scaleup.yamlio import DEFAULT_LIMITS, Document, Limits, load_document, parse_document
 
@@ -483,7 +483,7 @@ def _read(text: str, limits: Limits) -> tuple[object, object]:
 def test_one_line_json_reads_as_the_scanner_reads_it(text: str, limits: Limits) -> None:
     fast = _read(text, limits)
     with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(yamlio, "_one_line_json", lambda text, limits: None)
+        monkeypatch.setattr(jsonread, "_one_line_json", lambda text, limits: None)
         slow = _read(text, limits)
     assert fast == slow
 
@@ -491,7 +491,7 @@ def test_one_line_json_reads_as_the_scanner_reads_it(text: str, limits: Limits) 
 def test_one_line_json_takes_the_fast_path_and_puts_every_node_on_line_1(monkeypatch) -> None:
     doc = parse_document('{"a": {"b": [1, 2]}, "c": "x"}', "l.jsonl", fmt="json")
     assert set(doc.lines.values()) == {1} and len(doc.lines) == 6
-    monkeypatch.setattr(yamlio, "_track_json", None)     # the scanner is not needed at all
+    monkeypatch.setattr(jsonread, "_track_json", None)     # the scanner is not needed at all
     assert parse_document('{"a": 1}', "l.jsonl", fmt="json").data == {"a": 1}
 
 
