@@ -224,7 +224,7 @@ def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, outpu
     if target is None:
         raise ValueError("run_batch needs an output file or a stream")
     writer = RowWriter(target, fmt, header=fresh)
-    pool = make_pool(ruleset, workers, timeout, start_method)
+    pool = make_pool(ruleset, workers, timeout, start_method, tasks=summary.total - len(done))
     try:
         for task, outcome in ordered(pool.results(pending(), should_stop)):
             summary.processed += 1

@@ -205,7 +205,7 @@ def run_sweep(scenario: str | Path, varies: Sequence[Vary], ruleset: CompiledRul
         raise ScaleupError.at(str(scenario), None, "", "the file changed while it was being read", "run the sweep again")
     tasks: list[Task] = [sweep_task(str(scenario), raw, tuple((v.field, [x] if v.info.multi else x)
                                                             for v, x in zip(varies, combo))) for combo in points]
-    pool = make_pool(ruleset, workers, timeout, start_method)
+    pool = make_pool(ruleset, workers, timeout, start_method, tasks=len(tasks))
     counts = BatchSummary(total=len(points), workers=max(1, workers))
     out = []
     for combo, (task, outcome) in zip(points, ordered(pool.results(tasks, should_stop))):

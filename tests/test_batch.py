@@ -138,15 +138,15 @@ def test_a_worker_that_exits_or_is_killed_costs_only_its_scenario(tmp_path, rule
 def test_a_worker_killed_between_two_tasks_loses_nothing_and_a_repeat_is_blamed(tmp_path, ruleset, crash_hook):
     # Killed after evaluating crash-me but before reporting its chunk: crash-me and the other
     # finished tasks are evaluated again by a new worker; dying the same way twice marks it crashed.
-    docs = [variant(i) for i in range(20)]
+    docs = [variant(i) for i in range(80)]     # chunks of five: crash-me is the fourth of the first
     docs[3]["id"] = "crash-me"
     crash_hook("crash-me", "after")
     out = tmp_path / "r.jsonl"
     summary = run_batch([str(write_jsonl(tmp_path / "in.jsonl", docs))], ruleset, fmt="jsonl", output=out, workers=2)
     rows = rows_of(out)
     assert [r["id"] for r in rows] == [d["id"] for d in docs]
-    assert [r["status"] for r in rows] == ["ok"] * 3 + ["crashed"] + ["ok"] * 16
-    assert "SIGKILL" in rows[3]["error"] and summary.status == {"ok": 19, "crashed": 1}
+    assert [r["status"] for r in rows] == ["ok"] * 3 + ["crashed"] + ["ok"] * 76
+    assert "SIGKILL" in rows[3]["error"] and summary.status == {"ok": 79, "crashed": 1}
 
 
 def test_slow_tasks_are_reported_one_by_one_and_in_order(tmp_path, ruleset, monkeypatch):
