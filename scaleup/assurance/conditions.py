@@ -27,7 +27,7 @@ from typing import Mapping, Optional, Sequence
 
 from ..facts import FACT_TYPES
 from ..fields import CATALOGUE
-from ..rules.compile import slot_of
+from ..rules.slots import slot_of
 from ..rules.ir import CompiledRule, Emit, Pattern, Ref, Test
 from .values import Values
 

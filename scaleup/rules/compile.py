@@ -1,15 +1,11 @@
 """Compile rule files into the IR: check every name, expand ``any:``, generate band rules from
-scoring tables, and order rules into strata.
+scoring tables (merging conditions on one-value slots, :mod:`scaleup.rules.slots`); rules are
+ordered into strata afterwards, over all files (:mod:`scaleup.rules.strata`).
 
 Checks (each reported at its file and line, all at once): fact types and fields against
 :data:`scaleup.facts.FACT_TYPES`; indicator fields and their values against the scenario field
 catalogue; source ids; parameter names; aliases; duplicate ids; band edges; and cycles through
 ``not:``.
-
-Strata: a fact type's stratum is at least that of every type its producers read, and strictly
-greater than that of every type they negate. A rule runs in the stratum its conditions need, so
-it only fires after every rule producing what it reads (or negates) has finished. A cycle through
-``not:`` has no such order and is an error.
 """
 
 from __future__ import annotations
@@ -23,6 +19,7 @@ from ..facts import FACT_TYPES, engine_value
 from ..fields import CATALOGUE
 from .ir import OPS, CompiledRule, Emit, Pattern, Ref, Test, Threshold
 from .model import Indicator, Parameter, Rule, RuleFile, Table
+from .slots import merge_same_fact, unguarded_refs
 
 MAX_BRANCHES = 64
 Locate = Callable[[Sequence[Any]], Optional[int]]
@@ -73,7 +70,7 @@ class RuleCompiler:
             if emits is None:
                 continue
             patterns, emits = merge_same_fact(patterns, emits)
-            unguarded = _unguarded_refs(patterns)
+            unguarded = unguarded_refs(patterns)
             if unguarded:
                 alias, field = unguarded
                 self.out.add(at + ("when",), f"a condition compares with ${alias}.{field}, which {alias!r} facts "
@@ -448,98 +445,6 @@ class RuleCompiler:
             yield self._band_rule(criterion, ind, level, [test],
                                   [Threshold(ind.field, test.op, list(values) if len(values) > 1 else values[0], basis, source, None, ind.verified)],
                                   basis, source, at, " or ".join(values))
-
-
-def slot_of(p: Pattern) -> Optional[tuple]:
-    """The slot a positive pattern necessarily binds, if its type allows only one fact there."""
-    if p.negated:
-        return None
-    eq = {t.field: t.value for t in p.tests if t.op == "eq" and not isinstance(t.value, Ref)}
-    if p.type == "indicator":
-        info = CATALOGUE.get(str(eq.get("field")))
-        return ("indicator", eq["field"]) if info is not None and not info.multi else None
-    spec = FACT_TYPES[p.type]
-    if not spec.value_field or not all(k in eq for k in spec.single):
-        return None
-    return (p.type,) + tuple(eq[k] for k in spec.single)
-
-
-def _unguarded_refs(patterns: list[Pattern]) -> Optional[tuple[str, str]]:
-    """A ``$alias.field`` compared in a condition where that fact may lack the field.
-
-    durable_rules fails (error 311, then a crash when the state is deleted) when a join reads a
-    field the bound fact does not have, so such a reference needs a test on the field in the
-    condition that binds it (a test on a missing field is false, which guarantees presence).
-    """
-    by_alias = {p.alias: p for p in patterns}
-    for p in patterns:
-        for t in p.tests:
-            if not isinstance(t.value, Ref):
-                continue
-            target = by_alias.get(t.value.alias)
-            spec = FACT_TYPES[target.type].fields.get(t.value.field) if target else None
-            if spec is not None and not spec.required and all(x.field != t.value.field for x in target.tests):
-                return t.value.alias, t.value.field
-    return None
-
-
-def merge_same_fact(patterns: list[Pattern], emits: list[Emit]) -> tuple[list[Pattern], list[Emit]]:
-    """Merge positive patterns that can only match the same fact.
-
-    durable_rules never binds one fact to two patterns of a rule, so ``scale >= 3`` and
-    ``scale >= 4`` written as two conditions would never fire together. Two conditions on the
-    same one-value slot (one criterion, one scenario field, the decision...) necessarily mean
-    one fact, so they become one pattern with both tests.
-    """
-    merged: list[Pattern] = []
-    first: dict[tuple, int] = {}
-    rename: dict[str, str] = {}
-    for p in patterns:
-        slot = slot_of(p)
-        if slot is None or slot not in first:
-            if slot is not None:
-                first[slot] = len(merged)
-            merged.append(p)
-            continue
-        target = merged[first[slot]]
-        rename[p.alias] = target.alias
-        tests = target.tests + tuple(t for t in p.tests if t not in target.tests)
-        merged[first[slot]] = replace(target, tests=tests)
-    if not rename:
-        return patterns, emits
-
-    def fix(v: Any) -> Any:
-        return Ref(rename.get(v.alias, v.alias), v.field) if isinstance(v, Ref) else v
-    merged = [replace(p, tests=tuple(replace(t, value=fix(t.value)) for t in p.tests)) for p in merged]
-    emits = [replace(e, fields=tuple((k, fix(v)) for k, v in e.fields)) for e in emits]
-    return merged, emits
-
-
-def stratify(rules: list[CompiledRule], out: Callable[[CompiledRule, str, str], None]) -> list[CompiledRule]:
-    """Assign strata (see module doc). Reports a cycle through ``not:`` via ``out``."""
-    stratum = {t: 0 for t in FACT_TYPES}
-    limit = len(FACT_TYPES) + 1
-    for _ in range(limit * 2):
-        changed = False
-        for r in rules:
-            need = max([stratum[t] for t in r.reads] + [stratum[t] + 1 for t in r.negates] + [0])
-            for t in r.writes:
-                if stratum[t] < need:
-                    stratum[t] = need
-                    changed = True
-        if not changed:
-            break
-        if max(stratum.values()) > limit:
-            cyclic = sorted({t for t, s in stratum.items() if s > limit - 1}) or sorted(stratum)
-            culprits = [r for r in rules if r.writes & set(cyclic) and r.negates & set(cyclic)] or rules[:1]
-            for r in culprits:
-                out(r, f"cycle through not: rule {r.id} negates {sorted(r.negates & set(cyclic))} "
-                       f"and asserts {sorted(r.writes & set(cyclic))}, which other rules in the cycle need",
-                    "a rule may not (indirectly) depend on the absence of what it derives; "
-                    "derive an intermediate 'finding' fact instead")
-            return rules
-    return [replace(r, stratum=max([stratum[t] for t in r.reads] + [stratum[t] + 1 for t in r.negates] + [0]))
-            for r in rules]
 
 
 def compile_file(rule_file: RuleFile, sources: Sequence[str], parameters: dict[str, Parameter],

@@ -33,7 +33,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 
 from ..errors import Problem
 from ..facts import FACT_TYPES
-from .compile import slot_of
+from .slots import slot_of
 from .ir import CompiledRule, Pattern
 
 

@@ -17,7 +17,8 @@ from ..errors import Problem, RulesetError
 from ..facts import Scalar, engine_value
 from ..validation import problems_from
 from ..yamlio import Document, load_document
-from .compile import Collector, compile_file, did_you_mean, stratify
+from .compile import Collector, compile_file, did_you_mean
+from .strata import stratify
 from .ir import CompiledRule, CompiledRuleset
 from .limits import check_rules, outside_folder
 from .model import Parameter, RuleFile, RulesetFile
