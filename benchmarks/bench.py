@@ -7,7 +7,7 @@ What is measured (medians of ``--repeat`` runs where a figure is a rate):
   recommendation, per scenario; evaluations/s, p50 and p99 latency; firings per evaluation.
   Single-process figures are CPU time (``time.process_time``), so that other work on a shared
   machine does not count as ours; batch figures are wall time.
-- bare durable_rules: the same durable rule definitions (``scaleup.engine.translate``) on the same
+- bare durable_rules: the same durable rule definitions (``scaleup.engine.definitions``) on the same
   host class, whose actions only assert the facts a rule emits; facts pre-built; the same phases
   (including the engine's final one) and state deletion. No validation, audit or assembly. The
   ratio full/bare is our overhead.
@@ -63,7 +63,7 @@ with warnings.catch_warnings():
 import durable_rules_engine  # noqa: E402
 
 from scaleup.batch import run_batch  # noqa: E402
-from scaleup.engine import SID, translate  # noqa: E402
+from scaleup.engine import SID, definitions  # noqa: E402
 from scaleup.errors import ScenarioError  # noqa: E402
 from scaleup.evaluate import evaluate  # noqa: E402
 from scaleup.rules.ir import CompiledRule, CompiledRuleset, Ref  # noqa: E402
@@ -95,6 +95,23 @@ class _QuietHost(durable_engine.Host):
         pass
 
 
+def emitter(rule: CompiledRule) -> Callable[[dict[str, Any]], list[dict[str, Any]]]:
+    """The facts a rule's action asserts, from the facts durable matched (by durable alias)."""
+    aliases = {p.alias: f"a{i}" for i, p in enumerate(rule.patterns)}
+    plan = [(e.type, [(k, (aliases[v.alias], v.field) if isinstance(v, Ref) else None, v) for k, v in e.fields])
+            for e in rule.emits]
+
+    def emit(matched: dict[str, Any]) -> list[dict[str, Any]]:
+        facts = []
+        for kind, fields in plan:
+            fact = {"sid": SID, "t": kind}
+            for name, ref, value in fields:
+                fact[name] = matched[ref[0]][ref[1]] if ref else value
+            facts.append(fact)
+        return facts
+    return emit
+
+
 class Bare:
     """The compiled rules on durable_rules alone, through its documented Python API (a Host and
     one closure per rule): actions only assert the facts they emit."""
@@ -104,29 +121,20 @@ class Bare:
         # ran, so scaleup.engine always fires one internal rule last; that is durable's cost
         self.phases = ruleset.strata + 1
         self.firings = 0
-        definitions: dict[str, Any] = {}
-        for rule in ruleset.rules:
-            definition = translate(rule)
-            definition["run"] = self._action(rule)
-            definitions[rule.key] = definition
-        definitions["__done__"] = {"all": [{"ph": {"$and": [{"t": "phase"}, {"n": self.phases}]}}], "run": lambda c: None}
-        definitions["__sink__"] = {"all": [{"m": {"$ex": {"t": 1}}}, {"never": {"$ex": {"__never__": 1}}}], "run": lambda c: None}
+        rules = {rule.key: self._action(rule) for rule in ruleset.rules}
+        found = definitions(ruleset)
+        for key, definition in found.items():
+            definition["run"] = rules.get(key, lambda c: None)
         self.host = _QuietHost()
         self.name = "bare"
-        self.host.register_rulesets({self.name: definitions})
+        self.host.register_rulesets({self.name: found})
 
     def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
-        aliases = {p.alias: f"a{i}" for i, p in enumerate(rule.patterns)}
-        emits = [(e.type, [(k, (aliases[v.alias], v.field) if isinstance(v, Ref) else None, v) for k, v in e.fields])
-                 for e in rule.emits]
+        emit = emitter(rule)
 
         def run(c: Any) -> None:
             self.firings += 1
-            m = c._m
-            for kind, fields in emits:
-                fact = {"t": kind}
-                for name, ref, value in fields:
-                    fact[name] = m[ref[0]][ref[1]] if ref else value
+            for fact in emit(c._m):
                 c.assert_fact(fact)
         return run
 
@@ -148,25 +156,15 @@ class Core:
         self.phases = ruleset.strata + 1
         self.firings = 0
         self.actions: dict[str, Callable[[dict[str, Any]], None]] = {"__done__": lambda m: None}
-        definitions: dict[str, Any] = {}
-        for rule in ruleset.rules:
-            definitions[rule.key] = translate(rule)
-            self.actions[rule.key] = self._action(rule)
-        definitions["__done__"] = {"all": [{"ph": {"$and": [{"t": "phase"}, {"n": self.phases}]}}]}
-        definitions["__sink__"] = {"all": [{"m": {"$ex": {"t": 1}}}, {"never": {"$ex": {"__never__": 1}}}]}
-        self.handle = durable_rules_engine.create_ruleset("core", json.dumps(definitions))
+        self.actions.update({rule.key: self._action(rule) for rule in ruleset.rules})
+        self.handle = durable_rules_engine.create_ruleset("core", json.dumps(definitions(ruleset)))
 
     def _action(self, rule: CompiledRule) -> Callable[[dict[str, Any]], None]:
-        aliases = {p.alias: f"a{i}" for i, p in enumerate(rule.patterns)}
-        emits = [(e.type, [(k, (aliases[v.alias], v.field) if isinstance(v, Ref) else None, v) for k, v in e.fields])
-                 for e in rule.emits]
+        emit = emitter(rule)
 
         def run(m: dict[str, Any]) -> None:
             self.firings += 1
-            for kind, fields in emits:
-                fact = {"sid": SID, "t": kind}
-                for name, ref, value in fields:
-                    fact[name] = m[ref[0]][ref[1]] if ref else value
+            for fact in emit(m):
                 durable_rules_engine.assert_fact(self.handle, json.dumps(fact))
         return run
 

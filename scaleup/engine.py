@@ -99,6 +99,15 @@ def _json(value: Scalar) -> str:
     return encode_basestring(value) if isinstance(value, str) else repr(value)
 
 
+def definitions(ruleset: CompiledRuleset) -> dict[str, Any]:
+    """The durable_rules definitions of a compiled rule set, without actions: one per compiled
+    rule, the internal rule of the final phase (``__done__``) and the never-firing sink."""
+    out: dict[str, Any] = {rule.key: translate(rule) for rule in ruleset.rules}
+    out["__done__"] = {"all": [{"ph": {"$and": [{"t": "phase"}, {"n": ruleset.strata + 1}]}}]}
+    out["__sink__"] = dict(SINK)
+    return out
+
+
 class _Run:
     """The bookkeeping of one evaluation."""
 
@@ -130,11 +139,9 @@ class Engine:
         self._generation += 1
         digest = hashlib.sha256(self.ruleset.fingerprint.encode()).hexdigest()[:16]
         self.name = f"rs-{digest}-{self._generation}"
-        definitions: dict[str, Any] = {rule.key: translate(rule) for rule in self.ruleset.rules}
-        definitions["__done__"] = {"all": [{"ph": {"$and": [{"t": "phase"}, {"n": self._last}]}}]}
-        definitions["__sink__"] = SINK
         try:
-            self._handle = durable_rules_engine.create_ruleset(self.name, json.dumps(definitions, ensure_ascii=False))
+            self._handle = durable_rules_engine.create_ruleset(self.name, json.dumps(definitions(self.ruleset),
+                                                                                     ensure_ascii=False))
         except Exception as exc:  # durable's own error type carries only a code
             raise EngineError.at(self.ruleset.path, None, "", f"durable_rules rejected the compiled rule set: {exc}",
                                  "run `scaleup rules check` on it") from exc

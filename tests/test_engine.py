@@ -233,12 +233,18 @@ def test_the_c_core_really_rejects_a_float_written_with_an_exponent() -> None:
         durable_rules_engine.delete_ruleset(handle)
 
 
-def test_tiny_rates_and_ratios_reach_the_engine_without_exponents(traps, monkeypatch) -> None:
-    eng = Engine(traps)
-    sent: list[dict] = []
+@pytest.fixture
+def sent(monkeypatch) -> list[dict]:
+    """Every input fact the engine hands durable_rules' C core, as the core receives it."""
+    facts: list[dict] = []
     real = durable_rules_engine.assert_facts
     monkeypatch.setattr(durable_rules_engine, "assert_facts",
-                        lambda handle, text: (sent.extend(json.loads(text)), real(handle, text))[1])
+                        lambda handle, text: (facts.extend(json.loads(text)), real(handle, text))[1])
+    return facts
+
+
+def test_tiny_rates_and_ratios_reach_the_engine_without_exponents(traps, sent) -> None:
+    eng = Engine(traps)
     loaded = scenario("health_nutrition: {cmr: 0.00001, cmr_baseline: 900}\n"
                       "populations: {affected: 3, in_need: 3}\ncapacity: {operational_partners: 0, people_reached: 1}")
     ev = eng.evaluate(loaded.facts())
@@ -249,12 +255,8 @@ def test_tiny_rates_and_ratios_reach_the_engine_without_exponents(traps, monkeyp
     assert "finding.any-mortality" not in ev.fired_rules()
 
 
-def test_booleans_and_numeric_text_never_reach_the_engine_as_such(traps, monkeypatch) -> None:
+def test_booleans_and_numeric_text_never_reach_the_engine_as_such(traps, sent) -> None:
     eng = Engine(traps)
-    sent: list[dict] = []
-    real = durable_rules_engine.assert_facts
-    monkeypatch.setattr(durable_rules_engine, "assert_facts",
-                        lambda handle, text: (sent.extend(json.loads(text)), real(handle, text))[1])
     eng.evaluate(parse_scenario(scenario_template(), "template.yaml").facts())
     assert sent
     for fact in sent:
