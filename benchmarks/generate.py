@@ -95,7 +95,7 @@ def scenario(rng: random.Random, number: int) -> dict[str, Any]:
                             "pipeline_break_weeks": round(rng.uniform(0, 8), 1)}, p=0.5),
     }
     if kind == "epidemic":
-        doc["outbreak"] = {"disease": rng.choice(["cholera", "Ebola virus disease", "measles"]), "who_grade": rng.randint(1, 3),
+        doc["outbreak"] = {"disease": rng.choice(["cholera", "Ebola virus disease", "measles"]), 
                            "pheic": rng.random() < 0.2, "who_dg_recommends": rng.random() < 0.3}
     return doc
 

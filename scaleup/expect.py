@@ -14,10 +14,20 @@ def check_expectations(rec: Recommendation, expect: Expect) -> list[str]:
         if expected != got:
             out.append(f"{what}: expected {expected!r}, got {got!r}")
 
-    if expect.scale_up is not None:
-        differ("scale_up", expect.scale_up, rec.scale_up)
-    if expect.route is not None:
-        differ("route", expect.route, rec.route)
+    record: list[str] = []
+    for what, expected, got in (("scale_up", expect.scale_up, rec.scale_up), ("route", expect.route, rec.route)):
+        if expected is None:
+            continue
+        accepted = expected if isinstance(expected, list) else [expected]
+        if got not in accepted:
+            shown = accepted[0] if len(accepted) == 1 else " or ".join(map(repr, accepted))
+            record.append(f"{what}: expected {shown!r}, got {got!r}" if len(accepted) == 1
+                          else f"{what}: expected {shown}, got {got!r}")
+    if expect.disagreement is None:
+        out.extend(record)
+    elif not record:
+        out.append("disagreement: documented, but decision and route now agree with the record; "
+                   "remove the disagreement note (and its entry in docs/history.md)")
     if expect.variant is not None:
         differ("variant", None if expect.variant == "none" else expect.variant, rec.variant)
     for name, level in (expect.criteria or {}).items():

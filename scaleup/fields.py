@@ -24,7 +24,7 @@ from .validation import unwrap
 # Fields that identify or describe the scenario rather than the crisis: never facts.
 NOT_INDICATORS = {"id", "kind", "title", "description", "as_of", "expect", "country.name",
                   "country.iso3", "activation.date", "activation.extensions", "hazard.started",
-                  "outbreak.disease"}
+                  "outbreak.disease", "sources", "capacity.flash_appeal_date"}
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,12 @@ def _sum(*values: Optional[int]) -> Optional[int]:
     return sum(present) if present else None
 
 
+def _caseload(p: Any) -> Optional[int]:
+    if p.affected is not None:
+        return max(p.affected - (p.refugees or 0), 0)
+    return _sum(p.idps, p.returnees, p.non_displaced_affected)
+
+
 Derivation = Callable[[Scenario], Any]
 
 # path -> (kind, unit, meaning, formula, inputs, compute)
@@ -125,6 +131,30 @@ DERIVED: dict[str, tuple[str, str, str, str, tuple[str, ...], Derivation]] = {
         "health_nutrition.cmr / health_nutrition.cmr_baseline",
         ("health_nutrition.cmr", "health_nutrition.cmr_baseline"),
         lambda s: _ratio(s.health_nutrition.cmr, s.health_nutrition.cmr_baseline, 1)),
+    "populations.in_need_pct": (
+        "num", "percent", "Share of the national population in need",
+        "populations.in_need / country.population * 100", ("populations.in_need", "country.population"),
+        lambda s: _ratio(s.populations.in_need, s.country.population, 100)),
+    "populations.in_need_area_pct": (
+        "num", "percent", "Share of the affected area's population in need",
+        "populations.in_need / country.area_population * 100", ("populations.in_need", "country.area_population"),
+        lambda s: _ratio(s.populations.in_need, s.country.area_population, 100)),
+    "populations.iasc_caseload": (
+        "int", "people", "People affected other than refugees hosted here (the caseload of the IASC system): "
+        "affected minus refugees, or else IDPs + returnees + other affected people",
+        "populations.affected - populations.refugees, else idps + returnees + non_displaced_affected",
+        ("populations.affected", "populations.refugees", "populations.idps", "populations.returnees",
+         "populations.non_displaced_affected"),
+        lambda s: _caseload(s.populations)),
+    "hazard.days_since_onset": (
+        "int", "days", "Days from the start of the crisis (hazard.started) to as_of",
+        "as_of - hazard.started", ("hazard.started", "as_of"),
+        lambda s: (s.as_of - s.hazard.started).days if s.hazard.started else None),
+    "capacity.flash_appeal_days": (
+        "int", "days", "Days from the start of the crisis to the Flash Appeal",
+        "capacity.flash_appeal_date - hazard.started", ("capacity.flash_appeal_date", "hazard.started"),
+        lambda s: (s.capacity.flash_appeal_date - s.hazard.started).days
+        if s.capacity.flash_appeal_date and s.hazard.started else None),
     "hazard.count": (
         "int", "hazards", "Number of concurrent hazards", "len(hazard.types)", ("hazard.types",),
         lambda s: len(s.hazard.types)),

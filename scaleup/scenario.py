@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Any, Callable, Iterator, Literal, Optional
+from typing import Annotated, Any, Callable, Iterator, Literal, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr
 from pydantic_core import PydanticUseDefault
@@ -86,6 +86,7 @@ def Choice(doc: str, *values: str) -> Any:
 Text = Annotated[StrictStr, Field(min_length=1, max_length=200)]
 Slug = Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
 
+RISK_LEVELS = ("low", "moderate", "high", "very_high")
 HAZARDS = ("cyclone", "flood", "earthquake", "tsunami", "drought", "storm", "landslide",
            "volcano", "wildfire", "extreme_temperature", "conflict", "violence", "epidemic",
            "technological", "economic", "other")
@@ -99,10 +100,14 @@ class Country(Model):
     name: Text = Field(description="Country name (fictional names welcome)")
     iso3: Optional[Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")]] = Field(
         default=None, description="ISO 3166 alpha-3 code (quote it: iso3: \"NOR\")")
-    population: Annotated[int, BeforeValidator(_whole), Field(ge=1, le=2_000_000_000)] = Field(
-        description="National population", json_schema_extra={"unit": "people"})
+    population: Annotated[Optional[int], BeforeValidator(_optional(_whole)), Field(ge=1, le=2_000_000_000)] = Field(
+        default=None, description="National population (shares of the population need it; without it "
+        "only absolute numbers are scored)", json_schema_extra={"unit": "people"})
     area: Optional[Text] = Field(default=None, description="The sub-national area the analysis covers "
                                  "(Protocol 1 allows a sub-national Scale-Up); leave out for the whole country")
+    area_population: Annotated[Optional[int], BeforeValidator(_optional(_whole)), Field(ge=1, le=2_000_000_000)] = Field(
+        default=None, description="Population of the affected area (the area's own share of people in need "
+        "is computed against it)", json_schema_extra={"unit": "people"})
 
 
 class Hazard(Model):
@@ -119,11 +124,15 @@ class Hazard(Model):
 
 class Populations(Model):
     affected: Count("People affected, including the displaced")
-    in_need: Count("People in need of humanitarian assistance")
+    in_need: Count("People in need of humanitarian assistance in the country (refugees' needs belong to the "
+                   "refugee response plan and are left out where a source separates them)")
+    targeted: Count("People the response plans to reach (people targeted)")
     idps: Count("Internally displaced people")
     idps_new_30d: Count("People newly internally displaced in the last 30 days")
     refugees: Count("Refugees and asylum-seekers hosted in the country")
     refugees_new_30d: Count("Refugees and asylum-seekers who arrived in the last 30 days")
+    refugees_abroad: Count("Refugees and asylum-seekers from this country hosted in other countries "
+                           "(they are in the refugee response, not in this country's caseload)")
     returnees: Count("Returnees")
     non_displaced_affected: Count("Affected people who are neither displaced nor refugees, "
                                   "excluding communities hosting refugees")
@@ -136,6 +145,7 @@ class Impact(Model):
     geographic_spread: Choice("How far the crisis extends", "one_district", "several_districts",
                               "several_provinces", "nationwide", "multi_country")
     houses_destroyed: Count("Houses destroyed or damaged beyond repair", unit="houses")
+    health_facilities_damaged: Count("Health facilities damaged or destroyed", unit="facilities", le=1_000_000)
     telecoms_disrupted: Flag("Telecommunication networks are down or disrupted in the affected areas")
     schools_disrupted: Flag("Schooling is disrupted for many children (schools damaged, closed or used as shelters)")
 
@@ -152,6 +162,7 @@ class FoodSecurity(Model):
     ipc_phase3plus_pct: Share("Population in IPC Phase 3 or worse")
     ipc_phase4plus_pct: Share("Population in IPC Phase 4 or worse")
     ipc_phase5_population: Count("People in IPC Phase 5 (catastrophe)")
+    ipc_phase3plus_population: Count("People in IPC Phase 3 or worse")
     famine_classified: Flag("Famine (IPC Phase 5 area classification) classified")
     famine_projected: Flag("Famine projected by the IPC")
 
@@ -165,7 +176,9 @@ class Context(Model):
     armed_actors: Count("Armed groups active in the affected areas", unit="groups", le=1000)
     authority_context: Choice("The authorities in the affected areas", "recognised", "contested",
                               "de_facto", "party_to_conflict")
-    countries_affected: Count("Countries affected by the same crisis", unit="countries", le=200)
+    countries_affected: Count("Countries affected by the same crisis (with IDPs or other affected people; "
+                              "countries that only host refugees are counted in host_countries)", unit="countries", le=200)
+    host_countries: Count("Other countries hosting refugees from this crisis", unit="countries", le=200)
     violence_against_aid: Annotated[Optional[int], BeforeValidator(_optional(_whole)),
                                     Field(default=None, ge=0, le=3, json_schema_extra={"unit": "ACAPS 0-3"},
                                           description="ACAPS violence against personnel and assets, 0-3")]
@@ -175,8 +188,11 @@ class Capacity(Model):
     inform_lcc: Number("INFORM Lack of Coping Capacity", "index 0-10", 0, 10)
     capacity_tier: Choice("Level at which national capacity copes", "district", "province",
                           "national", "national_needs_international", "overwhelmed")
-    government_request: Choice("Government request for international assistance",
-                               "requested", "not_requested", "refused")
+    government_request: Choice("Government request for international assistance: requested; "
+                               "not_requested (not yet asked, no evidence either way); declined (the "
+                               "government says it copes without international help); refused (it "
+                               "denies consent or access)", "requested", "not_requested", "declined", "refused")
+    government_leads_sectors: Flag("National authorities lead the response sectors themselves (a sign of coping capacity)")
     rc_present: Flag("A UN Resident Coordinator is in the country")
     hc_designated: Flag("A Humanitarian Coordinator is already designated")
     hct_present: Flag("A Humanitarian Country Team exists")
@@ -189,9 +205,12 @@ class Capacity(Model):
     operational_partners: Count("Operational partners present", unit="organisations", le=100_000)
     people_reached: Count("People reached by the response so far")
     funding_coverage_pct: Share("Appeal funding coverage")
+    appeal_usd: Count("Appeal requirement", unit="USD", le=1_000_000_000_000)
+    flash_appeal_date: Optional[dt.date] = Field(default=None, description="Date a Flash Appeal was issued, if one was")
 
 
 class Risk(Model):
+    aid_worker_deaths_12m: Count("Aid workers killed in the last 12 months", unit="deaths", le=100_000)
     aid_worker_incidents_90d: Count("Aid workers killed, injured or kidnapped in the last 90 days", unit="incidents", le=100_000)
     pipeline_break_weeks: Number("Longest expected break in a core supply pipeline", "weeks", 0, 520)
     movement_restrictions: Annotated[Optional[int], BeforeValidator(_optional(_whole)),
@@ -201,11 +220,21 @@ class Risk(Model):
     leadership_gap: Flag("No empowered leadership or coordination capacity in place")
 
 
+class Who(Model):
+    """WHO's own assessments, for any hazard (inputs; never triggers by themselves)."""
+
+    grade: Annotated[Optional[int], BeforeValidator(_optional(_whole)),
+                     Field(default=None, ge=1, le=3, json_schema_extra={"unit": "grade 1-3"},
+                           description="WHO emergency grade (WHO's internal activation)")]
+    corporate_emergency: Flag("WHO declared an internal corporate emergency")
+    risk_national: Choice("WHO risk assessment at national level", *RISK_LEVELS)
+    risk_regional: Choice("WHO risk assessment at regional level", *RISK_LEVELS)
+    risk_global: Choice("WHO risk assessment at global level", *RISK_LEVELS)
+
+
 class Outbreak(Model):
     disease: Text = Field(description="Disease")
-    who_grade: Annotated[Optional[int], BeforeValidator(_optional(_whole)),
-                         Field(default=None, ge=1, le=3, json_schema_extra={"unit": "grade 1-3"},
-                               description="WHO emergency grade (an input, never a trigger)")]
+    cases: Count("Cases reported so far (suspected, probable and confirmed)", unit="cases")
     pheic: Flag("A Public Health Emergency of International Concern is declared (an input, never a trigger)")
     who_dg_recommends: Flag("The WHO Director-General recommends an IASC Scale-Up")
     population_at_risk_pct: Number("Share of the population at risk", "percent", 0, 100)
@@ -231,12 +260,23 @@ class Activation(Model):
     opr_done: Flag("The Operational Peer Review has taken place")
 
 
-class Expect(Model):
-    """Expectations that make a scenario file a test case."""
+DecisionValue = Literal["recommend", "consider", "not_recommended", "not_applicable", "insufficient_evidence"]
+RouteValue = Literal["iasc_clusters", "refugee_rcm", "mixed_joint_note", "national_led"]
 
-    scale_up: Optional[Literal["recommend", "consider", "not_recommended", "not_applicable",
-                               "insufficient_evidence"]] = None
-    route: Optional[Literal["iasc_clusters", "refugee_rcm", "mixed_joint_note", "national_led"]] = None
+
+class Expect(Model):
+    """Expectations that make a scenario file a test case.
+
+    ``scale_up`` and ``route`` take one value or a list of acceptable values (a historical
+    record that says only "not activated" accepts both ``consider`` and ``not_recommended``).
+    ``disagreement`` documents a known disagreement with ``scale_up``/``route`` (the rule base's
+    view against the record): the check then requires that they *do* disagree, so a note that
+    no longer holds fails.
+    """
+
+    scale_up: Optional[Union[DecisionValue, Annotated[list[DecisionValue], Field(min_length=1, max_length=5)]]] = None
+    route: Optional[Union[RouteValue, Annotated[list[RouteValue], Field(min_length=1, max_length=4)]]] = None
+    disagreement: Optional[Annotated[StrictStr, Field(min_length=1, max_length=2000)]] = None
     variant: Optional[Literal["protocol_1_2018", "infectious_disease_2019", "none"]] = None
     criteria: Optional[dict[Literal["scale", "urgency", "complexity", "capacity", "risk"],
                             Optional[Annotated[int, Field(ge=1, le=5)]]]] = None
@@ -267,7 +307,14 @@ class Scenario(Model):
     capacity: Capacity = Capacity()
     risk: Risk = Risk()
     outbreak: Optional[Outbreak] = None
+    who: Who = Who()
     activation: Optional[Activation] = None
+    sources: Optional[Annotated[dict[Annotated[StrictStr, Field(max_length=120)],
+                                     Union[Annotated[StrictStr, Field(max_length=500)],
+                                           Annotated[list[Annotated[StrictStr, Field(max_length=500)]], Field(max_length=10)]]],
+                                Field(max_length=200)]] = Field(
+        default=None, description="Where each figure comes from: a dotted field path (or expect.scale_up, "
+        "expect.route) -> a source URL or a list of them")
     expect: Optional[Expect] = None
 
 

@@ -259,7 +259,7 @@ def any_scenario(draw: st.DrawFn, refugee_only: bool = False) -> dict[str, Any]:
     data["impact"] = {"geographic_spread": draw(st.sampled_from(["one_district", "nationwide", "multi_country"]))}
     if "epidemic" in hazards:
         data["outbreak"] = {"disease": "cholera", "who_dg_recommends": draw(st.booleans()),
-                            "pheic": draw(st.booleans()), "who_grade": draw(st.integers(1, 3)),
+                            "pheic": draw(st.booleans()),
                             "population_at_risk_pct": draw(st.floats(0, 1, allow_nan=False))}
     if draw(st.booleans()):
         start = dt.date(2026, 6, 1) - dt.timedelta(days=draw(st.integers(0, 400)))
@@ -293,7 +293,8 @@ def test_a_pheic_or_a_who_grade_never_changes_the_decision(data: dict[str, Any],
         data["hazard"]["types"] = ["epidemic"]
         data["outbreak"] = {"disease": "cholera", "who_dg_recommends": False}
     changed = json.loads(json.dumps(data))
-    changed["outbreak"] |= {"pheic": pheic, "who_grade": grade}
+    changed["outbreak"] |= {"pheic": pheic}
+    changed["who"] = {"grade": grade}
     (before, _), (after, _) = run(data), run(changed)
     assert (after.scale_up, after.route, after.variant) == (before.scale_up, before.route, before.variant)
     assert [c.level for c in after.criteria] == [c.level for c in before.criteria]
@@ -302,7 +303,7 @@ def test_a_pheic_or_a_who_grade_never_changes_the_decision(data: dict[str, Any],
 @pytest.mark.parametrize("dg", [False, True])
 def test_a_pheic_with_a_small_outbreak_is_not_recommended_whatever_who_recommends(dg: bool) -> None:
     rec, _ = run(base(hazard={"types": ["epidemic"], "onset": "sudden"},
-                      outbreak={"disease": "mpox", "pheic": True, "who_grade": 3, "who_dg_recommends": dg,
+                      who={"grade": 3}, outbreak={"disease": "mpox", "pheic": True, "who_dg_recommends": dg,
                                 "population_at_risk_pct": 0.01},
                       capacity={"capacity_tier": "district", "funding_coverage_pct": 90}))
     assert rec.variant == "infectious_disease_2019" and rec.scale_up == "not_recommended"

@@ -59,7 +59,7 @@ SITUATIONS: tuple[Situation, ...] = (
     Situation("infectious-disease", "An epidemic, graded and declared by WHO, whose Director-General recommends a Scale-Up", {
         "hazard": {"types": ["epidemic"]}, "context": {"conflict_intensity": "none"},
         "populations": {"affected": 2000000, "refugees": 0, "idps": 0, "non_displaced_affected": 2000000},
-        "outbreak": {"disease": "a novel fever", "who_grade": 3, "pheic": True, "who_dg_recommends": True}}),
+        "outbreak": {"disease": "a novel fever", "pheic": True, "who_dg_recommends": True}}),
     Situation("none", "No population figures and no conflict: nothing but the hazard and its onset", {
         "hazard": {"types": ["other"]}}),
 )
