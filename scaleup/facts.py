@@ -120,6 +120,7 @@ class FactType:
 DECISIONS = ("recommend", "consider", "not_recommended", "not_applicable", "insufficient_evidence")
 ROUTES = ("iasc_clusters", "refugee_rcm", "mixed_joint_note", "national_led")
 VARIANTS = ("protocol_1_2018", "infectious_disease_2019")
+LIFECYCLE = ("continue", "extend", "deactivate", "transition")
 
 FACT_TYPES: dict[str, FactType] = {t.name: t for t in [
     FactType("indicator", "One scenario field and its value (input).", {
@@ -130,6 +131,13 @@ FACT_TYPES: dict[str, FactType] = {t.name: t for t in [
         "criterion": FieldSpec("str", values=CRITERIA),
         "level": FieldSpec("level"),
         "field": FieldSpec("str", doc="the indicator behind the signal"),
+        "presumed": FieldSpec("str", required=False, values=("true",),
+                              doc="'true' when the level is inferred from other evidence, not measured"),
+    }),
+    FactType("ceiling", "Evidence that holds a criterion at most at a level (e.g. coping capacity).", {
+        "criterion": FieldSpec("str", values=CRITERIA),
+        "level": FieldSpec("level"),
+        "field": FieldSpec("str", doc="the indicator behind the ceiling"),
     }),
     FactType("criterion", "The level of one of the five criteria, or no evidence for it.", {
         "name": FieldSpec("str", values=CRITERIA),
@@ -168,6 +176,10 @@ FACT_TYPES: dict[str, FactType] = {t.name: t for t in [
         "name": FieldSpec("str"),
         "timing": FieldSpec("str", required=False),
     }),
+    FactType("lifecycle", "For a Scale-Up already active: continue, extend, deactivate, or transition.", {
+        "value": FieldSpec("str", values=LIFECYCLE),
+        "reason": FieldSpec("str", required=False),
+    }, single=(), value_field="value"),
     FactType("unhcr_level", "UNHCR's internal emergency level (1-3).", {
         "value": FieldSpec("level"),
     }, single=(), value_field="value"),

@@ -108,9 +108,14 @@ def _sum(*values: Optional[int]) -> Optional[int]:
 
 
 def _caseload(p: Any) -> Optional[int]:
+    """People affected other than refugees hosted here. With the breakdown given
+    (``non_displaced_affected``, which excludes refugee hosts) it is the sum of its parts;
+    otherwise ``affected`` minus refugees; otherwise whatever displaced groups are given."""
+    if p.non_displaced_affected is not None:
+        return _sum(p.idps, p.returnees, p.non_displaced_affected)
     if p.affected is not None:
         return max(p.affected - (p.refugees or 0), 0)
-    return _sum(p.idps, p.returnees, p.non_displaced_affected)
+    return _sum(p.idps, p.returnees)
 
 
 Derivation = Callable[[Scenario], Any]
@@ -131,21 +136,38 @@ DERIVED: dict[str, tuple[str, str, str, str, tuple[str, ...], Derivation]] = {
         "health_nutrition.cmr / health_nutrition.cmr_baseline",
         ("health_nutrition.cmr", "health_nutrition.cmr_baseline"),
         lambda s: _ratio(s.health_nutrition.cmr, s.health_nutrition.cmr_baseline, 1)),
-    "populations.in_need_pct": (
-        "num", "percent", "Share of the national population in need",
-        "populations.in_need / country.population * 100", ("populations.in_need", "country.population"),
-        lambda s: _ratio(s.populations.in_need, s.country.population, 100)),
+    "populations.need_estimate": (
+        "int", "people", "People in need, or where no such figure is given, people affected other than refugees "
+        "hosted here (an upper estimate of need)",
+        "populations.in_need, else populations.iasc_caseload",
+        ("populations.in_need", "populations.affected", "populations.refugees", "populations.idps",
+         "populations.returnees", "populations.non_displaced_affected"),
+        lambda s: s.populations.in_need if s.populations.in_need is not None else _caseload(s.populations)),
+    "populations.need_estimate_pct": (
+        "num", "percent", "populations.need_estimate as a share of the national population",
+        "populations.need_estimate / country.population * 100",
+        ("populations.in_need", "populations.affected", "populations.refugees", "populations.idps",
+         "populations.returnees", "populations.non_displaced_affected", "country.population"),
+        lambda s: _ratio(s.populations.in_need if s.populations.in_need is not None else _caseload(s.populations),
+                         s.country.population, 100)),
     "populations.in_need_area_pct": (
         "num", "percent", "Share of the affected area's population in need",
         "populations.in_need / country.area_population * 100", ("populations.in_need", "country.area_population"),
         lambda s: _ratio(s.populations.in_need, s.country.area_population, 100)),
     "populations.iasc_caseload": (
-        "int", "people", "People affected other than refugees hosted here (the caseload of the IASC system): "
-        "affected minus refugees, or else IDPs + returnees + other affected people",
-        "populations.affected - populations.refugees, else idps + returnees + non_displaced_affected",
+        "int", "people", "People affected other than refugees hosted here and their hosts (the caseload of the "
+        "IASC system)",
+        "idps + returnees + non_displaced_affected when non_displaced_affected is given (it excludes refugee "
+        "hosts), else populations.affected - populations.refugees, else idps + returnees",
         ("populations.affected", "populations.refugees", "populations.idps", "populations.returnees",
          "populations.non_displaced_affected"),
         lambda s: _caseload(s.populations)),
+    "populations.iasc_caseload_pct": (
+        "num", "percent", "People affected other than refugees hosted here, as a share of the national population",
+        "populations.iasc_caseload / country.population * 100",
+        ("populations.affected", "populations.refugees", "populations.idps", "populations.returnees",
+         "populations.non_displaced_affected", "country.population"),
+        lambda s: _ratio(_caseload(s.populations), s.country.population, 100)),
     "hazard.days_since_onset": (
         "int", "days", "Days from the start of the crisis (hazard.started) to as_of",
         "as_of - hazard.started", ("hazard.started", "as_of"),

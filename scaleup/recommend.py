@@ -19,7 +19,7 @@ from .errors import Problem, RulesetError
 from .facts import CRITERIA, FACT_TYPES, Fact
 from .scenario_load import LoadedScenario
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "2.0.0"
 LEVEL_LABELS = {1: "very low", 2: "low", 3: "medium", 4: "high", 5: "very high"}
 Decision = Literal["recommend", "consider", "not_recommended", "not_applicable", "insufficient_evidence"]
 
@@ -42,13 +42,25 @@ class Signal(Out):
     level: int
     rule: str
     origin: str
+    presumed: bool = Field(default=False, description="the level is inferred from other evidence, not measured")
+
+
+class Ceiling(Out):
+    field: str
+    value: Any
+    level: int
+    rule: str
+    origin: str
 
 
 class Criterion(Out):
     name: str
     level: Optional[int] = Field(description="1-5, or null when evidence is insufficient")
     label: str
+    presumed: bool = Field(default=False, description="the level comes from a presumption (no direct indicator)")
     signals: list[Signal]
+    ceilings: list[Ceiling] = Field(default_factory=list, description="evidence holding the level lower "
+                                    "(e.g. coping capacity); the lowest ceiling below the signals applies")
 
 
 class Lead(Out):
@@ -188,19 +200,27 @@ class _Assembler:
 
     def criteria(self) -> list[dict[str, Any]]:
         by_name = {k[0]: f for k, f in self.slots("criterion").items()}
-        signals: dict[str, list[dict[str, Any]]] = {name: [] for name in CRITERIA}
-        for s in self.ev.of_type("signal"):
-            firing = self.ev.derived_by(s.id)[0]
-            indicator = self.ev.fact(firing.matched[0])
-            signals[str(s.fields["criterion"])].append(
-                {"field": s.fields["field"], "value": indicator.fields.get("value"), "level": s.fields["level"],
-                 "rule": firing.key, "origin": indicator.origin})
+        found: dict[str, dict[str, list[dict[str, Any]]]] = {"signal": {n: [] for n in CRITERIA},
+                                                             "ceiling": {n: [] for n in CRITERIA}}
+        for type_, by_criterion in found.items():
+            for s in self.ev.of_type(type_):
+                firing = self.ev.derived_by(s.id)[0]
+                indicator = self.ev.fact(firing.matched[0])
+                entry = {"field": s.fields["field"], "value": indicator.fields.get("value"), "level": s.fields["level"],
+                         "rule": firing.key, "origin": indicator.origin}
+                if type_ == "signal":
+                    entry["presumed"] = s.fields.get("presumed") == "true"
+                by_criterion[str(s.fields["criterion"])].append(entry)
         out = []
         for name in CRITERIA:
             fact = by_name.get(name)
             level = fact.fields.get("level") if fact else None
+            signals = sorted(found["signal"][name], key=lambda x: (-x["level"], x["field"], str(x["value"])))
+            top = [x for x in signals if x["level"] == signals[0]["level"]] if signals else []
+            ceilings = sorted(found["ceiling"][name], key=lambda x: (x["level"], x["field"]))
             out.append({"name": name, "level": level, "label": LEVEL_LABELS.get(level, "insufficient evidence"),  # type: ignore[arg-type]
-                        "signals": sorted(signals[name], key=lambda x: (-x["level"], x["field"], str(x["value"])))})
+                        "presumed": bool(top) and all(x["presumed"] for x in top),
+                        "signals": signals, "ceilings": ceilings})
         return out
 
     def milestones(self) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from ..rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref
 from .conditions import emit_template, match
 from .situations import LEVELS, criteria_facts, level_label
 
-INJECTED = {"signal", "criterion"}
+INJECTED = {"signal", "criterion", "ceiling"}
 Cube = tuple[frozenset, ...]                    # one set of levels per criterion
 
 

@@ -44,6 +44,8 @@ def did_you_mean(word: str, options: Sequence[str]) -> str:
 class RuleCompiler:
     """Compiles the rules and tables of one file against the rule set's sources and parameters."""
 
+    _guard: tuple[Pattern, ...] = ()
+
     def __init__(self, sources: Sequence[str], parameters: dict[str, Parameter],
                  out: Collector):
         self.sources, self.parameters, self.out = set(sources), parameters, out
@@ -338,22 +340,51 @@ class RuleCompiler:
     # -- scoring tables ---------------------------------------------------------------------
     def table(self, table: Table, at: tuple) -> Iterator[CompiledRule]:
         self.check_source(table.source, at + ("source",))
+        for j, name in enumerate(table.unless):
+            if name not in CATALOGUE:
+                self.out.add(at + ("unless", j), f"unknown scenario field {name!r}", did_you_mean(name, list(CATALOGUE)))
+        if table.unless and not table.presumed:
+            self.out.add(at + ("unless",), "unless: applies to a presumption table", "add presumed: true, or remove unless")
+        if table.presumed and table.ceilings:
+            self.out.add(at + ("ceilings",), "ceilings belong to the criterion's own table, not to a presumption table",
+                         "move ceilings: true to the table without presumed: true")
+        self._guard = tuple(Pattern(f"u{j}", "indicator", (Test("field", "eq", name),), True)
+                            for j, name in enumerate(table.unless)) if table.presumed else ()
         for i, ind in enumerate(table.indicators):
             yield from self._indicator(table, ind, at + ("indicators", i))
+        self._guard = ()
+        if table.presumed:
+            return
         c = table.criterion
         line = self.out.locate(at)
+        top = (Pattern("s", "signal", (Test("criterion", "eq", c),)),
+               Pattern("a1", "signal", (Test("criterion", "eq", c), Test("level", "gt", Ref("s", "level"))), True),
+               Pattern("a2", "signal", (Test("criterion", "eq", c), Test("level", "eq", Ref("s", "level")),
+                                        Test("field", "lt", Ref("s", "field"))), True))
+        below = (Pattern("k0", "ceiling", (Test("criterion", "eq", c), Test("level", "lt", Ref("s", "level"))), True),)
         yield CompiledRule(
             f"{c}/combine", f"{c}/combine", 1, "combine",
-            f"The {c} level is the highest level any of its indicators reaches", table.source,
+            f"The {c} level is the highest level any of its indicators reaches"
+            + (", unless a ceiling holds it lower" if table.ceilings else ""), table.source,
             "project", table.section, True,
             "When several indicators reach the top level, the first by field name stands for them "
             "(one firing per criterion); the recommendation lists every signal behind the level.",
-            (Pattern("s", "signal", (Test("criterion", "eq", c),)),
-             Pattern("a1", "signal", (Test("criterion", "eq", c), Test("level", "gt", Ref("s", "level"))), True),
-             Pattern("a2", "signal", (Test("criterion", "eq", c), Test("level", "eq", Ref("s", "level")),
-                                      Test("field", "lt", Ref("s", "field"))), True)),
+            top + (below if table.ceilings else ()),
             (Emit("criterion", (("evidence", "scored"), ("level", Ref("s", "level")), ("name", c))),),
             (), self.out.file, line)
+        if table.ceilings:
+            yield CompiledRule(
+                f"{c}/ceiling", f"{c}/ceiling", 1, "combine",
+                f"Evidence of coping holds {c} at the lowest ceiling below its highest indicator level",
+                table.source, "project", table.section, True,
+                "A ceiling (asserted by a rule on evidence such as coping) caps the level the indicators "
+                "give; the lowest ceiling stands, the first by field name among equals.",
+                top + (Pattern("k", "ceiling", (Test("criterion", "eq", c), Test("level", "lt", Ref("s", "level")))),
+                       Pattern("k1", "ceiling", (Test("criterion", "eq", c), Test("level", "lt", Ref("k", "level"))), True),
+                       Pattern("k2", "ceiling", (Test("criterion", "eq", c), Test("level", "eq", Ref("k", "level")),
+                                                 Test("field", "lt", Ref("k", "field"))), True)),
+                (Emit("criterion", (("evidence", "scored"), ("level", Ref("k", "level")), ("name", c))),),
+                (), self.out.file, line)
         yield CompiledRule(
             f"{c}/insufficient", f"{c}/insufficient", 1, "insufficient",
             f"With no usable indicator, {c} is insufficient evidence (never level 1)", table.source,
@@ -381,12 +412,15 @@ class RuleCompiler:
 
     def _band_rule(self, criterion: str, ind: Indicator, level: int, tests: list[Test],
                    thresholds: list[Threshold], basis: str, source: str, at: tuple, label: str) -> CompiledRule:
+        presumed = bool(self._guard)
+        rule_id = f"{criterion}/{'presumed/' if presumed else ''}{ind.field}/L{level}"
+        fields: tuple[tuple[str, Any], ...] = (("criterion", criterion), ("field", ind.field), ("level", level))
         return CompiledRule(
-            f"{criterion}/{ind.field}/L{level}", f"{criterion}/{ind.field}/L{level}", 1, "band",
-            f"{ind.title or ind.field}: {label} -> {criterion} level {level}", source, basis,
-            ind.section, ind.verified, ind.note,
-            (Pattern("a0", "indicator", (Test("field", "eq", ind.field),) + tuple(tests)),),
-            (Emit("signal", (("criterion", criterion), ("field", ind.field), ("level", level))),),
+            rule_id, rule_id, 1, "band",
+            f"{ind.title or ind.field}: {label} -> {criterion} level {level}{' (presumed)' if presumed else ''}",
+            source, basis, ind.section, ind.verified, ind.note,
+            (Pattern("a0", "indicator", (Test("field", "eq", ind.field),) + tuple(tests)),) + self._guard,
+            (Emit("signal", fields + ((("presumed", "true"),) if presumed else ())),),
             tuple(thresholds), self.out.file, self.out.locate(at))
 
     def _bands(self, kind: str, criterion: str, ind: Indicator, basis: str, source: str, at: tuple) -> Iterator[CompiledRule]:

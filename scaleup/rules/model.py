@@ -108,11 +108,20 @@ class Indicator(Model):
 
 
 class Table(Model):
-    """A scoring table: the indicators of one criterion."""
+    """A scoring table: the indicators of one criterion.
+
+    ``ceilings: true`` lets rules cap the criterion (``ceiling`` facts: evidence such as coping
+    that holds the level at most at a value). ``presumed: true`` makes a *presumption* table:
+    its bands apply only when none of the ``unless`` fields is given, their signals are marked
+    presumed, and the criterion's own (non-presumed) table combines them with its other signals.
+    """
 
     criterion: Literal["scale", "urgency", "complexity", "capacity", "risk"]
     title: Text
     combine: Literal["max"] = "max"
+    ceilings: StrictBool = False
+    presumed: StrictBool = False
+    unless: Annotated[list[Annotated[StrictStr, Field(max_length=120)]], Field(max_length=20)] = Field(default_factory=list)
     basis: Basis
     source: SourceId
     section: Optional[Text] = None
