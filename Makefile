@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test clean
+.PHONY: run history test clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v < (3, 13) else "scaleup needs Python 3.11 or 3.12 (durable-rules fails to import on 3.13); set PYTHON=python3.12")'
@@ -15,6 +15,20 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/scaleup batch scenarios/ --check -f table
+
+# The historical validation set (docs/history.md): real crises decided before 2019 against what
+# was decided. Prints the table, the batch summary and one agreement line; fails like `run` when
+# a case disagrees with the record without a documented expect.disagreement (or a note is stale).
+history: $(STAMP)
+	@log=$$(mktemp); $(BIN)/scaleup batch scenarios/history/ --check -f table 2>$$log; status=$$?; \
+	cat $$log >&2; \
+	total=$$(ls scenarios/history/*.yaml | wc -l); \
+	unexplained=$$(grep -E '^mismatch: [^ ]+: (scale_up|route):' $$log | cut -d' ' -f2 | sort -u | wc -l); \
+	stale=$$(grep -E '^mismatch: [^ ]+: disagreement:' $$log | cut -d' ' -f2 | sort -u | wc -l); \
+	notes=$$(grep -lE '^  disagreement:' scenarios/history/*.yaml | wc -l); \
+	documented=$$((notes - stale)); \
+	echo "history agreement: $$((total - unexplained - documented)) of $$total cases agree with the record on decision and route; $$documented documented disagreements; $$unexplained unexplained; $$stale stale notes"; \
+	rm -f $$log; exit $$status
 
 test: $(STAMP)
 	$(BIN)/python -m pytest --cov=scaleup --cov-report=term --cov-fail-under=90
