@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from .audit import Evaluation
 from .errors import Problem, RulesetError, ScaleupError, ScenarioError
 from .evaluate import evaluate_traced
+from .facts import CRITERION_WORDS
 from .exercise_model import KINDS, Exercise, Inject, Option, Question, canon
 from .exercise_keys import answer_key, generated_options, subject_values
 from .recommend import Recommendation
@@ -315,7 +316,8 @@ class _Loader:
             self.add(path + ("options",) if q.options else path,
                      f"the engine's answer {key!r} is not among the options ({', '.join(values)})",
                      "add it to the options, or omit options to have them generated")
-        prompt = q.prompt or spec.prompt.format(subject=subject)
+        prompt = q.prompt or spec.prompt.format(subject=CRITERION_WORDS.get(str(subject), subject)
+                                                if q.kind == "criterion" else subject)
         return Asked(q, step.index, number, path, prompt, tuple(choices), key)
 
     def _options(self, q: Question, path: PathT, step: Step, ruleset: CompiledRuleset) -> Optional[list[Choice]]:

@@ -11,7 +11,7 @@ from typing import Any, Iterable, Optional
 
 from .audit import Evaluation
 from .exercise_model import LEVEL_WORDS
-from .facts import Fact
+from .facts import CRITERION_WORDS, Fact
 from .rules.ir import CompiledRule, CompiledRuleset
 
 
@@ -90,7 +90,7 @@ def describe(fact: Fact) -> str:
         return f"{f['field']} = {fmt(f['value'])} ({fact.origin.split('@', 1)[-1]})"
     if fact.type == "criterion":
         level = f.get("level")
-        return f"criterion {f['name']} is " + (LEVEL_WORDS[str(level)] if level else "insufficient evidence")
+        return f"{CRITERION_WORDS.get(str(f['name']), f['name'])} is " + (LEVEL_WORDS[str(level)] if level else "insufficient evidence")
     if fact.type in ("finding", "flag", "milestone", "plan"):
         return f"{fact.type} {f['name']}" + "".join(f", {k} {fmt(v)}" for k, v in f.items() if k != "name")
     if fact.type == "situation":
@@ -136,7 +136,9 @@ def derivation(ev: Evaluation, fact_id: str, depth: int = 3, at: int = 0) -> lis
 def _signal(ev: Evaluation, signal: Fact) -> str:
     firing = ev.derived_by(signal.id)[0]
     indicator = describe(ev.fact(firing.matched[0])) if firing.matched else str(signal.fields["field"])
-    return f"{indicator} puts {signal.fields['criterion']} at level {signal.fields['level']} [{firing.key}]"
+    name = CRITERION_WORDS.get(str(signal.fields['criterion']), signal.fields['criterion'])
+    presumed = " (presumed)" if signal.fields.get("presumed") == "true" else ""
+    return f"{indicator} puts {name} at level {signal.fields['level']}{presumed} [{firing.key}]"
 
 
 def criteria_in(ev: Evaluation, fact_id: str) -> list[str]:

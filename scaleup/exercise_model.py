@@ -66,7 +66,7 @@ KINDS: dict[str, KindSpec] = {
         NONE: "No Scale-Up protocol applies"},
         "Which Scale-Up protocol applies?"),
     "criterion": KindSpec("criterion", ("1", "2", "3", "4", "5", "insufficient"), LEVEL_WORDS,
-                          "What level does the {subject} criterion reach (1 very low .. 5 very high)?"),
+                          "What level does the {subject} reach (1 very low .. 5 very high)?"),
     "lead": KindSpec("role", (), {NONE: "Nobody is named"}, "Who leads ({subject})?"),
     "cluster_lead": KindSpec("cluster", (), {NONE: "The cluster is not activated"},
                              "Which agency should lead the {subject} cluster?"),

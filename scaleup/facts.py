@@ -24,6 +24,12 @@ MAX_INT = 2**53
 MAX_STRING = 500
 FLOAT_DECIMALS = 4
 CRITERIA = ("scale", "urgency", "complexity", "capacity", "risk")
+# What readers call each criterion: its level is a *gap* for capacity (5 = a very large gap, not
+# strong capacity) and a *risk of failure* for risk.
+CRITERION_WORDS = {"scale": "scale", "urgency": "urgency", "complexity": "complexity",
+                   "capacity": "capacity gap", "risk": "risk of failure"}
+VARIANT_WORDS = {"protocol_1_2018": "Protocol 1 (IASC, 2018)",
+                 "infectious_disease_2019": "IASC Protocol for the Control of Infectious Disease Events (2019)"}
 
 
 def engine_value(value: object) -> Scalar:

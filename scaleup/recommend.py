@@ -113,6 +113,16 @@ class Scope(Out):
     rule: str
 
 
+class Lifecycle(Out):
+    """For a Scale-Up already active (the scenario gives ``activation``): what to do with it."""
+
+    value: Literal["continue", "extend", "deactivate", "transition"]
+    reason: Optional[str]
+    activated: dt.date
+    months_elapsed: float
+    rule: str
+
+
 class Audit(Out):
     """Every fact with its origin and every firing with what it matched and derived.
 
@@ -144,6 +154,8 @@ class Recommendation(Out):
     scale_up: Decision
     variant: Optional[str]
     scope: Optional[Scope]
+    lifecycle: Optional[Lifecycle] = Field(default=None, description="for an active Scale-Up: continue, "
+                                           "extend, deactivate or transition, instead of a fresh recommendation")
     criteria: list[Criterion]
     route: Optional[str]
     leadership: list[Lead]
@@ -255,6 +267,7 @@ class _Assembler:
         variant = self.one("variant", ev.of_type("variant"))
         scope = self.one("scope", ev.of_type("scope"))
         unhcr = self.one("unhcr_level", ev.of_type("unhcr_level"))
+        lifecycle = self.one("lifecycle", ev.of_type("lifecycle"))
         leads = [{"role": f.fields["role"], "actor": f.fields["actor"], "rule": self.rule_of(f)}
                  for f in self.slots("lead").values()]
         clusters = [{"cluster": f.fields["name"], "lead": f.fields["lead"], "rule": self.rule_of(f)}
@@ -273,6 +286,9 @@ class _Assembler:
             "variant": variant.fields["value"] if variant else None,
             "scope": {"value": scope.fields["value"], "reason": scope.fields.get("reason"),
                       "rule": self.rule_of(scope)} if scope else None,
+            "lifecycle": {"value": lifecycle.fields["value"], "reason": lifecycle.fields.get("reason"),
+                          "activated": s.activation.date, "months_elapsed": _months_elapsed(ev),
+                          "rule": self.rule_of(lifecycle)} if lifecycle and s.activation else None,
             "criteria": criteria,
             "route": route.fields["value"] if route else None,
             "leadership": leads,
@@ -289,6 +305,11 @@ class _Assembler:
                       "overrides": dict(ev.ruleset.overrides), "scenario_sha256": self.loaded.document.sha256,
                       "durable_rules_version": _durable_version()},
         })
+
+
+def _months_elapsed(ev: Evaluation) -> float:
+    fact = next(f for f in ev.of_type("indicator") if f.fields["field"] == "activation.months_elapsed")
+    return float(fact.fields["value"])
 
 
 def _durable_version() -> str:

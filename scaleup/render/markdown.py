@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Sequence
 
+from ..facts import CRITERION_WORDS, VARIANT_WORDS
 from ..recommend import Recommendation
 from ..wording import fmt
 from .context import Report, report, sources
@@ -41,14 +42,22 @@ def _head(rep: Report, level: str = "#") -> list[str]:
     out = [f"{level} {esc(s.id)}: {esc(s.title)}", "",
            f"{esc(s.country)}, as of {s.as_of} · {esc(s.file)}", "",
            f"**Scale-Up: {esc(rec.scale_up)}**: {esc(rep.words)}", ""]
-    facts = [("Protocol", rec.variant), ("Scope", rec.scope.value + (f" ({rec.scope.reason})" if rec.scope.reason else "") if rec.scope else None),
+    if rec.lifecycle:
+        lc = rec.lifecycle
+        out[-1:-1] = [f"**Active since {lc.activated} (month {esc(lc.months_elapsed)}): {esc(lc.value)}**: {esc(lc.reason or '')}", ""]
+    facts = [("Protocol", VARIANT_WORDS.get(rec.variant, rec.variant) if rec.variant else None),
+             ("Scope", rec.scope.value + (f" ({rec.scope.reason})" if rec.scope.reason else "") if rec.scope else None),
              ("Route", rec.route or "none derived"), ("UNHCR emergency level", rec.unhcr_emergency_level)]
     out += [f"- {k}: {esc(v)}" for k, v in facts if v is not None] + [""]
     out += ["| Criterion | Level | Driven by |", "|---|---|---|"]
     for c in rec.criteria:
         top = [s for s in c.signals if s.level == c.level]
-        driven = "; ".join(f"{esc(s.field)} = {esc(s.value)} ({esc(s.origin.split('@', 1)[-1])})" for s in top) or "no indicator given"
-        out.append(f"| {c.name} | {c.level or '-'} {esc(c.label)} | {driven} |")
+        driven = "; ".join(f"{esc(s.field)} = {esc(s.value)}{' (presumed)' if s.presumed else ''} "
+                           f"({esc(s.origin.split('@', 1)[-1])})" for s in top) or "no indicator given"
+        held = [k for k in c.ceilings if k.level == c.level]
+        driven += "".join(f"; held at {k.level} by {esc(k.field)} = {esc(k.value)} (coping)" for k in held[:1])
+        presumed = " (presumed)" if c.presumed else ""
+        out.append(f"| {CRITERION_WORDS[c.name]} | {c.level or '-'} {esc(c.label)}{presumed} | {driven} |")
     return out + [""]
 
 

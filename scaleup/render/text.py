@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ..facts import CRITERION_WORDS, VARIANT_WORDS
 from ..recommend import Recommendation
 
 DECISION_WORDS = {
@@ -13,6 +14,19 @@ DECISION_WORDS = {
     "not_recommended": "NOT RECOMMENDED: the criteria do not call for a Scale-Up",
     "not_applicable": "NOT APPLICABLE: outside the scope of the IASC Scale-Up",
     "insufficient_evidence": "INSUFFICIENT EVIDENCE to recommend either way",
+}
+TODAY_WORDS = {
+    "recommend": "still met (a Scale-Up would be recommended today)",
+    "consider": "borderline (the case would be referred to the ERC today)",
+    "not_recommended": "no longer met",
+    "not_applicable": "outside the scope of the protocol today",
+    "insufficient_evidence": "cannot be weighed on the evidence given",
+}
+LIFECYCLE_WORDS = {
+    "continue": "CONTINUE within the six-month period",
+    "extend": "EXTEND: the one exceptional three-month extension may be considered",
+    "deactivate": "DEACTIVATE on schedule and hand over through the transition plan",
+    "transition": "TRANSITION: no further extension under Protocol 1",
 }
 
 
@@ -48,19 +62,31 @@ def render_one(rec: Recommendation) -> str:
     add(f"{s.id}: {s.title}")
     add(f"{s.country}, as of {s.as_of} ({s.file})")
     add("")
-    add(f"Scale-Up: {DECISION_WORDS[rec.scale_up]}")
+    if rec.lifecycle:
+        lc = rec.lifecycle
+        add(f"Scale-Up: ACTIVE since {lc.activated} (month {fmt_value(lc.months_elapsed)}): {LIFECYCLE_WORDS[lc.value]}")
+        if lc.reason:
+            add(f"  {lc.reason}  [{lc.rule}]")
+        add(f"Criteria today: {TODAY_WORDS[rec.scale_up]}")
+    else:
+        add(f"Scale-Up: {DECISION_WORDS[rec.scale_up]}")
     if rec.variant:
-        add(f"Protocol: {rec.variant}")
+        add(f"Protocol: {VARIANT_WORDS.get(rec.variant, rec.variant)}")
     if rec.scope:
-        add(f"Scope: {rec.scope.value.replace('_', ' ')}" + (f" - {rec.scope.reason}" if rec.scope.reason else ""))
+        under = f" under {VARIANT_WORDS[rec.variant]}" if rec.variant in VARIANT_WORDS else ""
+        add(f"Scope: {rec.scope.value.replace('_', ' ')}{under}" + (f" - {rec.scope.reason}" if rec.scope.reason else ""))
     add(f"Route: {rec.route or 'none derived'}")
     add("")
-    add("Criteria (1 very low .. 5 very high)")
+    add("Criteria (1 very low .. 5 very high; for the capacity gap, 5 is a very large gap)")
     for c in rec.criteria:
         level = f"{c.level} {c.label}" if c.level else "- insufficient evidence"
-        add(f"  {c.name:<11} {level}")
+        presumed = " (presumed: no capacity measure given)" if c.presumed else ""
+        add(f"  {CRITERION_WORDS[c.name]:<15} {level}{presumed}")
         for sig in c.signals:
-            add(f"      L{sig.level} {sig.field} = {fmt_value(sig.value)}  [{sig.rule}] {line_of(sig.origin)}")
+            mark = " (presumed)" if sig.presumed else ""
+            add(f"      L{sig.level} {sig.field} = {fmt_value(sig.value)}{mark}  [{sig.rule}] {line_of(sig.origin)}")
+        for cap in c.ceilings:
+            add(f"      at most L{cap.level}: {cap.field} = {fmt_value(cap.value)} (coping)  [{cap.rule}] {line_of(cap.origin)}")
     sections = [
         ("Leadership", [f"{x.role.replace('_', ' ')}: {x.actor}  [{x.rule}]" for x in rec.leadership]),
         ("Clusters", [f"{x.cluster}: {x.lead}  [{x.rule}]" for x in rec.clusters]),
