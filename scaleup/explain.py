@@ -21,7 +21,7 @@ from typing import Any, Optional, Sequence
 
 from .audit import Evaluation
 from .evaluate import evaluate_traced
-from .facts import DECISIONS
+from .facts import CRITERION_WORDS, DECISIONS
 from .flips import FlipReport, find_flips
 from .recommend import Recommendation
 from .pyeval import key_tests
@@ -189,7 +189,8 @@ def to_text(exp: Explanation) -> str:
     rec = exp.recommendation
     out = [f"{rec.scenario.id}: {rec.scenario.title}", f"{rec.scenario.file}, as of {rec.scenario.as_of}", "",
            f"Decision: {rec.scale_up}    Route: {rec.route or 'none'}",
-           "Criteria: " + ", ".join(f"{c.name} {c.level if c.level else '-'}" for c in rec.criteria), "",
+           "Criteria: " + ", ".join(f"{CRITERION_WORDS[c.name]} {c.level if c.level else '-'}" for c in rec.criteria),
+           *[p for p in (c.presumption() for c in rec.criteria) if p], "",
            "Why (derivation tree" + (f", {exp.depth} level{'s' if exp.depth != 1 else ''} of rules" if exp.depth is not None else "") + ")"]
     for node in exp.tree:
         _tree_lines(node, 1, out)

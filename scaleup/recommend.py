@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 from . import __version__
 from .audit import Evaluation, Firing
 from .errors import Problem, RulesetError
-from .facts import CRITERIA, FACT_TYPES, Fact
+from .facts import CRITERIA, CRITERION_WORDS, FACT_TYPES, Fact
 from .scenario_load import LoadedScenario
 
 SCHEMA_VERSION = "2.0.0"
@@ -61,6 +61,16 @@ class Criterion(Out):
     signals: list[Signal]
     ceilings: list[Ceiling] = Field(default_factory=list, description="evidence holding the level lower "
                                     "(e.g. coping capacity); the lowest ceiling below the signals applies")
+
+    def presumption(self) -> Optional[str]:
+        """``capacity gap presumed 4: 4,000,000 in need (populations.need_estimate), ...; no capacity
+        measure given`` when the level is presumed, else None."""
+        if not self.presumed or self.level is None:
+            return None
+        top = [s for s in self.signals if s.presumed and s.level == max(x.level for x in self.signals)]
+        why = "; ".join(f"{s.field} = {_plain(s.value)}" for s in top)
+        return (f"{CRITERION_WORDS[self.name]} presumed {self.level}: {why}; no capacity measure given "
+                "(INFORM LCC, the tier at which capacity copes, partners or reach would replace the presumption)")
 
 
 class Lead(Out):
@@ -305,6 +315,14 @@ class _Assembler:
                       "overrides": dict(ev.ruleset.overrides), "scenario_sha256": self.loaded.document.sha256,
                       "durable_rules_version": _durable_version()},
         })
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.3g}"
+    return str(value)
 
 
 def _months_elapsed(ev: Evaluation) -> float:
