@@ -73,6 +73,11 @@ class InvariantSweep:
     violations: list[Violation] = field(default_factory=list)
     by_code: dict[str, int] = field(default_factory=dict)     # combinations breaching each code
     seconds: float = 0.0
+    rows: dict[str, list[tuple[Cube, list[Breach]]]] = field(default_factory=dict, repr=False)
+
+    def breaches(self, case: str, levels: tuple[Optional[int], ...]) -> list[Breach]:
+        """The breaches of one combination in one class (from the cube holding it)."""
+        return next(b for cube, b in self.rows[case] if all(x in s for x, s in zip(levels, cube)))
 
 
 def split_readers(varying: CompiledRuleset) -> tuple[CompiledRuleset, CompiledRuleset]:
@@ -156,6 +161,7 @@ def sweep_invariants(ruleset: CompiledRuleset, evaluate: Evaluate,
                     outcomes[signature] = check_evaluation(evaluate(rest, base + derived))
                     result.evaluations += 1
                 rows.append((cube, levels, outcomes[signature]))
+        result.rows[case.label] = [(cube, breaches) for cube, _, breaches in seen[key]]
         for cube, levels, breaches in seen[key]:
             size = cube_size(cube)
             for code in dict.fromkeys(b.code for b in breaches):
