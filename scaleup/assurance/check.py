@@ -1,5 +1,6 @@
 """``scaleup rules check``: everything the loader checks, the static checks, contradictions between
-rules, and the exhaustive completeness of the decision, the route and the scope.
+rules, the exhaustive completeness of the decision, the route and the scope, and the consistency
+invariants over the same enumeration.
 
 Errors make the rule set unfit to use (the command exits 1); warnings deserve a look; info lines
 are counts. Every finding is located: ``file:line: rule id: message (hint)``.
@@ -74,7 +75,8 @@ def check_ruleset(name_or_path: str | os.PathLike[str], sample: int = 1000, seed
         seed: the seed of that sample.
         evaluate: the evaluator for enumerations and witnesses (default: the pure-Python one).
         reference: the evaluator to agree with (default: durable_rules).
-        exhaustive: run the completeness enumeration (only the static checks when False).
+        exhaustive: run the completeness enumeration and the invariants over it (only the static
+            checks when False).
         overrides: parameters and band edges to set first (``--set``).
     """
     start = time.perf_counter()

@@ -146,12 +146,13 @@ def sweep_invariants(ruleset: CompiledRuleset, evaluate: Evaluate,
             seen[key] = rows = []
             base = base + _copies(evaluate(fixed, base), "a")
             # Classes alike in what the readers can match share the readers' outcomes.
-            visible = frozenset(f.key for f in base if _visible(readers, f))
+            seen_by_readers = [f for f in base if _visible(readers, f)]
+            visible = frozenset(f.key for f in seen_by_readers)
             if visible not in stage:
                 stage[visible] = []
                 for choice in itertools.product(*classes):
                     levels = tuple(group[0] for group in choice)
-                    first = evaluate(readers, criteria_facts(levels) + base)
+                    first = evaluate(readers, criteria_facts(levels) + seen_by_readers)
                     result.evaluations += 1
                     stage[visible].append((tuple(frozenset(g) for g in choice), levels, _copies(first, "b")))
             outcomes: dict[frozenset, list[Breach]] = {}
