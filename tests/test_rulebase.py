@@ -4,11 +4,10 @@ scenarios built in code (hypothesis)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,6 +22,7 @@ from scaleup.rulebase_render import render_markdown
 from scaleup.rules.ir import CompiledRuleset
 from scaleup.rules.load import load_ruleset
 from scaleup.scenario_load import LoadedScenario, parse_scenario
+from scenario_strategies import any_scenario, base
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -131,15 +131,6 @@ def test_docs_rulebase_md_is_the_generated_rule_set_document() -> None:
 
 # --- behaviour on scenarios built in code --------------------------------------------------------
 
-def base(**sections: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": "generated", "title": "A scenario built in a test", "as_of": "2026-06-01",
-                            "country": {"name": "Testland", "population": 20_000_000},
-                            "hazard": {"types": ["flood"], "onset": "sudden"}}
-    for key, value in sections.items():
-        data[key] = {**data.get(key, {}), **value}
-    return data
-
-
 def test_crude_mortality_of_2_is_the_override_that_puts_urgency_at_5() -> None:
     rec, _ = run(base(hazard={"onset": "stalled_response"}, health_nutrition={"cmr": 2.0}))
     urgency = next(c for c in rec.criteria if c.name == "urgency")
@@ -225,48 +216,6 @@ def test_making_indicators_worse_never_lowers_a_criterion_level_or_the_decision(
         assert ORDER[after.scale_up] >= ORDER[before.scale_up]
     if before.scale_up == "recommend":
         assert after.scale_up == "recommend"
-
-
-def optional_count(low: int = 1, high: int = 2_000_000) -> st.SearchStrategy[Optional[int]]:
-    return st.one_of(st.none(), st.just(0), st.integers(low, high))
-
-
-@st.composite
-def any_scenario(draw: st.DrawFn, refugee_only: bool = False) -> dict[str, Any]:
-    """A scenario of any kind: population mix, onset, hazards, outbreak, leadership, lifecycle."""
-    hazards = draw(st.lists(st.sampled_from(["cyclone", "flood", "conflict", "violence", "epidemic", "economic"]),
-                            min_size=1, max_size=3, unique=True))
-    data = base(hazard={"types": hazards, "onset": draw(st.sampled_from(
-        ["sudden", "rapid_deterioration", "gradual", "protracted", "stalled_response"])),
-        "trend": draw(st.sampled_from(["improving", "stable", "sharply_deteriorating", "collapse"])),
-        "displacement_expected": draw(st.booleans())})
-    refugees = draw(st.integers(1, 500_000)) if refugee_only else draw(optional_count(1, 500_000))
-    others = {} if refugee_only else {k: v for k in ("idps", "non_displaced_affected", "returnees")
-                                      if (v := draw(optional_count(1, 500_000))) is not None}
-    populations = {"affected": 2_000_000, **others, "refugee_idp_colocated": draw(st.booleans())}
-    if refugees is not None:
-        populations |= {"refugees": refugees, "refugees_new_30d": draw(st.integers(0, refugees))}
-    if others.get("idps"):
-        populations["idps_new_30d"] = draw(st.integers(0, others["idps"]))
-    data["populations"] = populations
-    data["capacity"] = {"inform_lcc": draw(st.floats(0, 10, allow_nan=False)),
-                        "hc_designated": draw(st.booleans()), "rc_present": draw(st.booleans()),
-                        "clusters_active": draw(st.booleans()), "unhcr_present": draw(st.booleans()),
-                        "lead_deliverer": "WFP", "lead_deliverer_share_pct": draw(st.floats(0, 100, allow_nan=False)),
-                        "funding_coverage_pct": draw(st.floats(0, 100, allow_nan=False))}
-    data["context"] = {"countries_affected": draw(st.integers(1, 4)),
-                       "conflict_intensity": draw(st.sampled_from(["none", "localized", "active_hostilities"]))}
-    data["impact"] = {"geographic_spread": draw(st.sampled_from(["one_district", "nationwide", "multi_country"]))}
-    if "epidemic" in hazards:
-        data["outbreak"] = {"disease": "cholera", "who_dg_recommends": draw(st.booleans()),
-                            "pheic": draw(st.booleans()),
-                            "population_at_risk_pct": draw(st.floats(0, 1, allow_nan=False))}
-    if draw(st.booleans()):
-        start = dt.date(2026, 6, 1) - dt.timedelta(days=draw(st.integers(0, 400)))
-        data["activation"] = {"date": start.isoformat(), "opr_done": draw(st.booleans()),
-                              "extensions": [{"date": start.isoformat(), "months": m}
-                                             for m in draw(st.lists(st.sampled_from([3, 6]), max_size=2))]}
-    return data
 
 
 @PROPERTY

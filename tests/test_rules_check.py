@@ -87,6 +87,11 @@ def test_the_shipped_rule_set_passes_with_zero_errors(shipped_report: CheckRepor
     assert shipped_report.completeness is not None and shipped_report.completeness.sample == 1000
 
 
+def test_the_shipped_rule_set_keeps_every_consistency_invariant(shipped_report: CheckReport) -> None:
+    assert shipped_report.invariants is not None and shipped_report.invariants.combinations == 77_760
+    assert errors(shipped_report, "invariants") == [], "\n".join(map(str, errors(shipped_report, "invariants")))
+
+
 def test_every_pair_of_shipped_rules_asserting_one_slot_is_shown_exclusive(shipped_report: CheckReport) -> None:
     assert shipped_report.verdicts
     assert [v for v in shipped_report.verdicts if v.status != "exclusive"] == []

@@ -1,5 +1,6 @@
 """``scaleup rules check``: everything the loader checks, the static checks, contradictions between
-rules, and the exhaustive completeness of the decision, the route and the scope.
+rules, the exhaustive completeness of the decision, the route and the scope, and the consistency
+invariants over the same enumeration.
 
 Errors make the rule set unfit to use (the command exits 1); warnings deserve a look; info lines
 are counts. Every finding is located: ``file:line: rule id: message (hint)``.
@@ -19,8 +20,10 @@ from ..rules.ir import CompiledRuleset
 from ..rules.load import load_ruleset
 from . import conflicts, static
 from .completeness import Completeness, Evaluate, check_completeness
+from .consistency import InvariantSweep, sweep_invariants
 from .conditions import Reasoner
 from .findings import ERROR, INFO, WARNING, Finding, Locator
+from .invariants import CODES, HINTS
 from .reduction import cube_size, describe_cube
 from .situations import level_label, situation_problems
 
@@ -36,6 +39,7 @@ class CheckReport:
     path: str
     findings: list[Finding] = field(default_factory=list)
     completeness: Optional[Completeness] = None
+    invariants: Optional[InvariantSweep] = None
     verdicts: list[conflicts.Verdict] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -71,7 +75,8 @@ def check_ruleset(name_or_path: str | os.PathLike[str], sample: int = 1000, seed
         seed: the seed of that sample.
         evaluate: the evaluator for enumerations and witnesses (default: the pure-Python one).
         reference: the evaluator to agree with (default: durable_rules).
-        exhaustive: run the completeness enumeration (only the static checks when False).
+        exhaustive: run the completeness enumeration and the invariants over it (only the static
+            checks when False).
         overrides: parameters and band edges to set first (``--set``).
     """
     start = time.perf_counter()
@@ -95,6 +100,8 @@ def check_ruleset(name_or_path: str | os.PathLike[str], sample: int = 1000, seed
         report.completeness = check_completeness(ruleset, evaluate, reference or _durable() if sample else None,
                                                  sample=sample, seed=seed)
         report.findings += completeness_findings(ruleset, report.completeness)
+        report.invariants = sweep_invariants(ruleset, evaluate)
+        report.findings += invariant_findings(ruleset, report.invariants)
     report.verdicts = conflicts.judge(ruleset, reasoner, evaluate, report.completeness)
     report.findings += conflict_findings(report.verdicts)
     report.findings += static.reference_findings(ruleset, locator)
@@ -137,6 +144,23 @@ def completeness_findings(ruleset: CompiledRuleset, result: Completeness) -> lis
              f"{len(result.disagreements)} disagreements") if result.sample else "; no cross-check"
     out.append(Finding(INFO, "completeness", Problem(ruleset.path, None, "completeness",
                                                       f"{summary}{check}; {seconds:.1f} s")))
+    return out
+
+
+def invariant_findings(ruleset: CompiledRuleset, sweep: InvariantSweep) -> list[Finding]:
+    """One error per invariant broken about one subject, with an example; then the counts."""
+    where = {r.id: (r.file, r.line) for r in ruleset.rules}
+    out = []
+    for v in sweep.violations:
+        file, line = next((where[r] for r in v.rules if r in where), _first_rule(ruleset, "decision"))
+        out.append(Finding(ERROR, "invariants", Problem(
+            file, line, v.code, f"{v.example.message}; in {v.combinations:,} of {sweep.combinations:,} combinations, "
+            f"in {', '.join(v.cases)}; e.g. {v.case} with {v.describe_levels()}", HINTS[v.code])))
+    broken = ", ".join(f"{code} ({count:,} combinations)" for code, count in sweep.by_code.items())
+    out.append(Finding(INFO, "invariants", Problem(ruleset.path, None, "invariants", (
+        f"{', '.join(CODES)} checked on {sweep.combinations:,} combinations in {sweep.classes} situation classes "
+        f"({sweep.evaluations:,} evaluations): " + (f"broken: {broken}" if broken else "all hold")
+        + f"; {sweep.seconds:.1f} s"))))
     return out
 
 

@@ -42,6 +42,11 @@ def check_json(report: CheckReport) -> str:
                 {"case": d.case, "levels": [level_label(x) for x in d.levels], "target": d.target,
                  "python": list(d.python), "durable_rules": list(d.durable)} for d in c.disagreements]},
             "seconds": round(c.seconds + c.crosscheck_seconds, 2)}
+    i = report.invariants
+    if i is not None:
+        data["invariants"] = {"combinations": i.combinations, "classes": i.classes, "evaluations": i.evaluations,
+                              "broken": i.by_code, "violations": [v.to_dict() for v in i.violations],
+                              "seconds": round(i.seconds, 2)}
     return json.dumps(data, indent=2) + "\n"
 
 

@@ -64,6 +64,31 @@ SITUATIONS: tuple[Situation, ...] = (
         "hazard": {"types": ["other"]}}),
 )
 
+# Classes that matter to the consistency invariants only (the cluster needs of INV04): with and
+# without displacement, homes destroyed, conflict, and sectoral needs. ``rules check`` crosses the
+# invariants with SITUATIONS + NEED_SITUATIONS; completeness with SITUATIONS alone.
+NEED_SITUATIONS: tuple[Situation, ...] = (
+    Situation("disaster-in-place", "A flood affects people in their homes: no displacement, no homes destroyed, no conflict", {
+        "hazard": {"types": ["flood"]}, "context": {"conflict_intensity": "none"},
+        "populations": {"affected": 800000, "refugees": 0, "idps": 0, "non_displaced_affected": 800000},
+        "impact": {"houses_destroyed": 0}}),
+    Situation("houses-destroyed", "An earthquake destroys homes but nobody is counted as displaced; no conflict", {
+        "hazard": {"types": ["earthquake"]}, "context": {"conflict_intensity": "none"},
+        "populations": {"affected": 800000, "refugees": 0, "idps": 0, "non_displaced_affected": 800000},
+        "impact": {"houses_destroyed": 60000}}),
+    Situation("conflict-in-place", "Widespread conflict with no displacement and no homes destroyed", {
+        "hazard": {"types": ["conflict"]}, "context": {"conflict_intensity": "widespread"},
+        "populations": {"affected": 800000, "refugees": 0, "idps": 0, "non_displaced_affected": 800000}}),
+    Situation("idp-disaster-sector-needs", "A cyclone displaces people, with every sectoral need (mortality, "
+              "malnutrition, IPC 3+, access, telecoms, schools, homes destroyed)", {
+        "hazard": {"types": ["cyclone"]}, "context": {"conflict_intensity": "none", "access_constraints": 4},
+        "populations": {"affected": 1000000, "refugees": 0, "idps": 400000, "non_displaced_affected": 600000},
+        "impact": {"houses_destroyed": 60000, "telecoms_disrupted": True, "schools_disrupted": True},
+        "health_nutrition": {"cmr": 2.5, "cmr_baseline": 0.5, "u5mr": 4, "gam_pct": 18},
+        "food_security": {"ipc_phase3plus_pct": 35}}),
+)
+INVARIANT_SITUATIONS = SITUATIONS + NEED_SITUATIONS
+
 
 def onsets() -> tuple[str, ...]:
     """Every value of ``hazard.onset`` (the scope sweep crosses the classes with each)."""
@@ -112,7 +137,7 @@ def level_label(level: Optional[int]) -> str:
 def situation_problems() -> list[Problem]:
     """Classes that no longer fit the scenario schema (so the check says so rather than crash)."""
     out = []
-    for situation in SITUATIONS:
+    for situation in INVARIANT_SITUATIONS:
         try:
             scenario_of(situation)
         except ScenarioError as exc:

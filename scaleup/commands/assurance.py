@@ -47,7 +47,9 @@ set_option = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
 def check(ctx: click.Context, ruleset: str, fmt: str, sample: int, seed: int, sets: tuple[str, ...],
           output: Optional[Path]) -> None:
     """Check RULESET: loader checks, bands, unreachable rules, sources, parameters, contradictions
-    between rules, and every criterion combination in every situation class (exit 1 on errors).
+    between rules, every criterion combination in every situation class (one decision, one route,
+    one scope), and the consistency invariants INV01-INV05 on the same combinations (exit 1 on
+    errors).
 
     RULESET is a shipped rule set name or a rule set folder.
 
