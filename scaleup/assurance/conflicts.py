@@ -184,12 +184,21 @@ def enumerated_witness(pair: Pair, completeness: Optional[Completeness]) -> Opti
     return None
 
 
+def _generated_pair(a: CompiledRule, b: CompiledRule) -> Optional[str]:
+    """``<c>/combine`` and ``<c>/ceiling`` are generated to exclude each other: for the one top
+    signal, the first fires when no ceiling lies below it, the second when one does."""
+    if {a.kind, b.kind} == {"combine"} and a.id.split("/")[0] == b.id.split("/")[0] \
+            and {a.id.split("/")[-1], b.id.split("/")[-1]} == {"combine", "ceiling"}:
+        return f"{a.key} and {b.key} are generated to exclude each other (no ceiling below the top signal, or one)"
+    return None
+
+
 def judge(ruleset: CompiledRuleset, reasoner: Reasoner, evaluate: Evaluate,
           completeness: Optional[Completeness] = None) -> list[Verdict]:
     """A verdict for every pair of rules asserting into one slot."""
     out = []
     for pair in slot_pairs(ruleset):
-        reason = reasoner.exclusive(pair.a, pair.b)
+        reason = _generated_pair(pair.a, pair.b) or reasoner.exclusive(pair.a, pair.b)
         if reason is not None:
             out.append(Verdict(pair, "exclusive", reason))
             continue

@@ -22,6 +22,10 @@ from ..pyeval import compare
 # Roles that belong to the IASC system (a Humanitarian Coordinator, designated or empowered).
 HC_ROLES = frozenset({"humanitarian_coordinator", "empowered_leadership"})
 CLUSTER_ROUTES = frozenset({"iasc_clusters", "mixed_joint_note"})
+# Where clusters are warranted but no need in the scenario names one, the rule base says the
+# RC/HC proposes them from a needs assessment (lead role cluster_proposal): cluster coordination
+# still comes with the recommendation, INV01 holds.
+PROPOSAL_ROLE = "cluster_proposal"
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,8 @@ class Implication:
         when: (fact type, value): ``("decision", "recommend")`` or ``("route", "national_led")``.
         decisions: the decisions allowed (None: any).
         routes: the routes allowed (None: any).
-        clusters: ``"some"`` (at least one activated cluster, each with its lead), ``"none"`` (no
-            cluster), or None (no requirement).
+        clusters: ``"some"`` (at least one activated cluster, each with its lead, or the RC/HC's
+            cluster proposal when no need names a cluster), ``"none"`` (no cluster), or None.
         forbidden_roles: lead roles that must not be asserted.
         meaning: the invariant in words; ``basis``: where it comes from.
     """
@@ -52,7 +56,8 @@ class Implication:
 IMPLICATIONS: tuple[Implication, ...] = (
     Implication("INV01", ("decision", "recommend"), None, CLUSTER_ROUTES, "some", frozenset(),
                 "a recommended Scale-Up is coordinated through clusters (route iasc_clusters or "
-                "mixed_joint_note) with at least one activated cluster, each with its lead agency",
+                "mixed_joint_note) with at least one activated cluster, each with its lead agency (or, when "
+                "the scenario names no need, the RC/HC's cluster proposal)",
                 "a Scale-Up deploys cluster coordination (UNHCR Emergency Handbook, IASC Scale-Up)"),
     Implication("INV02", ("route", "national_led"), None, None, "none", frozenset({"empowered_leadership"}),
                 "government-led coordination has no activated cluster and no empowered Humanitarian Coordinator",
@@ -234,8 +239,9 @@ def _implication(ev: Evaluation, inv: Implication, trigger: Fact) -> list[Breach
             shown = ", ".join(str(f.fields.get("value")) for f in wrong) if wrong else "none"
             breach(f"{type_} {shown}", f"with {type_} {shown}, not {' or '.join(sorted(allowed))}", wrong)
     if inv.clusters == "some":
-        if not clusters:
-            breach("no cluster", "with no cluster activated", [])
+        proposal = [f for f in ev.of_type("lead") if f.fields.get("role") == PROPOSAL_ROLE]
+        if not clusters and not proposal:
+            breach("no cluster", "with no cluster activated and no cluster proposal", [])
         for c in clusters:
             if not str(c.fields.get("lead") or "").strip():
                 breach(f"cluster {c.fields.get('name')} without lead", f"with cluster {c.fields.get('name')} "
