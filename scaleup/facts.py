@@ -182,6 +182,9 @@ FACT_TYPES: dict[str, FactType] = {t.name: t for t in [
         "name": FieldSpec("str"),
         "timing": FieldSpec("str", required=False),
     }),
+    FactType("coordination", "Whether clusters are to be named now (the gate every cluster rule shares).", {
+        "value": FieldSpec("str", values=("clusters_warranted",)),
+    }, single=(), value_field="value"),
     FactType("lifecycle", "For a Scale-Up already active: continue, extend, deactivate, or transition.", {
         "value": FieldSpec("str", values=LIFECYCLE),
         "reason": FieldSpec("str", required=False),

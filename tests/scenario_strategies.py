@@ -61,8 +61,9 @@ def any_scenario(draw: st.DrawFn, refugee_only: bool = False) -> dict[str, Any]:
         "trend": draw(st.sampled_from(["improving", "stable", "sharply_deteriorating", "collapse"])),
         "displacement_expected": draw(st.booleans())})
     refugees = draw(st.integers(1, 500_000)) if refugee_only else draw(optional_count(1, 500_000))
-    others = {} if refugee_only else {k: v for k in ("idps", "non_displaced_affected", "returnees")
-                                      if (v := draw(optional_count(1, 500_000))) is not None}
+    # refugee-only: nobody affected but refugees and their hosts (non_displaced_affected excludes hosts)
+    others = {"non_displaced_affected": 0} if refugee_only else {
+        k: v for k in ("idps", "non_displaced_affected", "returnees") if (v := draw(optional_count(1, 500_000))) is not None}
     populations = {"affected": 2_000_000, **others, "refugee_idp_colocated": draw(st.booleans())}
     if refugees is not None:
         populations |= {"refugees": refugees, "refugees_new_30d": draw(st.integers(0, refugees))}

@@ -34,28 +34,28 @@ def band_tests(ruleset, criterion: str, field: str) -> list[tuple]:
 
 def test_a_band_edge_set_for_one_run_moves_both_bands_it_separates() -> None:
     base = load_ruleset("iasc-2018")
-    edges = sorted({v for pair in band_tests(base, "scale", "populations.affected") for v in pair if v is not None})
+    edges = sorted({v for pair in band_tests(base, "scale", "populations.iasc_caseload") for v in pair if v is not None})
     moved = (edges[1] + edges[2]) // 2
-    changed = load_ruleset("iasc-2018", {"scale/populations.affected.edges[1]": moved})
-    bands = band_tests(changed, "scale", "populations.affected")
+    changed = load_ruleset("iasc-2018", {"scale/populations.iasc_caseload.edges[1]": moved})
+    bands = band_tests(changed, "scale", "populations.iasc_caseload")
     assert (edges[0], moved) in bands and (moved, edges[2]) in bands
-    assert ("scale/populations.affected.edges[1]", moved) in changed.overrides
+    assert ("scale/populations.iasc_caseload.edges[1]", moved) in changed.overrides
     assert changed.fingerprint != base.fingerprint
 
 
 def test_an_edge_set_for_one_run_becomes_a_project_threshold() -> None:
-    changed = load_ruleset("iasc-2018", {"scale/populations.affected.edges[0]": 20000})
-    thresholds = [t for r in changed.rules if band_key(r) == ("scale", "populations.affected")
+    changed = load_ruleset("iasc-2018", {"scale/populations.iasc_caseload.edges[0]": 20000})
+    thresholds = [t for r in changed.rules if band_key(r) == ("scale", "populations.iasc_caseload")
                   for t in r.thresholds if t.value == 20000]
     assert thresholds and all(t.basis == "project" for t in thresholds)
 
 
 @pytest.mark.parametrize("key, value, message", [
-    ("scale/populations.afected.edges[1]", 300000, "no scoring table indicator scale/populations.afected"),
-    ("scale/populations.affected.edges[9]", 300000, "scale/populations.affected has"),
-    ("scale/populations.affected.edges[1]", 5, "not strictly increasing"),
-    ("scale/populations.affected.edges[1]", "many", "a band edge is a number"),
-    ("scale/populations.affected.edge[1]", 5, "not a parameter name or a band edge"),
+    ("scale/populations.iasc_casload.edges[1]", 300000, "no scoring table indicator scale/populations.iasc_casload"),
+    ("scale/populations.iasc_caseload.edges[9]", 300000, "scale/populations.iasc_caseload has"),
+    ("scale/populations.iasc_caseload.edges[1]", 5, "not strictly increasing"),
+    ("scale/populations.iasc_caseload.edges[1]", "many", "a band edge is a number"),
+    ("scale/populations.iasc_caseload.edge[1]", 5, "not a parameter name or a band edge"),
 ])
 def test_a_bad_edge_override_is_reported_against_the_set_option(key: str, value: object, message: str) -> None:
     with pytest.raises(RulesetError) as caught:
@@ -67,17 +67,17 @@ def test_a_bad_edge_override_is_reported_against_the_set_option(key: str, value:
 
 def test_a_misspelt_indicator_in_an_edge_override_gets_a_did_you_mean_hint() -> None:
     with pytest.raises(RulesetError) as caught:
-        load_ruleset("iasc-2018", {"scale/populations.afected.edges[1]": 300000})
-    assert "did you mean 'scale/populations.affected'" in caught.value.problems[0].hint
+        load_ruleset("iasc-2018", {"scale/populations.iasc_casload.edges[1]": 300000})
+    assert "did you mean 'scale/populations.iasc_caseload'" in caught.value.problems[0].hint
 
 
 def test_evaluate_records_an_edge_override_in_the_stamp() -> None:
     result = CliRunner().invoke(main, ["evaluate", str(SCENARIO), "-f", "json",
-                                       "--set", "scale/populations.affected.edges[3]=4000000"])
+                                       "--set", "scale/populations.iasc_caseload.edges[3]=4000000"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     record = data[0] if isinstance(data, list) else data
-    assert record["stamp"]["overrides"] == {"scale/populations.affected.edges[3]": 4000000}
+    assert record["stamp"]["overrides"] == {"scale/populations.iasc_caseload.edges[3]": 4000000}
 
 
 # --- overlays ----------------------------------------------------------------------------------
@@ -105,7 +105,7 @@ def write_overlay(folder: Path, extends: str, files: dict[str, dict], **head: ob
 
 def indicator_overlay(edges: list) -> dict:
     return {"tables": [{"criterion": "scale", "title": "Scale", "basis": "project", "source": "SCALEUP-PROJECT",
-                        "indicators": [{"field": "populations.affected", "edges": edges}]}]}
+                        "indicators": [{"field": "populations.iasc_caseload", "edges": edges}]}]}
 
 
 def test_an_overlay_replaces_one_indicator_and_keeps_the_rest_of_the_base(tmp_path: Path) -> None:
@@ -113,10 +113,10 @@ def test_an_overlay_replaces_one_indicator_and_keeps_the_rest_of_the_base(tmp_pa
     overlay = load_ruleset(write_overlay(tmp_path / "o", "iasc-2018",
                                          {"scale.yaml": indicator_overlay([40000, 250000, 1000000, 3000000])}))
     assert (overlay.id, overlay.version) == ("test-overlay", "0.0.1")
-    assert band_tests(overlay, "scale", "populations.affected")[0] == (None, 40000)
-    moved = [r for r in overlay.rules if band_key(r) == ("scale", "populations.affected")]
+    assert band_tests(overlay, "scale", "populations.iasc_caseload")[0] == (None, 40000)
+    moved = [r for r in overlay.rules if band_key(r) == ("scale", "populations.iasc_caseload")]
     assert all(r.file.endswith("scale.yaml") and str(tmp_path) in r.file for r in moved)
-    others = lambda rs: [(r.key, r.patterns) for r in rs.rules if band_key(r) != ("scale", "populations.affected")]  # noqa: E731
+    others = lambda rs: [(r.key, r.patterns) for r in rs.rules if band_key(r) != ("scale", "populations.iasc_caseload")]  # noqa: E731
     assert others(overlay) == others(base)
     assert overlay.sources == base.sources and overlay.parameters == base.parameters
 
@@ -184,8 +184,8 @@ def test_overlays_extending_each_other_are_an_error(tmp_path: Path) -> None:
 
 def test_an_edge_override_applies_to_the_overlay_indicator_that_takes_effect(tmp_path: Path) -> None:
     folder = write_overlay(tmp_path / "o", "iasc-2018", {"scale.yaml": indicator_overlay([40000, 250000, 1000000, 3000000])})
-    rs = load_ruleset(folder, {"scale/populations.affected.edges[0]": 45000})
-    assert band_tests(rs, "scale", "populations.affected")[0] == (None, 45000)
+    rs = load_ruleset(folder, {"scale/populations.iasc_caseload.edges[0]": 45000})
+    assert band_tests(rs, "scale", "populations.iasc_caseload")[0] == (None, 45000)
 
 
 def test_the_example_overlay_moves_one_edge_of_the_shipped_rule_set() -> None:

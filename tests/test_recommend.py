@@ -51,7 +51,7 @@ def validator() -> jsonschema.Draft202012Validator:
 def test_the_json_output_validates_against_the_published_schema(path: Path, validator) -> None:
     data = json.loads(render_json([evaluate(load_scenario(path), load_ruleset())]))
     validator.validate(data)
-    assert data["schema_version"] == "1.0.0"
+    assert data["schema_version"] == "2.0.0"
 
 
 def test_an_output_with_every_section_filled_validates_too(validator) -> None:
@@ -148,9 +148,9 @@ def test_signals_name_the_indicator_value_rule_and_line_behind_each_criterion() 
     path = "tests/fixtures/golden/mixed-conflict-outbreak.yaml"
     rec = evaluate(load_scenario(ROOT / path, name=path), load_ruleset())
     scale = next(c for c in rec.criteria if c.name == "scale")
-    signal = next(s for s in scale.signals if s.field == "populations.affected")
-    assert (signal.value, signal.origin) == (4200000, f"input:populations.affected@{path}:20")
-    assert signal.rule == f"scale/populations.affected/L{signal.level}"
+    signal = next(s for s in scale.signals if s.field == "populations.in_need")
+    assert (signal.value, signal.origin) == (3100000, f"input:populations.in_need@{path}:21")
+    assert signal.rule == f"scale/populations.in_need/L{signal.level}"
     assert scale.level == max(s.level for s in scale.signals) == scale.signals[0].level
     assert [s.level for s in scale.signals] == sorted((s.level for s in scale.signals), reverse=True)
 
@@ -261,8 +261,9 @@ def test_expectations_that_hold_give_no_mismatch_and_each_wrong_one_a_sentence()
 def test_the_text_report_shows_every_section_with_rules_and_lines() -> None:
     rec = evaluate(load_scenario(GOLDEN[0], name="g.yaml"), load_ruleset(FIXTURES / "outputs"))
     text = render_text([rec])
-    for expected in ("Scale-Up: CONSIDER", "Protocol: protocol_1_2018", "Scope: in scope - A sudden onset.",
-                     "Route: iasc_clusters", "  urgency     - insufficient evidence",
+    for expected in ("Scale-Up: CONSIDER", "Protocol: Protocol 1 (IASC, 2018)",
+                     "Scope: in scope under Protocol 1 (IASC, 2018) - A sudden onset.",
+                     "Route: iasc_clusters", "  urgency         - insufficient evidence",
                      "      L5 populations.affected = 4,200,000  [scale/populations.affected/L5] g.yaml:20",
                      "  overall coordination: Humanitarian Coordinator  [everything]", "  health: WHO  [everything]",
                      "  Flash Appeal (within 5 days)  [everything]", "  Level 2", "  expiry: 2026-03-15  [everything]",

@@ -46,7 +46,7 @@ def test_rules_list_json_counts_add_up_and_name_each_rule_once() -> None:
     assert code == 0 and len(ids) == len(set(ids))
     assert data["counts"]["source"] + data["counts"]["project"] == len(ids)
     assert data["counts"]["written_source"] == sum(r["basis"] == "source" and r["kind"] == "rule" for r in data["rules"])
-    band = next(r for r in data["rules"] if r["id"] == "scale/populations.affected/L1")
+    band = next(r for r in data["rules"] if r["id"] == "scale/populations.iasc_caseload/L1")
     assert (band["kind"], band["basis"], band["file"]) == ("band", "project", "tables/scale.yaml")
 
 
@@ -65,7 +65,7 @@ def test_rules_show_markdown_is_the_document_in_docs_and_can_be_written_to_a_fil
 
 def test_the_markdown_shows_each_band_with_the_source_of_its_edges_and_each_rule_with_its_conditions() -> None:
     text = render_markdown(load_ruleset("iasc-2018"))
-    assert "| `populations.affected`<br>People affected | L1: < 30,000<br>L2: 30,000 to < 250,000" in text
+    assert "| `populations.iasc_caseload`<br>People affected other than refugees hosted here | L1: < 30,000<br>L2: 30,000 to < 250,000" in text
     assert "30,000: source ACAPS-SEVERITY; 250,000: project" in text
     assert "#### `cluster.protection.disaster-agreed`" in text
     assert "  - situation aspect = population, value = refugee_only" in text
@@ -80,7 +80,7 @@ def test_rules_show_json_describes_sources_parameters_tables_and_rules() -> None
     assert "UNHCR-EH-ICA-2024" in data["sources"] and data["parameters"]["scaleup_months"]["value"] == 6
     files = {f["file"]: f for f in data["files"]}
     scale = files["tables/scale.yaml"]["tables"][0]
-    assert scale["criterion"] == "scale" and scale["indicators"][0]["field"] == "populations.affected"
+    assert scale["criterion"] == "scale" and scale["indicators"][0]["field"] == "populations.iasc_caseload"
     rule = next(r for r in files["rules/lifecycle.yaml"]["rules"] if r["id"] == "flag.extension-over-3-months")
     assert rule["alternatives"][0]["when"] == ["indicator `activation.extension_months_max` > 3 (`extension_months`)"]
 
@@ -88,7 +88,7 @@ def test_rules_show_json_describes_sources_parameters_tables_and_rules() -> None
 def test_rules_show_text_lists_bands_and_rules_for_the_terminal() -> None:
     code, out, _ = invoke("rules", "show", "iasc-2018")
     assert code == 0
-    assert "scale <- populations.affected (project, SCALEUP-PROJECT)\n    L1: < 30,000" in out
+    assert "scale <- populations.iasc_caseload (project, SCALEUP-PROJECT)\n    L1: < 30,000" in out
     assert "lead.hc.pool  (source, HC-FAQ)" in out
 
 

@@ -43,11 +43,12 @@ def band_findings(ruleset: CompiledRuleset, reasoner: Reasoner, locator: Locator
         key = band_key(r)
         if key is None:
             continue
+        criterion = key[0].split("/")[0]          # a presumption table's bands count for their criterion
         if satisfiable(r.patterns[0], reasoner.domains):
-            levels.setdefault(key[0], set()).add(int(dict(r.emits[0].fields)["level"]))  # type: ignore[arg-type]
+            levels.setdefault(criterion, set()).add(int(dict(r.emits[0].fields)["level"]))  # type: ignore[arg-type]
             continue
         bounds = [t for t in r.patterns[0].tests if t.field == "value"]
-        where = next((locator.edge(key[0], key[1], t.value) for t in bounds if locator.edge(key[0], key[1], t.value)), None)
+        where = next((locator.edge(criterion, key[1], t.value) for t in bounds if locator.edge(criterion, key[1], t.value)), None)
         file, line = where or (r.file, r.line)
         tests = " and ".join(f"{t.op} {t.value}" for t in bounds)
         out.append(Finding(ERROR, "bands", Problem(

@@ -32,7 +32,7 @@ def _emit(text: str, output: Optional[Path]) -> None:
 output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                               help="Write to this file instead of stdout.")
 set_option = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
-                          help="Override a parameter or a band edge first (e.g. scale/populations.affected.edges[1]=300000).")
+                          help="Override a parameter or a band edge first (e.g. scale/populations.iasc_caseload.edges[1]=300000).")
 
 
 @rules.command("check")
@@ -117,7 +117,7 @@ def coverage(ctx: click.Context, ruleset: str, paths: tuple[str, ...], fmt: str,
 @click.option("-s", "--scenarios", "scenarios", multiple=True, metavar="PATH",
               help="Scenario files, folders or globs to compare the outcomes on (repeatable).")
 @click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
-              help="Override a parameter or a band edge of NEW (e.g. scale/populations.affected.edges[1]=300000).")
+              help="Override a parameter or a band edge of NEW (e.g. scale/populations.iasc_caseload.edges[1]=300000).")
 @click.option("-f", "--format", "fmt", type=FORMATS, default="text", show_default=True)
 @output_option
 @click.pass_context
@@ -129,7 +129,7 @@ def diff(ctx: click.Context, old: str, new: str, paths: tuple[str, ...], scenari
     \b
     Examples:
       scaleup rules diff iasc-2018 rulesets/examples/stricter-gap --scenarios scenarios/
-      scaleup rules diff iasc-2018 iasc-2018 --set 'scale/populations.affected.edges[1]=300000' -s scenarios/
+      scaleup rules diff iasc-2018 iasc-2018 --set 'scale/populations.iasc_caseload.edges[1]=300000' -s scenarios/
     """
     from ..assurance.diff import diff_rulesets
     from ..assurance.report import DIFF

@@ -19,7 +19,7 @@ from ..facts import FACT_TYPES, engine_value
 from ..fields import CATALOGUE
 from .ir import OPS, CompiledRule, Emit, Pattern, Ref, Test, Threshold
 from .model import Indicator, Parameter, Rule, RuleFile, Table
-from .slots import merge_same_fact, unguarded_refs
+from .slots import merge_same_fact, shadowed_negation, unguarded_refs
 
 MAX_BRANCHES = 64
 Locate = Callable[[Sequence[Any]], Optional[int]]
@@ -72,6 +72,14 @@ class RuleCompiler:
             if emits is None:
                 continue
             patterns, emits = merge_same_fact(patterns, emits)
+            shadowed = shadowed_negation(patterns)
+            if shadowed is not None:
+                tests = ", ".join(t.describe() for t in shadowed.tests)
+                self.out.add(at + ("when",), f"not: {shadowed.type} ({tests}) is never checked: another condition of "
+                             "the rule already matches that one fact, and durable_rules ignores facts the rule has "
+                             "bound when it checks a not:", "write the opposite test on that condition instead "
+                             "(e.g. level: {lt: 4} rather than not: level >= 4)")
+                return
             unguarded = unguarded_refs(patterns)
             if unguarded:
                 alias, field = unguarded

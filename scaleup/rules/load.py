@@ -54,7 +54,7 @@ def load_ruleset(name_or_path: str | os.PathLike[str] = DEFAULT_RULESET,
     Args:
         name_or_path: a shipped rule set name or a folder.
         overrides: parameter values replacing those in ``ruleset.yaml`` for this run, and band
-            edges (``scale/populations.affected.edges[1]``; see :mod:`.overlay`).
+            edges (``scale/populations.iasc_caseload.edges[1]``; see :mod:`.overlay`).
 
     Raises:
         RulesetError: listing every problem, located.

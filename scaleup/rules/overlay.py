@@ -15,7 +15,7 @@ line numbers, and merged as compiled rules, so every message and every audit ent
 at the file that defines the rule.
 
 A band edge is overridden for one run with ``CRITERION/FIELD.edges[INDEX]=VALUE`` (``INDEX``
-counts from 0, as in error messages): ``--set scale/populations.affected.edges[1]=300000``.
+counts from 0, as in error messages): ``--set scale/populations.iasc_caseload.edges[1]=300000``.
 The overridden edge becomes ``basis: project`` (the number is no longer the source's).
 """
 
@@ -35,7 +35,7 @@ from .model import Caveat, Edge, Parameter, RuleFile, RulesetFile, Source
 
 MAX_DEPTH = 8
 EDGE_SET = re.compile(r"^(?P<criterion>[a-z]+)/(?P<field>[A-Za-z0-9_.]+)\.edges\[(?P<index>\d+)\]$")
-EDGE_HINT = "write CRITERION/FIELD.edges[INDEX]=VALUE, e.g. scale/populations.affected.edges[1]=300000"
+EDGE_HINT = "write CRITERION/FIELD.edges[INDEX]=VALUE, e.g. scale/populations.iasc_caseload.edges[1]=300000"
 
 
 @dataclass
@@ -136,11 +136,13 @@ def _find_indicator(chain: Sequence[Layer], criterion: str, name: str) -> Option
 
 
 def band_key(rule: CompiledRule) -> Optional[tuple[str, str]]:
-    """(criterion, field) of a band rule; None for any other rule."""
+    """(criterion, field) of a band rule, the criterion marked ``/presumed`` for a presumption
+    table's band; None for any other rule."""
     if rule.kind != "band":
         return None
     fields = dict(rule.emits[0].fields)
-    return str(fields["criterion"]), str(fields["field"])
+    presumed = "/presumed" if fields.get("presumed") == "true" else ""
+    return str(fields["criterion"]) + presumed, str(fields["field"])
 
 
 def merge_rules(layers: Sequence[list[CompiledRule]]) -> list[CompiledRule]:
@@ -149,8 +151,11 @@ def merge_rules(layers: Sequence[list[CompiledRule]]) -> list[CompiledRule]:
     for overlay in layers[1:]:
         bands: dict[tuple[str, str], list[CompiledRule]] = {}
         rules: dict[str, list[CompiledRule]] = {}
+        generated = {r.id for r in merged if r.kind in ("combine", "insufficient")}
         for r in overlay:
             key = band_key(r)
+            if r.kind in ("combine", "insufficient") and r.id in generated:
+                continue        # how a criterion combines (its ceilings included) is the base table's
             if key is not None:
                 bands.setdefault(key, []).append(r)
             else:

@@ -29,6 +29,17 @@ def slot_of(p: Pattern) -> Optional[tuple]:
     return (p.type,) + tuple(eq[k] for k in spec.single)
 
 
+def shadowed_negation(patterns: list[Pattern]) -> Optional[Pattern]:
+    """A ``not:`` on a one-value slot that a positive condition of the same rule already binds.
+
+    durable_rules checks a negated condition only against facts the rule has not bound, so
+    ``scale scored`` with ``not: scale level >= 4`` fires whatever the scale level: the one scale
+    fact is bound, and the negation never sees it (pyeval models the same semantics).
+    """
+    bound = {slot_of(p) for p in patterns if not p.negated} - {None}
+    return next((p for p in patterns if p.negated and slot_of(replace(p, negated=False)) in bound), None)
+
+
 def unguarded_refs(patterns: list[Pattern]) -> Optional[tuple[str, str]]:
     """A ``$alias.field`` compared in a condition where that fact may lack the field.
 
