@@ -20,7 +20,7 @@ from typing import Any, Literal, Optional, Sequence, get_args, get_origin
 from pydantic import BaseModel
 
 from .facts import CRITERIA
-from .fields import CATALOGUE, DERIVED, NOT_INDICATORS, FieldInfo
+from .fields import CATALOGUE, CONTEXT_ONLY, DERIVED, NOT_INDICATORS, FieldInfo
 from .rules.ir import CompiledRuleset
 from .rules.load import load_ruleset
 from .scenario import Expect, Scenario
@@ -200,7 +200,7 @@ def render(ruleset: Optional[CompiledRuleset] = None) -> str:
         for info in sections[section]:
             unit = "" if info.unit in ("one of", "true/false") else info.unit
             add(f"| `{info.path}` | {_cell(_type(info))} | {_cell(unit)} | {_range(info)} | "
-                f"{_cell(info.doc)} | {', '.join(feeds.get(info.path, []))} |")
+                f"{_cell(info.doc)} | {', '.join(feeds.get(info.path, [])) or _cell(CONTEXT_ONLY.get(info.path, ''))} |")
     add("")
     add("## Derived indicators")
     add("")

@@ -118,14 +118,21 @@ def _caseload(p: Any) -> Optional[int]:
     return _sum(p.idps, p.returnees)
 
 
+# Fields a scenario records for the reader that no rule scores, each with the reason.
+CONTEXT_ONLY: dict[str, str] = {
+    "capacity.appeal_usd": "recorded, not scored: the size of an appeal adds nothing to people in need and "
+                           "funding coverage, which the criteria read",
+    "populations.targeted": "recorded, not scored: people targeted are a planning decision taken after the "
+                            "analysis; people in need carry the demand",
+    "who.risk_national": "recorded, not scored: under the 2019 protocol WHO notifies the ERC on the regional "
+                         "or global risk (or a corporate emergency)",
+}
+
+
 Derivation = Callable[[Scenario], Any]
 
 # path -> (kind, unit, meaning, formula, inputs, compute)
 DERIVED: dict[str, tuple[str, str, str, str, tuple[str, ...], Derivation]] = {
-    "populations.affected_pct": (
-        "num", "percent", "Share of the national population affected",
-        "populations.affected / country.population * 100", ("populations.affected", "country.population"),
-        lambda s: _ratio(s.populations.affected, s.country.population, 100)),
     "populations.new_displacement_30d": (
         "int", "people", "People newly displaced in the last 30 days, internally or across a border",
         "populations.idps_new_30d + populations.refugees_new_30d",

@@ -250,7 +250,7 @@ def test_tiny_rates_and_ratios_reach_the_engine_without_exponents(traps, sent) -
     ev = eng.evaluate(loaded.facts())
     values = {d["field"]: d["value"] for d in sent}
     assert values["health_nutrition.cmr"] == 0 and values["health_nutrition.cmr_ratio"] == 0
-    assert values["populations.affected_pct"] == 0
+    assert values["populations.iasc_caseload_pct"] == 0
     assert all("e" not in repr(v) for v in values.values() if isinstance(v, float))
     assert "finding.any-mortality" not in ev.fired_rules()
 

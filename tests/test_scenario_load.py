@@ -273,7 +273,7 @@ def test_derived_indicators_name_the_lines_of_every_field_they_come_from() -> No
                       "  extensions: [{date: 2026-03-01, months: 3}, {date: 2026-03-10, months: 4.5}]\n")
     derived = {f.fields["field"]: (f.fields["value"], f.origin) for f in parse_scenario(text, "d.yaml").facts()
                if f.origin.startswith("derived:")}
-    assert derived["populations.affected_pct"] == (10, "derived:populations.affected_pct@d.yaml:4,6")
+    assert derived["populations.iasc_caseload_pct"] == (10, "derived:populations.iasc_caseload_pct@d.yaml:4,6")
     assert derived["activation.months_elapsed"] == (5.9, "derived:activation.months_elapsed@d.yaml:3,8")
     assert derived["activation.extension_count"][0] == 2
     assert derived["activation.extension_months_max"][0] == 4.5

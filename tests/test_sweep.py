@@ -64,7 +64,7 @@ def test_a_range_includes_its_stop_and_lists_take_numbers_or_categories():
 
 @pytest.mark.parametrize("spec, message", [
     ("populations.in_ned=0:10:1", "did you mean 'populations.in_need'?"),
-    ("populations.affected_pct=1:5:1", "is computed from other fields"),
+    ("populations.iasc_caseload_pct=1:5:1", "is computed from other fields"),
     ("health_nutrition.gam_pct=0:150:50", "150 is above the field's maximum 100"),
     ("populations.in_need=0.5,1", "0.5 is not a whole number"),
     ("hazard.onset=sudden,gradul", "did you mean 'gradual'?"),
