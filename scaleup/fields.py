@@ -124,6 +124,8 @@ CONTEXT_ONLY: dict[str, str] = {
                            "funding coverage, which the criteria read",
     "populations.targeted": "recorded, not scored: people targeted are a planning decision taken after the "
                             "analysis; people in need carry the demand",
+    "populations.affected_pct": "available to rule sets, not scored by iasc-2018: it counts refugees hosted "
+                                "here, whose needs belong to the refugee response; scale reads the IASC caseload share",
     "who.risk_national": "recorded, not scored: under the 2019 protocol WHO notifies the ERC on the regional "
                          "or global risk (or a corporate emergency)",
 }
@@ -133,6 +135,10 @@ Derivation = Callable[[Scenario], Any]
 
 # path -> (kind, unit, meaning, formula, inputs, compute)
 DERIVED: dict[str, tuple[str, str, str, str, tuple[str, ...], Derivation]] = {
+    "populations.affected_pct": (
+        "num", "percent", "Share of the national population affected (refugees hosted here included)",
+        "populations.affected / country.population * 100", ("populations.affected", "country.population"),
+        lambda s: _ratio(s.populations.affected, s.country.population, 100)),
     "populations.new_displacement_30d": (
         "int", "people", "People newly displaced in the last 30 days, internally or across a border",
         "populations.idps_new_30d + populations.refugees_new_30d",

@@ -32,7 +32,7 @@ from ..rules.ir import CompiledRule, Emit, Pattern, Ref, Test
 from .values import Values
 
 # Ranges the catalogue cannot state because they follow from a cross-field check.
-DERIVED_BOUNDS = {"populations.iasc_caseload_pct": (0.0, 100.0)}   # affected <= country population
+DERIVED_BOUNDS = {"populations.affected_pct": (0.0, 100.0), "populations.iasc_caseload_pct": (0.0, 100.0)}   # affected <= country population
 
 
 @dataclass(frozen=True)
