@@ -13,6 +13,7 @@ Timestamps (ISO 8601, UTC) are the one place wall-clock time enters scaleup.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from .exercise_score import read_sheet, sheet_text
 from .writeout import write_atomic
 
 WIDTH = 78
+_OPTION_NUMBER = re.compile(r"[0-9]{1,6}", re.ASCII)
 HIDDEN = {"id", "title", "description", "kind", "expect"}
 
 
@@ -213,7 +215,9 @@ class Session:
                 return "q"
             if reply.lower() in ("b", "q"):
                 return reply.lower()
-            if reply.isdigit() and 1 <= int(reply) <= last:
+            # ASCII digits only: str.isdigit() also accepts '²' (which int() refuses) and reads
+            # '١' (Arabic-Indic one) as 1, an option the participant may not have meant
+            if _OPTION_NUMBER.fullmatch(reply) and 1 <= int(reply) <= last:
                 return asked.options[int(reply) - 1].value
             self.say(f"Please type a number from 1 to {last}, b to go back or q to save and stop.")
 
