@@ -121,8 +121,9 @@ def coverage(ctx: click.Context, ruleset: str, paths: tuple[str, ...], fmt: str,
 @click.pass_context
 def diff(ctx: click.Context, old: str, new: str, paths: tuple[str, ...], scenarios: tuple[str, ...],
          sets: tuple[str, ...], fmt: str, output: Optional[Path]) -> None:
-    """What changed from rule set OLD to NEW, and which scenarios' decision, route or leads it
-    changes, each with the rule to blame.
+    """What changed from rule set OLD to NEW, and which scenarios' recommendations it changes
+    (every output field: decision, route, leads, criteria, clusters, UNHCR level, plans...), each
+    with the rule to blame.
 
     \b
     Examples:
