@@ -27,6 +27,7 @@ from .exercise import Asked, LoadedExercise
 from .exercise_explain import Explanation, fmt
 from .exercise_keys import explain_key, explain_wrong
 from .exercise_score import read_sheet, sheet_text
+from .safetext import terminal, terminal_lines
 from .writeout import write_atomic
 
 WIDTH = 78
@@ -111,7 +112,12 @@ class Session:
         self.fresh = False
 
     def say(self, text: str = "") -> None:
-        click.echo(text, file=self.out)
+        """Print one line; control characters from the exercise or the sheet are escaped."""
+        click.echo(terminal(text), file=self.out)
+
+    def say_wrapped(self, text: str) -> None:
+        """Print ``text`` wrapped at :data:`WIDTH` (wrapping turns its own newlines into spaces)."""
+        click.echo(terminal_lines(textwrap.fill(text, WIDTH)), file=self.out)
 
     def ask(self, prompt: str) -> Optional[str]:
         click.echo(prompt, file=self.out, nl=False)
@@ -153,7 +159,7 @@ class Session:
         self.say(f"For: {e.audience}")
         if e.description:
             self.say()
-            self.say(textwrap.fill(e.description, WIDTH))
+            self.say_wrapped(e.description)
         self.say()
         self.say("Answer each question with the number of an option. Type b to go back to the previous")
         self.say("question, q to save and stop (play again with the same --sheet to resume).")
@@ -170,7 +176,7 @@ class Session:
         inject = step.inject
         self.say()
         self.say(f"--- Day {inject.day}" + (f": {inject.title}" if inject.title else "") + " " + "-" * 20)
-        self.say(textwrap.fill(" ".join(inject.narrative.split()), WIDTH))
+        self.say_wrapped(" ".join(inject.narrative.split()))
         # the first inject shows the whole situation, later ones what changed
         rows = figures(step.loaded.document.data if index == 0 else inject.patch)
         if rows:
@@ -244,7 +250,7 @@ class Session:
     def question(self, asked: Asked) -> str:
         """The reply: an option value, a reflection's text, ``b`` or ``q``."""
         self.say()
-        self.say(textwrap.fill(f"Q{asked.number}. {asked.prompt}", WIDTH))
+        self.say_wrapped(f"Q{asked.number}. {asked.prompt}")
         if not asked.scored:
             reply = self.ask("Your reflection (one line; Enter to skip): ")
             return "q" if reply is None else reply

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Callable
 
+from ..safetext import terminal
 from .check import CheckReport
 from .coverage import Coverage
 from .diff import RulesetDiff
@@ -23,7 +24,7 @@ def check_text(report: CheckReport) -> str:
     name = f"{report.ruleset} {report.version}".strip()
     lines.append(f"{name}: {report.count(ERROR)} errors, {report.count(WARNING)} warnings "
                  f"({report.seconds:.1f} s)")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(terminal, lines)) + "\n"
 
 
 def check_json(report: CheckReport) -> str:
@@ -69,7 +70,7 @@ def coverage_text(cov: Coverage) -> str:
         for c in half:
             seen = "never true" if not c.true else "never false"
             lines.append(f"  {c.key} [{c.index}] {c.text}: {seen} ({c.true} true, {c.false} false)")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(terminal, lines)) + "\n"
 
 
 def coverage_json(cov: Coverage) -> str:
@@ -136,7 +137,7 @@ def diff_text(d: RulesetDiff) -> str:
             if i.blame is not None:
                 b = i.blame
                 lines.append(f"    blame: {b.key} ({b.how}{'; ' + b.detail if b.detail else ''})")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(terminal, lines)) + "\n"
 
 
 def diff_json(d: RulesetDiff) -> str:

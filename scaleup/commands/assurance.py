@@ -11,6 +11,7 @@ from typing import Optional
 
 import click
 
+from ..safetext import terminal
 from .rules import rules
 
 FORMATS = click.Choice(["text", "json"])
@@ -99,7 +100,7 @@ def coverage(ctx: click.Context, ruleset: str, paths: tuple[str, ...], fmt: str,
         for problem in result.problems:
             click.echo(f"error: {problem}", err=True)
         for item in result.skipped:
-            click.echo(f"skipped: {item}", err=True)
+            click.echo(terminal(f"skipped: {item}"), err=True)
         if result.problems:
             raise Failed(1)
         if fail_under is not None and float(result.summary()["rules_percent"]) < fail_under:  # type: ignore[arg-type]

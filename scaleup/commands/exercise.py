@@ -9,6 +9,7 @@ from typing import Optional
 import click
 
 from ..errors import Problem
+from ..safetext import terminal
 
 EXIT_INVALID = 1   # as in scaleup.cli (imported lazily there: cli imports this module)
 
@@ -118,8 +119,8 @@ def score(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, allo
         else:
             for s in valid:
                 wrong = [r.asked.id for r in s.results if not r.correct]
-                click.echo(f"{s.participant}: {s.score}/{s.total} ({s.file})" +
-                           (f"; not the engine's answer: {', '.join(wrong)}" if wrong else ""))
+                click.echo(terminal(f"{s.participant}: {s.score}/{s.total} ({s.file})" +
+                                    (f"; not the engine's answer: {', '.join(wrong)}" if wrong else "")))
         if failed:
             raise _fail()
     _guarded(ctx, body)
@@ -150,7 +151,7 @@ def debrief(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, ou
         text = FORMATS[fmt](build(ex, valid))
         if output:
             write_atomic(output, text)
-            click.echo(f"wrote {output}", err=True)
+            click.echo(terminal(f"wrote {output}"), err=True)
         else:
             click.echo(text, nl=False)
         if failed:
@@ -182,12 +183,12 @@ def validate_(ctx: click.Context, files: tuple[str, ...], key: bool, allow_outsi
                 failed = True
                 continue
             scored = sum(q.scored for q in ex.questions)
-            click.echo(f"ok: {file} ({len(ex.steps)} injects, {len(ex.questions)} questions, {scored} scored; "
-                       f"{ex.ruleset.id} {ex.ruleset.version})")
+            click.echo(terminal(f"ok: {file} ({len(ex.steps)} injects, {len(ex.questions)} questions, {scored} scored; "
+                                f"{ex.ruleset.id} {ex.ruleset.version})"))
             if key:
                 for q in ex.questions:
-                    click.echo(f"  Q{q.number} {q.id} day {ex.step_of(q).inject.day} {q.question.kind}: "
-                               + (q.label(str(q.key)) + f" [{q.key}]" if q.scored else "(reflection)"))
+                    click.echo(terminal(f"  Q{q.number} {q.id} day {ex.step_of(q).inject.day} {q.question.kind}: "
+                                        + (q.label(str(q.key)) + f" [{q.key}]" if q.scored else "(reflection)")))
         if failed:
             raise _fail()
     _guarded(ctx, body)
