@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Mapping, Optional, Sequence
 
 from .errors import Problem, ScaleupError
+from .safetext import terminal
 
 LEVELS = ("scale", "urgency", "complexity", "capacity", "risk")
 COLUMNS = ("file", "line", "id", "status", "decision", "route", "variant", *LEVELS, "leads",
@@ -124,8 +125,8 @@ def table_line(row: Mapping[str, Any]) -> str:
     """A row for reading in a terminal: id, status, decision, route, the five levels, input."""
     levels = " ".join("-" if row.get(name) is None else str(row[name]) for name in LEVELS)
     where = row["file"] if row.get("line") is None else f"{row['file']}:{row['line']}"
-    return (f"{str(row.get('id') or '?'):<32.32} {row['status']:<7} {str(row.get('decision') or '-'):<21} "
-            f"{str(row.get('route') or '-'):<16} {levels}  {where}\n")
+    return terminal(f"{str(row.get('id') or '?'):<32.32} {row['status']:<7} {str(row.get('decision') or '-'):<21} "
+                    f"{str(row.get('route') or '-'):<16} {levels}  {where}") + "\n"   # file names are user text
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from .expect import check_expectations
 from .inputs import Skipped, expand_paths, read_scenarios
 from .render import RENDERERS
 from .rules.load import DEFAULT_RULESET, load_ruleset
+from .safetext import terminal
 from .writeout import write_atomic
 
 EXIT_INVALID, EXIT_USAGE, EXIT_EXPECT = 1, 2, 3
@@ -122,7 +123,7 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
         recs, mismatched = [], False
         for path, item in read_scenarios(paths):
             if isinstance(item, Skipped):
-                click.echo(f"skipped: {path} (kind {item.kind!r} is not a scenario)", err=True)
+                click.echo(terminal(f"skipped: {path} (kind {item.kind!r} is not a scenario)"), err=True)
                 continue
             try:
                 if isinstance(item, ScaleupError):
@@ -135,7 +136,7 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
             recs.append(rec)
             if check and item.scenario.expect:
                 for problem in check_expectations(rec, item.scenario.expect):
-                    click.echo(f"mismatch: {path}: {problem}", err=True)
+                    click.echo(terminal(f"mismatch: {path}: {problem}"), err=True)
                     mismatched = True
         if recs:
             text = RENDERERS[fmt](recs)
@@ -165,9 +166,9 @@ def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
         from .validate import validate_paths
         result = validate_paths(paths)
         for line in result.ok:
-            click.echo(f"ok: {line}")
+            click.echo(terminal(f"ok: {line}"))
         for line in result.skipped:
-            click.echo(f"skipped: {line}", err=True)
+            click.echo(terminal(f"skipped: {line}"), err=True)
         for problem in result.problems:
             click.echo(f"error: {problem}", err=True)
         if result.problems:

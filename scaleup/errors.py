@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from .safetext import terminal
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -32,9 +34,12 @@ class Problem:
     hint: str = ""
 
     def __str__(self) -> str:
+        """The problem as one line to show: file names, keys and values quoted in the message
+        come from files, so control characters are escaped (a YAML key cannot clear the screen
+        or forge an ``error:`` line); :meth:`to_dict` keeps the raw text."""
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         head = f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        return f"{head} ({self.hint})" if self.hint else head
+        return terminal(f"{head} ({self.hint})" if self.hint else head)
 
     def to_dict(self) -> dict[str, object]:
         return {"file": self.file, "line": self.line, "field": self.field,

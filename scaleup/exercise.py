@@ -31,7 +31,7 @@ from .exercise_keys import answer_key, generated_options, subject_values
 from .recommend import Recommendation
 from .rules.compile import did_you_mean
 from .rules.ir import CompiledRuleset
-from .rules.load import load_ruleset
+from .rules.load import load_ruleset, shipped_rulesets_dir
 from .scenario import Scenario, cross_field_problems
 from .validation import problems_from, split_path
 from .exercise_timeline import PathT, PatchedScenario, Where, merge, paths
@@ -105,24 +105,43 @@ class LoadedExercise:
         return self.steps[asked.step]
 
 
-def load_exercise(path: str | os.PathLike[str], name: Optional[str] = None) -> LoadedExercise:
+def load_exercise(path: str | os.PathLike[str], name: Optional[str] = None, *,
+                  allow_outside_paths: bool = False) -> LoadedExercise:
     """Load, validate and key an exercise file.
+
+    Args:
+        allow_outside_paths: let ``baseline:`` and ``ruleset:`` name files outside the exercise
+            file's folder (an absolute path, ``..``, a symbolic link out). Off by default: an
+            exercise passed around must not make scaleup read, and echo in its errors, any file
+            the user can read.
 
     Raises:
         ScenarioError: every problem of the file (and of the scenarios it implies), located.
         RulesetError: the rule set it names is invalid.
     """
-    return validate_exercise_document(load_document(path, error=ScenarioError, name=name, keep_going=True))
+    return validate_exercise_document(load_document(path, error=ScenarioError, name=name, keep_going=True),
+                                      allow_outside_paths=allow_outside_paths)
 
 
-def validate_exercise_document(document: Document) -> LoadedExercise:
+def validate_exercise_document(document: Document, *, allow_outside_paths: bool = False) -> LoadedExercise:
     """Validate a parsed ``kind: exercise`` document and compute its answer key."""
-    return _Loader(document).run()
+    return _Loader(document, allow_outside_paths).run()
+
+
+OUTSIDE_HINT = ("put it in the exercise's folder (or below it), or pass --allow-outside-paths "
+                "if you trust this exercise file")
+
+
+def outside(folder: Path, target: Path) -> bool:
+    """Whether ``target`` resolves (symbolic links followed) outside ``folder``."""
+    return not target.resolve().is_relative_to(folder.resolve())
 
 
 class _Loader:
-    def __init__(self, document: Document):
+    def __init__(self, document: Document, allow_outside_paths: bool = False):
         self.doc = document
+        self.allow_outside = allow_outside_paths
+        self.folder = Path(document.name).parent
         self.problems: list[Problem] = list(document.recoverable)
         self.seen: set[tuple] = set()
 
@@ -177,9 +196,24 @@ class _Loader:
                 first.setdefault(q.id, path)
 
     def _ruleset(self, exercise: Exercise) -> Optional[CompiledRuleset]:
-        local = Path(self.doc.name).parent / exercise.ruleset
+        local = self.folder / exercise.ruleset
+        name = exercise.ruleset
+        if (local / "ruleset.yaml").is_file():
+            name = str(local)
+            if not self.allow_outside and outside(self.folder, local):
+                self.add(("ruleset",), f"rule set folder {exercise.ruleset!r} is outside the exercise's folder",
+                         OUTSIDE_HINT)
+                return None
+        elif _shipped(name):
+            # by name, even if the current folder happens to hold a folder of that name
+            name = str(shipped_rulesets_dir() / name) if Path(name).exists() else name
+        elif not self.allow_outside and Path(name).exists():
+            # a folder named relative to the current folder, or absolute: outside unless allowed
+            self.add(("ruleset",), f"rule set folder {exercise.ruleset!r} is outside the exercise's folder",
+                     OUTSIDE_HINT)
+            return None
         try:
-            return _cached_ruleset(str(local) if (local / "ruleset.yaml").is_file() else exercise.ruleset)
+            return _cached_ruleset(name)
         except RulesetError as exc:
             if len(exc.problems) == 1 and exc.problems[0].message == "no such rule set folder":
                 self.add(("ruleset",), f"no rule set named {exercise.ruleset!r}", exc.problems[0].hint)
@@ -190,7 +224,12 @@ class _Loader:
     def _baseline(self, exercise: Exercise) -> Optional[tuple[dict[str, Any], dict[PathT, Where], str]]:
         sha = self.doc.sha256
         if isinstance(exercise.baseline, str):
-            path = Path(self.doc.name).parent / exercise.baseline
+            path = self.folder / exercise.baseline
+            if not self.allow_outside and outside(self.folder, path):
+                # checked before reading: the file's content would otherwise surface in errors
+                self.add(("baseline",), f"baseline file {exercise.baseline!r} is outside the exercise's folder",
+                         OUTSIDE_HINT)
+                return None
             if not path.is_file():
                 self.add(("baseline",), f"baseline file {exercise.baseline!r} does not exist",
                          "give a path relative to the exercise file, or the scenario inline")
@@ -347,6 +386,12 @@ class _Loader:
 
 def _default_label(kind: str, value: str) -> str:
     return KINDS[kind].labels.get(value) or value
+
+
+def _shipped(name: str) -> bool:
+    """Whether ``name`` is the name of a shipped rule set (not a path)."""
+    return (Path(name).name == name and name not in (".", "..")
+            and (shipped_rulesets_dir() / name / "ruleset.yaml").is_file())
 
 
 _RULESETS: dict[str, CompiledRuleset] = {}

@@ -119,19 +119,23 @@ def build(ex: LoadedExercise, sheets: list[Sheet]) -> Debrief:
 # --- rendering ---------------------------------------------------------------------------------
 
 def _md_lines(e: Explanation) -> list[str]:
-    return [f"{'  ' * line.depth}- {line.text}" + (f" *({line.cited.citation})*" if line.cited else "")
+    from .render.markdown import esc
+    return [f"{'  ' * line.depth}- {esc(line.text)}" + (f" *({esc(line.cited.citation)})*" if line.cited else "")
             for line in e.lines]
 
 
 def render_markdown(d: Debrief) -> str:
+    """The debrief as Markdown. Every text from the exercise, the sheets (names, reflections) and
+    the rule set goes through :func:`scaleup.render.markdown.esc`."""
+    from .render.markdown import code, esc
     ex = d.ex.exercise
-    out = [f"# Debrief: {ex.title}", "",
-           f"Exercise `{ex.id}` ({d.ex.name}, sha256 `{d.ex.sha256[:12]}`), rule set "
-           f"{d.ex.ruleset.id} {d.ex.ruleset.version}; {len(d.sheets)} answer sheets. Every answer below "
+    out = [f"# Debrief: {esc(ex.title)}", "",
+           f"Exercise {code(ex.id)} ({esc(d.ex.name)}, sha256 `{d.ex.sha256[:12]}`), rule set "
+           f"{esc(d.ex.ruleset.id)} {esc(d.ex.ruleset.version)}; {len(d.sheets)} answer sheets. Every answer below "
            "is computed by the rule engine from the scenario as it stood at that inject.", ""]
-    out += [f"> warning: {w}" for w in d.warnings]
+    out += [f"> warning: {esc(str(w))}" for w in d.warnings]
     out += ["## Participants", "", "| participant | score |", "|---|---|"]
-    out += [f"| {s.participant} | {s.score}/{s.total} |" for s in sorted(d.sheets, key=lambda s: (-s.score, s.participant))]
+    out += [f"| {esc(s.participant)} | {s.score}/{s.total} |" for s in sorted(d.sheets, key=lambda s: (-s.score, s.participant))]
     out += ["", "## Criteria misjudged most", ""]
     if d.misjudged:
         out += ["| criterion | wrong level answers | wrong decisions turning on it | total |", "|---|---|---|---|"]
@@ -140,23 +144,23 @@ def render_markdown(d: Debrief) -> str:
         out.append("No criterion was misjudged.")
     for q in d.questions:
         a = q.asked
-        out += ["", f"## Q{a.number} ({a.id}), day {q.day}" + (f": {q.inject_title}" if q.inject_title else ""), "",
-                f"**{a.prompt}**", ""]
+        out += ["", f"## Q{a.number} ({esc(a.id)}), day {q.day}" + (f": {esc(q.inject_title)}" if q.inject_title else ""), "",
+                f"**{esc(a.prompt)}**", ""]
         if not a.scored:
-            out += [f"- *{who}*: {text}" for who, text in q.reflections] or ["No reflections were recorded."]
+            out += [f"- *{esc(who)}*: {esc(text)}" for who, text in q.reflections] or ["No reflections were recorded."]
             continue
         out += ["| answer | participants | |", "|---|---|---|"]
-        out += [f"| {t.choice.label} (`{t.choice.value}`) | {t.count} ({t.share:.0%}) | {'engine' if t.key else ''} |"
+        out += [f"| {esc(t.choice.label)} ({code(t.choice.value)}) | {t.count} ({t.share:.0%}) | {'engine' if t.key else ''} |"
                 for t in q.tallies]
-        out += ["", f"Engine's answer: **{a.label(str(a.key))}**; {q.correct} of {q.answered} answered it.", "", "Why:", ""]
+        out += ["", f"Engine's answer: **{esc(a.label(str(a.key)))}**; {q.correct} of {q.answered} answered it.", "", "Why:", ""]
         out += _md_lines(q.why) if q.why else []
         if q.wrong and q.why_not:
-            out += ["", f"Why not **{q.wrong.choice.label}** (the most common other answer, {q.wrong.count}):", ""]
+            out += ["", f"Why not **{esc(q.wrong.choice.label)}** (the most common other answer, {q.wrong.count}):", ""]
             out += _md_lines(q.why_not)
         if a.question.debrief:
-            out += ["", f"Facilitator's note: {a.question.debrief}"]
+            out += ["", f"Facilitator's note: {esc(a.question.debrief)}"]
     out += ["", "## Sources", ""]
-    out += [f"- **{sid}**: {ref}" + (f" <{url}>" if url else "") for sid, ref, url in d.references]
+    out += [f"- **{esc(sid)}**: {esc(ref)}" + (f" <{esc(url)}>" if url else "") for sid, ref, url in d.references]
     out += ["", "This debrief explains recommendations to the ERC, not decisions; criterion levels are not a "
                 "severity ranking. Numbers marked basis project are this tool's assumptions."]
     return "\n".join(out) + "\n"

@@ -78,8 +78,11 @@ def fmt(value: Any) -> str:
         return f"{value:,}"
     if isinstance(value, float):
         return f"{value:,.4g}"
+    if isinstance(value, dict):           # an entry of a list such as activation.extensions
+        return ", ".join(f"{k} {fmt(v)}" for k, v in value.items())
     if isinstance(value, (tuple, list)):
-        return ", ".join(fmt(v) for v in value)
+        sep = "; " if any(isinstance(v, dict) for v in value) else ", "
+        return sep.join(fmt(v) for v in value)
     return str(value)
 
 

@@ -5,7 +5,8 @@ drive it with strings and the command line with the terminal. It shows each inje
 narrative, the figures that changed), asks each question with numbered options, re-asks on
 invalid input, goes back with ``b`` and saves and quits with ``q`` (end of input counts as ``q``).
 After every answer the sheet is written atomically, so an interrupted session loses nothing and
-can be resumed by playing again with the same ``--sheet``. At the end it shows the score and, per
+can be resumed by playing again with the same ``--sheet`` or name (a sheet records its participant's
+exact name and is never written for another participant). At the end it shows the score and, per
 question, the engine's answer explained by the rules, and why not the participant's answer.
 Timestamps (ISO 8601, UTC) are the one place wall-clock time enters scaleup.
 """
@@ -13,6 +14,7 @@ Timestamps (ISO 8601, UTC) are the one place wall-clock time enters scaleup.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,14 +22,16 @@ from typing import Any, Callable, Optional, TextIO
 
 import click
 
-from .errors import ScaleupError
+from .errors import Problem, ScaleupError
 from .exercise import Asked, LoadedExercise
 from .exercise_explain import Explanation, fmt
 from .exercise_keys import explain_key, explain_wrong
 from .exercise_score import read_sheet, sheet_text
+from .safetext import terminal, terminal_lines
 from .writeout import write_atomic
 
 WIDTH = 78
+_OPTION_NUMBER = re.compile(r"[0-9]{1,6}", re.ASCII)
 HIDDEN = {"id", "title", "description", "kind", "expect"}
 
 
@@ -46,9 +50,19 @@ class Outcome:
     sheet: Path
 
 
-def default_sheet(ex: LoadedExercise, participant: str) -> Path:
-    slug = "".join(c if c.isalnum() else "-" for c in participant.lower()).strip("-") or "participant"
-    return Path(f"answers-{ex.exercise.id}-{slug}.yaml")
+def slug(participant: str) -> str:
+    """The participant's name as it appears in a default sheet's file name."""
+    return "".join(c if c.isalnum() else "-" for c in participant.lower()).strip("-") or "participant"
+
+
+def default_sheet(ex: LoadedExercise, participant: str, n: int = 1) -> Path:
+    """``answers-EXERCISE-PARTICIPANT.yaml``; ``n`` > 1 adds ``-n`` (another name with the same slug)."""
+    return Path(f"answers-{ex.exercise.id}-{slug(participant)}{f'-{n}' if n > 1 else ''}.yaml")
+
+
+def sheet_owner(path: Path, ex: LoadedExercise) -> Optional[str]:
+    """The exact participant name an existing sheet records, or None when it records none."""
+    return read_sheet(path, ex, partial=True).participant or None
 
 
 def figures(data: Any, at: str = "") -> list[str]:
@@ -57,7 +71,7 @@ def figures(data: Any, at: str = "") -> list[str]:
         return [line for k, v in data.items() if not (not at and k in HIDDEN)
                 for line in figures(v, f"{at}.{k}" if at else str(k))]
     if isinstance(data, list):
-        return [f"{at}: {', '.join(fmt(v) for v in data)}"]
+        return [f"{at}: {fmt(data) if data else 'none'}"]
     return [f"{at}: {'(removed)' if data is None else fmt(data)}"]
 
 
@@ -92,12 +106,18 @@ class Session:
     def __init__(self, ex: LoadedExercise, inp: TextIO, out: TextIO, *, sheet: Optional[Path] = None,
                  name: Optional[str] = None, reveal: str = "end", clock: Callable[[], str] = utc_now):
         self.ex, self.inp, self.out, self.reveal, self.clock = ex, inp, out, reveal, clock
-        self.sheet, self.name = sheet, name
+        self.sheet, self.name = sheet, (name or "").strip() or None   # a sheet records the name stripped
         self.answers: dict[str, tuple[str, str]] = {}
         self.started = ""
+        self.fresh = False
 
     def say(self, text: str = "") -> None:
-        click.echo(text, file=self.out)
+        """Print one line; control characters from the exercise or the sheet are escaped."""
+        click.echo(terminal(text), file=self.out)
+
+    def say_wrapped(self, text: str) -> None:
+        """Print ``text`` wrapped at :data:`WIDTH` (wrapping turns its own newlines into spaces)."""
+        click.echo(terminal_lines(textwrap.fill(text, WIDTH)), file=self.out)
 
     def ask(self, prompt: str) -> Optional[str]:
         click.echo(prompt, file=self.out, nl=False)
@@ -119,6 +139,11 @@ class Session:
         old = read_sheet(self.sheet, self.ex, partial=True)
         if old.problems:
             raise ScaleupError(old.problems)
+        if self.name and old.participant != self.name:
+            # a sheet records one participant's exact name; never answer on someone else's
+            raise ScaleupError(Problem(str(self.sheet), None, "participant",
+                                       f"this sheet holds the answers of {old.participant!r}, not of {self.name!r}",
+                                       "give another --sheet, or leave --sheet out to get a sheet of your own"))
         for w in old.warnings:
             self.say(f"warning: {w}")
         self.name = self.name or old.participant
@@ -134,7 +159,7 @@ class Session:
         self.say(f"For: {e.audience}")
         if e.description:
             self.say()
-            self.say(textwrap.fill(e.description, WIDTH))
+            self.say_wrapped(e.description)
         self.say()
         self.say("Answer each question with the number of an option. Type b to go back to the previous")
         self.say("question, q to save and stop (play again with the same --sheet to resume).")
@@ -151,7 +176,7 @@ class Session:
         inject = step.inject
         self.say()
         self.say(f"--- Day {inject.day}" + (f": {inject.title}" if inject.title else "") + " " + "-" * 20)
-        self.say(textwrap.fill(" ".join(inject.narrative.split()), WIDTH))
+        self.say_wrapped(" ".join(inject.narrative.split()))
         # the first inject shows the whole situation, later ones what changed
         rows = figures(step.loaded.document.data if index == 0 else inject.patch)
         if rows:
@@ -159,11 +184,39 @@ class Session:
             for row in rows:
                 self.say(f"  {row}")
 
+    def own_sheet(self) -> Path:
+        """The default sheet of this participant: the first of ``answers-EX-SLUG.yaml``,
+        ``answers-EX-SLUG-2.yaml``... that is free or records exactly this name. A free one is
+        claimed at once (created exclusively), so that two participants whose names slug alike
+        never share a sheet, even when they start together."""
+        name = str(self.name)
+        self.started = self.started or self.clock()
+        for n in range(1, 1000):
+            path = default_sheet(self.ex, name, n)
+            if not path.exists():
+                try:
+                    with open(path, "x", encoding="utf-8") as claim:
+                        claim.write(sheet_text(self.ex, name, {}, self.started, None))
+                except FileExistsError:
+                    pass            # someone claimed it meanwhile: look at whose it is
+                else:
+                    self.fresh = True
+                    return path
+            if path.is_file() and sheet_owner(path, self.ex) == name:
+                return path
+            self.say(f"{path} holds another participant's answers; yours go to {default_sheet(self.ex, name, n + 1)}.")
+        raise ScaleupError(Problem(str(default_sheet(self.ex, name)), None, "",
+                                   "999 answer sheets of other participants have names like this one",
+                                   "give a sheet with --sheet"))
+
     def run(self) -> Outcome:
-        self.resume()
+        self.resume()                        # an explicit --sheet (its name, if --name is not given)
         if not self.intro():
             return self.stop()
-        self.sheet = self.sheet or default_sheet(self.ex, str(self.name))
+        if self.sheet is None:               # found and resumed before the first answer is written
+            self.sheet = self.own_sheet()
+            if not self.fresh:
+                self.resume()
         self.started = self.started or self.clock()
         questions = self.ex.questions
         idx = next((i for i, q in enumerate(questions) if q.id not in self.answers), len(questions))
@@ -197,7 +250,7 @@ class Session:
     def question(self, asked: Asked) -> str:
         """The reply: an option value, a reflection's text, ``b`` or ``q``."""
         self.say()
-        self.say(textwrap.fill(f"Q{asked.number}. {asked.prompt}", WIDTH))
+        self.say_wrapped(f"Q{asked.number}. {asked.prompt}")
         if not asked.scored:
             reply = self.ask("Your reflection (one line; Enter to skip): ")
             return "q" if reply is None else reply
@@ -213,7 +266,9 @@ class Session:
                 return "q"
             if reply.lower() in ("b", "q"):
                 return reply.lower()
-            if reply.isdigit() and 1 <= int(reply) <= last:
+            # ASCII digits only: str.isdigit() also accepts '²' (which int() refuses) and reads
+            # '١' (Arabic-Indic one) as 1, an option the participant may not have meant
+            if _OPTION_NUMBER.fullmatch(reply) and 1 <= int(reply) <= last:
                 return asked.options[int(reply) - 1].value
             self.say(f"Please type a number from 1 to {last}, b to go back or q to save and stop.")
 

@@ -28,6 +28,7 @@ from .pyeval import key_tests
 from .rules.ir import CompiledRuleset, Ref
 from .scenario_load import LoadedScenario
 from .whynot import WhyNot, parse_target, why_not
+from .safetext import terminal
 from .wording import (OP_SIGNS, Citation, citation, fact_text, fmt, origin_line, pattern_text, subject,
                       threshold_basis)
 
@@ -203,7 +204,7 @@ def to_text(exp: Explanation) -> str:
     st = rec.stamp
     out += ["", f"Rule set {st.ruleset_id} {st.ruleset_version} (sha256 {st.ruleset_sha256[:12]})"
             + "".join(f" {k}={v}" for k, v in st.overrides.items()) + f"; scaleup {st.scaleup_version}"]
-    return "\n".join(out) + "\n"
+    return "\n".join(map(terminal, out)) + "\n"   # one element, one line: user text cannot break it
 
 
 def flip_lines(report: FlipReport) -> list[str]:

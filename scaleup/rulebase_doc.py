@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable, Optional
 
 from .rules.ir import CompiledRule, CompiledRuleset, Emit, Pattern, Ref, Test
+from .safetext import terminal
 from .yamlio import load_document
 
 REGENERATE = "scaleup rules show iasc-2018 -f markdown > docs/rulebase.md"
@@ -199,7 +200,7 @@ def list_text(ruleset: CompiledRuleset) -> str:
                  f"{c['project']} basis project ({c['unverified']} unverified); of the "
                  f"{c['written_source'] + c['written_project']} written rules {c['written_source']} source, "
                  f"{c['written_project']} project")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(terminal, lines)) + "\n"
 
 
 LIST_RENDERERS: dict[str, Callable[[CompiledRuleset], str]] = {"text": list_text, "json": list_json}

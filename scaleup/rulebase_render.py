@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .rules.ir import CompiledRuleset
+from .render.markdown import code, esc, esc_text
 from .rulebase_doc import REGENERATE, describe, render_json
+from .safetext import terminal
 
 
 def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text from the rule set, escaped for Markdown (a table cell, a list item, a heading)."""
+    return "" if value is None else esc(str(value))
 
 
 def _counts(d: dict[str, Any]) -> str:
@@ -36,57 +38,57 @@ def _edges(bands: list[dict[str, Any]]) -> str:
 
 
 def _rule_md(rule: dict[str, Any]) -> list[str]:
-    out = [f"#### `{rule['id']}`", "", f"{rule['title']}", ""]
-    meta = f"basis **{rule['basis']}** · source `{rule['source']}`"
+    out = [f"#### {code(rule['id'])}", "", esc_text(rule["title"]), ""]
+    meta = f"basis **{_cell(rule['basis'])}** · source {code(rule['source'])}"
     if rule.get("section"):
-        meta += f" ({rule['section']})"
+        meta += f" ({_cell(rule['section'])})"
     if not rule["verified"]:
         meta += " · **unverified**"
     out += [meta, ""]
     if rule.get("description"):
-        out += [rule["description"], ""]
+        out += [esc_text(rule["description"]), ""]
     alternatives = rule["alternatives"]
     for i, alt in enumerate(alternatives, 1):
         head = "When" if len(alternatives) == 1 else f"When (alternative {i} of {len(alternatives)})"
         out.append(f"- {head}:")
-        out += [f"  - {w}" for w in alt["when"]]
+        out += [f"  - {esc_text(w)}" for w in alt["when"]]
     out.append("- Then:")
-    out += [f"  - {t}" for t in alternatives[0]["then"]]
+    out += [f"  - {esc_text(t)}" for t in alternatives[0]["then"]]
     return out + [""]
 
 
 def render_markdown(ruleset: CompiledRuleset) -> str:
     """``docs/rulebase.md``: every source, parameter, scoring band and rule of the rule set."""
     d = describe(ruleset)
-    out = [f"# Rule set `{d['id']}` {d['version']}: {d['title']}", "",
-           f"<!-- Generated from rulesets/{d['id']}/ by `{REGENERATE}`; do not edit by hand. -->", "",
+    out = [f"# Rule set {code(d['id'])} {_cell(d['version'])}: {_cell(d['title'])}", "",
+           f"<!-- Generated from rulesets/{_cell(d['id'])}/ by `{REGENERATE}`; do not edit by hand. -->", "",
            f"Effective from {d['effective_from']}. {_counts(d)}", "",
            "Every rule and band edge says where it comes from: **basis source** means a cited document "
            "gives the rule or the number; **basis project** means it is this tool's assumption (no source "
            "gives numeric thresholds for the five criteria). Each scoring band is its own rule "
            "(`criterion/field/L<level>`), so the audit trail names the band that fired.", "",
            "## Caveats (printed with every recommendation)", ""]
-    out += [f"- {c['text']} (basis {c['basis']}, `{c.get('source', '')}`)" for c in d["caveats"]]
+    out += [f"- {_cell(c['text'])} (basis {_cell(c['basis'])}, {code(c.get('source') or '')})" for c in d["caveats"]]
     out += ["", "## Sources", "", "| id | title | publisher | year | address |", "|---|---|---|---|---|"]
     for sid, s in d["sources"].items():
-        out.append(f"| `{sid}` | {_cell(s['title'])} | {_cell(s.get('publisher'))} | {_cell(s.get('year'))} "
+        out.append(f"| {code(sid)} | {_cell(s['title'])} | {_cell(s.get('publisher'))} | {_cell(s.get('year'))} "
                    f"| {_cell(s.get('url'))} |")
     out += ["", "## Parameters", "", "Override one for a run with `--set NAME=VALUE`.", "",
             "| name | value | unit | basis | source | verified | meaning |", "|---|---|---|---|---|---|---|"]
     for name, p in d["parameters"].items():
-        out.append(f"| `{name}` | {_cell(p['value'])} | {_cell(p.get('unit'))} | {p['basis']} | "
-                   f"`{_cell(p.get('source'))}` | {'yes' if p.get('verified', True) else '**no**'} | "
+        out.append(f"| {code(name)} | {_cell(p['value'])} | {_cell(p.get('unit'))} | {_cell(p['basis'])} | "
+                   f"{code(p.get('source') or '')} | {'yes' if p.get('verified', True) else '**no**'} | "
                    f"{_cell(p['description'])} |")
     for entry in d["files"]:
-        out += ["", f"## {entry['title'] or entry['file']}", "", f"File: `{entry['file']}`", ""]
+        out += ["", f"## {_cell(entry['title'] or entry['file'])}", "", f"File: {code(entry['file'])}", ""]
         for table in entry["tables"]:
-            out += [f"### Scoring table: {table['criterion']}", "",
+            out += [f"### Scoring table: {_cell(table['criterion'])}", "",
                     "| indicator | bands (value -> level) | basis | edges |", "|---|---|---|---|"]
             for ind in table["indicators"]:
                 bands = "<br>".join(f"L{b['level']}: {_cell(b['condition'])}" for b in ind["bands"])
-                basis = f"{ind['basis']} (`{ind['source']}`)" + ("" if ind["verified"] else ", unverified")
+                basis = f"{_cell(ind['basis'])} ({code(ind['source'])})" + ("" if ind["verified"] else ", unverified")
                 note = f"<br>{_cell(ind['note'])}" if ind.get("note") else ""
-                out.append(f"| `{ind['field']}`<br>{_cell(ind['title'])}{note} | {bands} | {basis} | "
+                out.append(f"| {code(ind['field'])}<br>{_cell(ind['title'])}{note} | {bands} | {basis} | "
                            f"{_cell(_edges(ind['bands']))} |")
             out.append("")
         for rule in entry["rules"]:
@@ -114,7 +116,7 @@ def render_text(ruleset: CompiledRuleset) -> str:
                 out.append(f"    {label}: " + "; ".join(alt["when"]))
             out.append("    then: " + "; ".join(rule["alternatives"][0]["then"]))
             out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    return "\n".join(map(terminal, out)).rstrip() + "\n"   # one element, one line
 
 
 SHOW_RENDERERS: dict[str, Callable[[CompiledRuleset], str]] = {

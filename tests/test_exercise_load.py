@@ -82,7 +82,7 @@ def test_the_answer_key_is_never_read_from_the_file(tmp_path):
     moved = tmp_path / "drill.yaml"
     moved.write_text(text.replace("expect: consider}", "}").replace("inform_lcc: 4.0", "inform_lcc: 1.0")
                      .replace("ruleset: rules", f"ruleset: {FIX / 'rules'}"))
-    assert load_exercise(moved).question("q1").key == "not_recommended"
+    assert load_exercise(moved, allow_outside_paths=True).question("q1").key == "not_recommended"
 
 
 def test_options_left_out_are_generated_from_the_rule_set(drill):
@@ -145,7 +145,8 @@ BAD = [
 @pytest.mark.parametrize("name,file,line,field,message,hint", BAD, ids=[b[0] for b in BAD])
 def test_a_broken_exercise_is_reported_at_its_file_line_and_field(name, file, line, field, message, hint):
     with pytest.raises(ScaleupError) as info:
-        load_exercise(FIX / "bad" / f"{name}.yaml")
+        # the broken exercises share the drill's base.yaml and rule set, one folder up
+        load_exercise(FIX / "bad" / f"{name}.yaml", allow_outside_paths=True)
     found = [p for p in info.value.problems if p.field == field]
     assert found, [str(p) for p in info.value.problems]
     problem = found[0]
@@ -160,7 +161,10 @@ def test_scaleup_validate_checks_exercise_files_and_evaluate_skips_them():
     ok = runner.invoke(main, ["validate", rel(FIX / "drill.yaml"), rel(FIX / "bad" / "expect-mismatch.yaml")])
     assert ok.exit_code == 1
     assert f"ok: {rel(FIX / 'drill.yaml')}" in ok.output
-    assert "expect-mismatch.yaml:13: injects[0].questions[0].expect" in ok.output
+    # scaleup validate keeps an exercise's files inside its folder (no --allow-outside-paths there)
+    assert "expect-mismatch.yaml:5: ruleset: rule set folder '../rules' is outside the exercise's folder" in ok.output
+    allowed = runner.invoke(main, ["exercise", "validate", "--allow-outside-paths", rel(FIX / "bad" / "expect-mismatch.yaml")])
+    assert "expect-mismatch.yaml:13: injects[0].questions[0].expect" in allowed.output
     skipped = runner.invoke(main, ["evaluate", rel(SHIPPED[0])])
     assert skipped.exit_code == 0 and "kind 'exercise' is not a scenario" in skipped.output
 
@@ -170,7 +174,7 @@ def test_exercise_validate_prints_the_answer_key_for_trainers():
     assert result.exit_code == 0, result.output
     assert "11 questions, 10 scored" in result.output
     assert "Q4 q4 day 4 scale_up: Recommend a System-Wide Scale-Up to the ERC [recommend]" in result.output
-    bad = CliRunner().invoke(main, ["exercise", "validate", rel(FIX / "bad" / "option-misspelt.yaml")])
+    bad = CliRunner().invoke(main, ["exercise", "validate", "--allow-outside-paths", rel(FIX / "bad" / "option-misspelt.yaml")])
     assert bad.exit_code == 1 and "did you mean 'iasc_clusters'?" in bad.output
 
 

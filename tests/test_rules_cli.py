@@ -65,7 +65,7 @@ def test_rules_show_markdown_is_the_document_in_docs_and_can_be_written_to_a_fil
 
 def test_the_markdown_shows_each_band_with_the_source_of_its_edges_and_each_rule_with_its_conditions() -> None:
     text = render_markdown(load_ruleset("iasc-2018"))
-    assert "| `populations.iasc_caseload`<br>People affected other than refugees hosted here | L1: < 30,000<br>L2: 30,000 to < 250,000" in text
+    assert "| `populations.iasc_caseload`<br>People affected other than refugees hosted here | L1: &lt; 30,000<br>L2: 30,000 to &lt; 250,000" in text
     assert "30,000: source ACAPS-SEVERITY; 250,000: project" in text
     assert "#### `cluster.protection.disaster-agreed`" in text
     assert "  - situation aspect = population, value = refugee_only" in text

@@ -29,8 +29,14 @@ BASE = load_ruleset("iasc-2018")
 
 
 def verdict(rec: Recommendation) -> tuple:
-    """What a flip is: the decision, the route or a lead changes."""
-    return rec.scale_up, rec.route, sorted((x.role, x.actor) for x in rec.leadership)
+    """What a flip is: any output field of the recommendation changes (not the audit trail,
+    the stamp or the rule that produced a value)."""
+    return (rec.scale_up, rec.route, sorted((x.role, x.actor) for x in rec.leadership), rec.variant,
+            rec.scope and (rec.scope.value, rec.scope.reason), [c.level for c in rec.criteria],
+            sorted((x.cluster, x.lead) for x in rec.clusters), rec.unhcr_emergency_level,
+            sorted((x.name, x.timing or "") for x in rec.plans),
+            sorted((m.name, m.anchor, m.months or 0, m.days or 0) for m in rec.milestones),
+            sorted((x.name, x.text or "") for x in rec.flags), sorted(x.text for x in rec.notes))
 
 
 def edges_of(criterion: str, field: str) -> list:
@@ -206,3 +212,44 @@ def test_the_cli_previews_an_edge_move_with_set_in_text_and_json() -> None:
 def test_identical_rule_sets_have_no_changes_and_no_impact() -> None:
     result = diff_rulesets(BASE, load_ruleset("iasc-2018"), [str(SCENARIOS)])
     assert not result.changed and result.impacts == [] and result.scenarios > 0
+
+
+def test_a_change_to_any_output_field_is_an_impact_with_a_line_per_field() -> None:
+    """A --set that only moves the UNHCR level is not "0 scenarios changed"."""
+    result = CliRunner().invoke(main, ["rules", "diff", "iasc-2018", "iasc-2018", "-s", str(SCENARIOS),
+                                       "--set", "unhcr_l3_displacement=100000000"])
+    assert result.exit_code == 0, result.output
+    impacts = result.output.split("scenarios changed", 1)[1]
+    assert f"5 of {len(read_corpus([str(SCENARIOS)]).scenarios)} scenarios changed: UNHCR level in 5\n" in result.output
+    assert "cyclone-coastal.yaml\n    UNHCR level 3 -> 2\n    blame: unhcr.level-3#1" in impacts
+
+
+def test_an_added_cluster_and_every_other_field_show_in_the_outcome(tmp_path: Path) -> None:
+    health = {"id": "diff.health", "title": "Health for every sudden onset", "source": "SCALEUP-PROJECT",
+              "basis": "project", "when": [{"fact": "indicator", "field": "hazard.onset", "value": "sudden"}],
+              "then": [{"assert": {"fact": "cluster", "name": "Health", "lead": "WHO (diff test)"}},
+                       {"assert": {"fact": "plan", "name": "Diff plan", "timing": "now"}},
+                       {"assert": {"fact": "flag", "name": "diff_flag", "text": "raised"}},
+                       {"assert": {"fact": "milestone", "name": "Diff review", "anchor": "onset", "days": 9}}]}
+    folder = tmp_path / "o"
+    folder.mkdir()
+    (folder / "ruleset.yaml").write_text(yaml.safe_dump({
+        "id": "health", "version": "0.0.1", "title": "Health", "effective_from": "2018-11-01",
+        "extends": "iasc-2018", "include": ["rules.yaml"]}))
+    (folder / "rules.yaml").write_text(yaml.safe_dump({"rules": [health]}))
+    result = diff_rulesets(BASE, load_ruleset(folder), [str(SCENARIOS / "cyclone-coastal.yaml")])
+    [impact] = result.impacts
+    from scaleup.assurance.report import _changes, diff_text
+    assert _changes(impact.old, impact.new) == [
+        "cluster Health none -> WHO (diff test)", "plan + Diff plan (now)",
+        "milestone + Diff review: 9 days after onset", "flag + diff_flag: raised"]
+    assert impact.blame is not None and impact.blame.rule == "diff.health"
+    assert "1 of 1 scenarios changed: clusters in 1, plans in 1, milestones in 1, flags in 1" in diff_text(result)
+
+
+def test_the_outcome_holds_every_output_field() -> None:
+    corpus = read_corpus([str(SCENARIOS / "cyclone-coastal.yaml")])
+    ev = engine_for(BASE).evaluate(corpus.scenarios[0].facts(), "x")
+    assert list(outcome(ev)) == ["decision", "route", "leads", "variant", "scope", "criteria", "clusters",
+                                 "unhcr_level", "plans", "milestones", "flags", "notes"]
+    assert set(outcome(ev)["criteria"]) == set(CRITERIA)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Optional, Sequence
 
 from ..audit import Evaluation
 from ..engine import engine_for
 from ..errors import Problem, ScaleupError
-from ..facts import FACT_TYPES
+from ..facts import CRITERIA, FACT_TYPES, Fact
 from ..inputs import Skipped, expand_paths, read_scenario
 from ..rules.ir import CompiledRuleset
 from ..scenario_load import LoadedScenario
@@ -55,11 +55,41 @@ def evaluations(ruleset: CompiledRuleset, corpus: Corpus) -> Iterator[tuple[Load
 
 
 def outcome(ev: Evaluation) -> dict[str, object]:
-    """What a diff compares: the decision, the route and the lead of each role."""
-    value = {t: FACT_TYPES[t].value_field for t in ("decision", "route")}
-    leads: dict[str, list[str]] = {}
-    for f in ev.of_type("lead"):
-        leads.setdefault(str(f.fields["role"]), []).append(str(f.fields["actor"]))
-    return {"decision": sorted(str(f.fields[value["decision"]]) for f in ev.of_type("decision")),
-            "route": sorted(str(f.fields[value["route"]]) for f in ev.of_type("route")),
-            "leads": {role: sorted(actors) for role, actors in sorted(leads.items())}}
+    """What a diff compares: every output field of the recommendation, read from the facts.
+
+    One-value fields (decision, route, variant, scope, UNHCR level) are sorted lists of values
+    (empty when not derived; two values when a rule set broke the slot); criteria, leads and
+    clusters map their name to a sorted list of values; plans, milestones, flags and notes are
+    sorted lists of their text. Milestones are compared as offsets from their anchor (the anchor
+    dates come from the scenario, the same on both sides).
+    """
+    def values(type_: str, show: Optional[Callable[[Fact], str]] = None) -> list[str]:
+        field_ = FACT_TYPES[type_].value_field
+        return sorted(show(f) if show else str(f.fields[field_]) for f in ev.of_type(type_))
+
+    def keyed(type_: str, key: str, show: Callable[[Fact], str]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for f in ev.of_type(type_):
+            out.setdefault(str(f.fields[key]), []).append(show(f))
+        return {k: sorted(v) for k, v in sorted(out.items())}
+
+    def offset(f: Fact) -> str:
+        parts = [f"{f.fields[u]} {u}" for u in ("months", "days") if f.fields.get(u) is not None]
+        return f"{f.fields['name']}: {' '.join(parts) or '0 days'} after {f.fields.get('anchor', 'activation')}"
+
+    criteria = keyed("criterion", "name", lambda f: str(f.fields.get("level") or "insufficient"))
+    return {"decision": values("decision"),
+            "route": values("route"),
+            "leads": keyed("lead", "role", lambda f: str(f.fields["actor"])),
+            "variant": values("variant"),
+            "scope": values("scope", lambda f: str(f.fields["value"]) + (f" ({f.fields['reason']})"
+                                                                         if f.fields.get("reason") else "")),
+            "criteria": {c: criteria.get(c, []) for c in CRITERIA},
+            "clusters": keyed("cluster", "name", lambda f: str(f.fields["lead"])),
+            "unhcr_level": values("unhcr_level"),
+            "plans": values("plan", lambda f: str(f.fields["name"]) + (f" ({f.fields['timing']})"
+                                                                      if f.fields.get("timing") else "")),
+            "milestones": values("milestone", offset),
+            "flags": values("flag", lambda f: str(f.fields["name"]) + (f": {f.fields['text']}"
+                                                                      if f.fields.get("text") else "")),
+            "notes": values("note", lambda f: str(f.fields["text"]))}

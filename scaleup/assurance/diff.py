@@ -6,7 +6,9 @@ all show up as what they do: rules added, removed or changed (title, source, bas
 actions), band edges and levels moved, parameters and sources changed.
 
 Impact: every scenario is evaluated with both rule sets on durable_rules; a scenario is listed
-when its decision, route or any lead changed. Its *blame* is the first rule, in firing order
+when any output field of its recommendation changed (decision, route, leads, variant, scope,
+criterion levels, clusters and their leads, UNHCR level, plans, milestones, flags, notes: see
+:func:`.corpus.outcome`). Its *blame* is the first rule, in firing order
 (stratum, then sequence), whose firing differs between the two evaluations (fired in one only,
 or on other facts, or asserting other facts), preferring a rule whose definition changed.
 """

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Callable
 
+from ..safetext import terminal
 from .check import CheckReport
 from .coverage import Coverage
 from .diff import RulesetDiff
@@ -23,7 +24,7 @@ def check_text(report: CheckReport) -> str:
     name = f"{report.ruleset} {report.version}".strip()
     lines.append(f"{name}: {report.count(ERROR)} errors, {report.count(WARNING)} warnings "
                  f"({report.seconds:.1f} s)")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(terminal, lines)) + "\n"
 
 
 def check_json(report: CheckReport) -> str:
@@ -74,23 +75,48 @@ def coverage_text(cov: Coverage) -> str:
         for c in half:
             seen = "never true" if not c.true else "never false"
             lines.append(f"  {c.key} [{c.index}] {c.text}: {seen} ({c.true} true, {c.false} false)")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(terminal, lines)) + "\n"
 
 
 def coverage_json(cov: Coverage) -> str:
     return json.dumps(cov.to_dict(), indent=2) + "\n"
 
 
+# How each output field of a diff's outcome is summarised: one-value fields as "old -> new",
+# named ones per name, lists as what was added (+) and removed (-).
+_ONE = {"decision": "decision", "route": "route", "variant": "variant", "scope": "scope",
+        "unhcr_level": "UNHCR level"}
+_NAMED = {"leads": "lead", "criteria": "criterion", "clusters": "cluster"}
+_LISTS = {"plans": "plan", "milestones": "milestone", "flags": "flag", "notes": "note"}
+_ORDER = ("decision", "route", "leads", "variant", "scope", "criteria", "clusters", "unhcr_level",
+          "plans", "milestones", "flags", "notes")
+
+
 def _changes(old: dict, new: dict) -> list[str]:
+    """One readable line per output field (or name, or list entry) that differs."""
     out = []
-    for key in ("decision", "route"):
-        if old[key] != new[key]:
-            out.append(f"{key} {'/'.join(old[key]) or 'none'} -> {'/'.join(new[key]) or 'none'}")
-    for role in sorted(set(old["leads"]) | set(new["leads"])):
-        a, b = old["leads"].get(role, []), new["leads"].get(role, [])
-        if a != b:
-            out.append(f"lead {role} {', '.join(a) or 'none'} -> {', '.join(b) or 'none'}")
+    for key in _ORDER:
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if key in _ONE:
+            out.append(f"{_ONE[key]} {'/'.join(a or []) or 'none'} -> {'/'.join(b or []) or 'none'}")
+        elif key in _NAMED:
+            for name in sorted(set(a or {}) | set(b or {})):
+                x, y = (a or {}).get(name, []), (b or {}).get(name, [])
+                if x != y:
+                    out.append(f"{_NAMED[key]} {name} {', '.join(x) or 'none'} -> {', '.join(y) or 'none'}")
+        else:
+            x, y = a or [], b or []
+            out += [f"{_LISTS[key]} - {v}" for v in x if v not in y]
+            out += [f"{_LISTS[key]} + {v}" for v in y if v not in x]
     return out
+
+
+def _fields_changed(d: RulesetDiff) -> dict[str, int]:
+    """How many changed scenarios each output field changed in, in output order."""
+    counts = {k: sum(i.old.get(k) != i.new.get(k) for i in d.impacts) for k in _ORDER}
+    return {("UNHCR level" if k == "unhcr_level" else k): n for k, n in counts.items() if n}
 
 
 def diff_text(d: RulesetDiff) -> str:
@@ -107,14 +133,16 @@ def diff_text(d: RulesetDiff) -> str:
         lines.append(f"source {sid}: {change}")
     if d.scenarios:
         lines.append("")
-        lines.append(f"{len(d.impacts)} of {d.scenarios} scenarios changed")
+        fields = _fields_changed(d)
+        lines.append(f"{len(d.impacts)} of {d.scenarios} scenarios changed"
+                     + (f": {', '.join(f'{k} in {n}' for k, n in fields.items())}" if fields else ""))
         for i in d.impacts:
             lines.append(f"  {i.scenario}")
             lines += [f"    {change}" for change in _changes(i.old, i.new)]
             if i.blame is not None:
                 b = i.blame
                 lines.append(f"    blame: {b.key} ({b.how}{'; ' + b.detail if b.detail else ''})")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(terminal, lines)) + "\n"
 
 
 def diff_json(d: RulesetDiff) -> str:
@@ -126,6 +154,7 @@ def diff_json(d: RulesetDiff) -> str:
         "rules": [{"id": c.id, "change": c.change, "what": list(c.what), "at": c.at} for c in d.rules],
         "sources": [{"id": s, "change": c} for s, c in d.sources],
         "scenarios": d.scenarios,
+        "fields_changed": _fields_changed(d),
         "impacts": [{"scenario": i.scenario, "old": i.old, "new": i.new, "changes": _changes(i.old, i.new),
                      "blame": None if i.blame is None else {"rule": i.blame.rule, "key": i.blame.key, "how": i.blame.how,
                                                             "changed_rule": i.blame.changed, "detail": i.blame.detail}}

@@ -11,6 +11,7 @@ from typing import Optional
 
 import click
 
+from ..safetext import terminal
 from .rules import rules
 
 FORMATS = click.Choice(["text", "json"])
@@ -101,7 +102,7 @@ def coverage(ctx: click.Context, ruleset: str, paths: tuple[str, ...], fmt: str,
         for problem in result.problems:
             click.echo(f"error: {problem}", err=True)
         for item in result.skipped:
-            click.echo(f"skipped: {item}", err=True)
+            click.echo(terminal(f"skipped: {item}"), err=True)
         if result.problems:
             raise Failed(1)
         if fail_under is not None and float(result.summary()["rules_percent"]) < fail_under:  # type: ignore[arg-type]
@@ -123,8 +124,9 @@ def coverage(ctx: click.Context, ruleset: str, paths: tuple[str, ...], fmt: str,
 @click.pass_context
 def diff(ctx: click.Context, old: str, new: str, paths: tuple[str, ...], scenarios: tuple[str, ...],
          sets: tuple[str, ...], fmt: str, output: Optional[Path]) -> None:
-    """What changed from rule set OLD to NEW, and which scenarios' decision, route or leads it
-    changes, each with the rule to blame.
+    """What changed from rule set OLD to NEW, and which scenarios' recommendations it changes
+    (every output field: decision, route, leads, criteria, clusters, UNHCR level, plans...), each
+    with the rule to blame.
 
     \b
     Examples:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Optional
 import click
 
 from ..rules.load import DEFAULT_RULESET
+from ..safetext import terminal
 from .progress import ProgressDisplay, StopFlag, progress_mode
 
 if TYPE_CHECKING:   # the library is imported inside the commands: other commands start faster
@@ -35,7 +36,7 @@ def default_jobs() -> int:
 
 def _echo_list(label: str, items: list[str], total: int, where: str) -> None:
     for item in items[:SHOWN]:
-        click.echo(f"{label}: {item}", err=True)
+        click.echo(terminal(f"{label}: {item}"), err=True)
     if total > SHOWN:
         click.echo(f"... and {total - SHOWN} more {label} lines; every row is in {where}", err=True)
 

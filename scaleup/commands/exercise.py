@@ -9,6 +9,7 @@ from typing import Optional
 import click
 
 from ..errors import Problem
+from ..safetext import terminal
 
 EXIT_INVALID = 1   # as in scaleup.cli (imported lazily there: cli imports this module)
 
@@ -34,9 +35,15 @@ def exercise() -> None:
     """
 
 
-def _load(file: str):  # type: ignore[no-untyped-def]
+def _load(file: str, allow_outside: bool = False):  # type: ignore[no-untyped-def]
     from ..exercise import load_exercise
-    return load_exercise(file)
+    return load_exercise(file, allow_outside_paths=allow_outside)
+
+
+outside_option = click.option(
+    "--allow-outside-paths", "allow_outside", is_flag=True,
+    help="Let the exercise's baseline: and ruleset: name files outside its folder (absolute paths, "
+         "'..', symbolic links out). Only for exercise files you trust.")
 
 
 @exercise.command()
@@ -46,8 +53,10 @@ def _load(file: str):  # type: ignore[no-untyped-def]
 @click.option("--name", help="The participant's name (asked for when not given).")
 @click.option("--reveal-after", "reveal", type=click.Choice(["each", "end"]), default="end", show_default=True,
               help="Show the engine's answer after each question, or all at the end.")
+@outside_option
 @click.pass_context
-def play(ctx: click.Context, file: str, sheet: Optional[Path], name: Optional[str], reveal: str) -> None:
+def play(ctx: click.Context, file: str, sheet: Optional[Path], name: Optional[str], reveal: str,
+         allow_outside: bool) -> None:
     """Play an exercise in the terminal: injects, questions, score and explanations.
 
     Type the number of an option; b goes back, q saves and stops (play again with the same
@@ -59,7 +68,7 @@ def play(ctx: click.Context, file: str, sheet: Optional[Path], name: Optional[st
     """
     def body() -> None:
         from ..exercise_play import play as run
-        ex = _load(file)
+        ex = _load(file, allow_outside)
         run(ex, click.get_text_stream("stdin"), click.get_text_stream("stdout"), sheet=sheet, name=name, reveal=reveal)
     _guarded(ctx, body)
 
@@ -87,8 +96,9 @@ def _sheets(ex, paths: tuple[str, ...]):  # type: ignore[no-untyped-def]
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.argument("sheets", nargs=-1, required=True)
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@outside_option
 @click.pass_context
-def score(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str) -> None:
+def score(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, allow_outside: bool) -> None:
     """Score answer sheets (from play, or typed from paper) against the engine's key.
 
     Invalid sheets are reported with their line numbers and not scored (exit 1). A sheet
@@ -99,7 +109,7 @@ def score(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str) -> N
       scaleup exercise score scenarios/exercises/cyclone-idp-surge.yaml answers/*.yaml
     """
     def body() -> None:
-        ex = _load(file)
+        ex = _load(file, allow_outside)
         valid, failed = _sheets(ex, sheets)
         if fmt == "json":
             rows = [{"file": s.file, "participant": s.participant, "score": s.score, "total": s.total,
@@ -109,8 +119,8 @@ def score(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str) -> N
         else:
             for s in valid:
                 wrong = [r.asked.id for r in s.results if not r.correct]
-                click.echo(f"{s.participant}: {s.score}/{s.total} ({s.file})" +
-                           (f"; not the engine's answer: {', '.join(wrong)}" if wrong else ""))
+                click.echo(terminal(f"{s.participant}: {s.score}/{s.total} ({s.file})" +
+                                    (f"; not the engine's answer: {', '.join(wrong)}" if wrong else "")))
         if failed:
             raise _fail()
     _guarded(ctx, body)
@@ -121,8 +131,10 @@ def score(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str) -> N
 @click.argument("sheets", nargs=-1, required=True)
 @click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+@outside_option
 @click.pass_context
-def debrief(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, output: Optional[Path]) -> None:
+def debrief(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, output: Optional[Path],
+            allow_outside: bool) -> None:
     """The facilitator's debrief: answers per question, the engine's answer and why.
 
     Invalid sheets are reported and left out (exit 1 after writing the debrief of the others).
@@ -134,12 +146,12 @@ def debrief(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, ou
     def body() -> None:
         from ..exercise_debrief import FORMATS, build
         from ..writeout import write_atomic
-        ex = _load(file)
+        ex = _load(file, allow_outside)
         valid, failed = _sheets(ex, sheets)
         text = FORMATS[fmt](build(ex, valid))
         if output:
             write_atomic(output, text)
-            click.echo(f"wrote {output}", err=True)
+            click.echo(terminal(f"wrote {output}"), err=True)
         else:
             click.echo(text, nl=False)
         if failed:
@@ -150,8 +162,9 @@ def debrief(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, ou
 @exercise.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--key", is_flag=True, help="Also print the answer key (for trainers).")
+@outside_option
 @click.pass_context
-def validate_(ctx: click.Context, files: tuple[str, ...], key: bool) -> None:
+def validate_(ctx: click.Context, files: tuple[str, ...], key: bool, allow_outside: bool) -> None:
     """Check exercise files: every inject's scenario, every question, pinned answers.
 
     \b
@@ -163,19 +176,19 @@ def validate_(ctx: click.Context, files: tuple[str, ...], key: bool) -> None:
         failed = False
         for file in files:
             try:
-                ex = _load(file)
+                ex = _load(file, allow_outside)
             except ScaleupError as exc:
                 for p in exc.problems:
                     click.echo(f"error: {p}", err=True)
                 failed = True
                 continue
             scored = sum(q.scored for q in ex.questions)
-            click.echo(f"ok: {file} ({len(ex.steps)} injects, {len(ex.questions)} questions, {scored} scored; "
-                       f"{ex.ruleset.id} {ex.ruleset.version})")
+            click.echo(terminal(f"ok: {file} ({len(ex.steps)} injects, {len(ex.questions)} questions, {scored} scored; "
+                                f"{ex.ruleset.id} {ex.ruleset.version})"))
             if key:
                 for q in ex.questions:
-                    click.echo(f"  Q{q.number} {q.id} day {ex.step_of(q).inject.day} {q.question.kind}: "
-                               + (q.label(str(q.key)) + f" [{q.key}]" if q.scored else "(reflection)"))
+                    click.echo(terminal(f"  Q{q.number} {q.id} day {ex.step_of(q).inject.day} {q.question.kind}: "
+                                        + (q.label(str(q.key)) + f" [{q.key}]" if q.scored else "(reflection)")))
         if failed:
             raise _fail()
     _guarded(ctx, body)

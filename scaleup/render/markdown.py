@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from ..facts import CRITERION_WORDS, VARIANT_WORDS
 from ..recommend import Recommendation
+from ..safetext import terminal
 from ..wording import fmt
 from .context import Report, report, sources
 
@@ -24,17 +25,35 @@ _SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<![^\W_])_|_(?![^\W_])|^#)")
 
 
 def esc(value: Any) -> str:
-    """Text for Markdown: ``& < >`` as entities, emphasis, link, code and table characters
-    backslash-escaped (an underscore between two letters or digits is left alone: it can neither
-    open nor close emphasis; one next to another underscore can, so it is escaped)."""
+    """Text for Markdown, the one escaping of every Markdown renderer (reports, explanations,
+    debriefs, ``rules show``): newlines folded to spaces (no injected headings, list items or
+    table rows), other control and bidi characters shown as escapes (:func:`scaleup.safetext.terminal`:
+    no ESC or BEL bytes in the file), ``& < >`` as entities (no HTML, no ``<script>``, no autolink),
+    emphasis, link, code and table characters backslash-escaped (no ``[x](javascript:...)``, no
+    ``|`` splitting a cell; an underscore between two letters or digits is left alone: it can
+    neither open nor close emphasis; one next to another underscore can, so it is escaped)."""
     text = fmt(value) if not isinstance(value, str) else value
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+    text = terminal(text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _SPECIAL.sub(r"\\\1", text)
 
 
+_CODE_SPAN = re.compile(r"(`[^`]*`)")
+
+
+def esc_text(value: Any) -> str:
+    """Like :func:`esc`, but `code spans` already in the text stay code spans (their content is
+    literal in Markdown, so they cannot carry HTML, links or emphasis): for texts that are partly
+    generated markup, such as a rule's conditions in ``rules show``."""
+    parts = _CODE_SPAN.split(terminal(str(value).replace("\r", " ").replace("\n", " ")))
+    return "".join(code(p[1:-1]) if i % 2 else esc(p) for i, p in enumerate(parts))
+
+
 def code(value: Any) -> str:
-    """An inline code span (its content is literal in Markdown: only backticks need care)."""
-    return "`" + str(value).replace("`", "'").replace("\n", " ") + "`"
+    """An inline code span (its content is literal in Markdown: backticks, newlines and control
+    characters need care; a ``|`` is escaped, as GitHub tables split cells on it even in code)."""
+    text = terminal(str(value).replace("\n", " ").replace("\r", " ")).replace("`", "'")
+    return "`" + text.replace("|", "\\|") + "`"
 
 
 def _head(rep: Report, level: str = "#") -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 from ..facts import CRITERION_WORDS, VARIANT_WORDS
 from ..recommend import Recommendation
+from ..safetext import terminal
 
 DECISION_WORDS = {
     "recommend": "RECOMMEND a System-Wide Scale-Up to the ERC",
@@ -30,14 +31,10 @@ LIFECYCLE_WORDS = {
 }
 
 
-# C0 and C1 control characters (newlines, ESC sequences...) in user text are shown escaped, so a
-# scenario cannot fake report lines or recolour the terminal.
-_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)]}
-
-
 def clean(text: str) -> str:
-    """``text`` with every control character written as an escape (``\\x1b``)."""
-    return text.translate(_CONTROLS)
+    """``text`` with every control character written as an escape (``\\x1b``): a scenario cannot
+    fake report lines, recolour the terminal or reorder text (:func:`scaleup.safetext.terminal`)."""
+    return terminal(text)
 
 
 def fmt_value(value: Any) -> str:

@@ -109,7 +109,14 @@ def load_ruleset(name_or_path: str | os.PathLike[str] = DEFAULT_RULESET,
 
 
 def _read_layer(root: Path, display: str, problems: list[Problem]) -> Layer:
-    """Read and validate one rule set folder's files (compiling comes later, over the chain)."""
+    """Read and validate one rule set folder's files (compiling comes later, over the chain).
+
+    Every file read (``ruleset.yaml`` itself and each include) must resolve inside ``root``:
+    a symbolic link out of the folder is refused before it is read."""
+    if outside_folder(root, "ruleset.yaml"):
+        raise RulesetError.at(os.path.join(display, "ruleset.yaml"), None, "",
+                              "ruleset.yaml is a symbolic link out of the rule set folder",
+                              "copy the file into the folder instead of linking to it")
     head_doc = _read(root / "ruleset.yaml", os.path.join(display, "ruleset.yaml"))
     try:
         head = RulesetFile.model_validate(head_doc.data)
@@ -148,6 +155,9 @@ def read_chain(root: Path, display: str, problems: list[Problem]) -> list[Layer]
                                   f"{name!r} is an absolute path", "give a shipped rule set name or a folder path "
                                   "relative to this rule set, e.g. ../iasc-2018")
         if (local / "ruleset.yaml").is_file():
+            if (why := linked_out(top.root, name)):
+                raise RulesetError.at(top.head_doc.name, top.head_doc.line(("extends",)), "extends",
+                                      f"extends {name!r}, {why}", "name the folder itself, not a link to it")
             base, base_display = local, os.path.normpath(os.path.join(top.display, name))
         elif ".." not in Path(name).parts and (shipped_rulesets_dir() / name / "ruleset.yaml").is_file():
             base = shipped_rulesets_dir() / name
@@ -164,6 +174,14 @@ def read_chain(root: Path, display: str, problems: list[Problem]) -> list[Layer]
                                   f"(or more than {MAX_DEPTH} levels)", "an overlay extends a complete rule set")
         chain.insert(0, _read_layer(base, base_display, problems))
     return chain
+
+
+def linked_out(root: Path, name: str) -> Optional[str]:
+    """Why the folder path ``name`` (relative to ``root``) may not be followed, or None: it must
+    name the folder it reaches, not pass through a symbolic link that leads somewhere else."""
+    named = Path(os.path.normpath(root.resolve() / name))
+    reached = (root / name).resolve()
+    return None if named == reached else f"which is a symbolic link (to {reached})"
 
 
 def _read(path: Path, name: str, problems: Optional[list[Problem]] = None) -> Document:
