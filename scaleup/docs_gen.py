@@ -157,8 +157,15 @@ def render(ruleset: Optional[CompiledRuleset] = None) -> str:
         "files are read as JSON). `scaleup scenario template` prints a commented starter file, "
         "`scaleup validate FILE` checks one, and `scaleup schema scenario` prints the JSON Schema.")
     add("")
+    add("**Required**: `id`, `title`, `as_of`, `country.name`, `hazard.types` and `hazard.onset`. The "
+        "rules cannot do without the last two: who is affected by what decides the route and the "
+        "cluster leads, and the onset decides whether the protocol applies at all. Everything else, "
+        "`country.population` included, is optional (without the population no share of it is "
+        "scored, only absolute numbers).")
+    add("")
     add("Every indicator is optional: leave out what you do not know. A criterion with no "
-        "indicator at all is reported as *insufficient evidence*, never as level 1. Numbers are "
+        "indicator at all is reported as *insufficient evidence*, never as level 1; a capacity gap "
+        "with no capacity measure is *presumed* from the demand and marked so. Numbers are "
         "strict: a number written as text (`\"250000\"`, `250,000`) or a true/false where a "
         "number belongs is an error, never silently converted. Unknown keys are errors with a "
         "\"did you mean\" hint. Every problem of a file is reported at once as "
