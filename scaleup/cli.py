@@ -6,8 +6,10 @@ rules, 2 usage, 3 expectations not met.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
@@ -64,6 +66,39 @@ def run_guarded(debug: bool, body: Callable[[], None]) -> None:
             raise
         report(exc)
         sys.exit(EXIT_INVALID)
+    except OSError as exc:
+        if debug or exc.errno == errno.EPIPE:   # click ends a broken pipe (`| head`) quietly
+            raise
+        report(os_error(exc))
+        sys.exit(EXIT_INVALID)
+
+
+def os_error(exc: OSError) -> ScaleupError:
+    """An OS failure the library did not locate. Output files and inputs are located by the
+    library, so one without a file name is a write to stdout (``evaluate > /dev/full``)."""
+    from .paths import display_name
+    reason = exc.strerror or str(exc)
+    if exc.filename is None:
+        _silence_stdout()
+        return ScaleupError.at("<stdout>", None, "", f"cannot write the output: {reason}",
+                               "free some space where stdout goes, or write to a file with -o FILE")
+    return ScaleupError.at(display_name(exc.filename), None, "", reason, "check the path and its permissions")
+
+
+def _silence_stdout() -> None:
+    """If stdout still holds text it cannot take, point it at /dev/null, so that Python's final
+    flush at exit does not fail a second time with a traceback."""
+    try:
+        sys.stdout.flush()
+        return
+    except OSError:
+        pass
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):   # not a real file (a test runner's buffer)
+        pass
 
 
 ruleset_option = click.option("-r", "--ruleset", default=DEFAULT_RULESET, show_default=True,

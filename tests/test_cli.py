@@ -165,10 +165,12 @@ def test_an_output_file_that_cannot_be_written_leaves_no_temporary_file(tmp_path
     import os
 
     def fail(*args):
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
     monkeypatch.setattr(os, "replace", fail)
     result = run("evaluate", CYCLONE, "-o", str(tmp_path / "out.txt"))
-    assert result.exit_code != 0 and isinstance(result.exception, OSError)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr == (f"error: {tmp_path}/out.txt: cannot write the file: No space left on device "
+                             "(free some disk space, or write to another disk)\n")
     assert list(tmp_path.iterdir()) == []
 
 
