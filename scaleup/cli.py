@@ -19,8 +19,11 @@ import click
 from . import __version__
 from .errors import EngineError, ScaleupError
 from .expect import check_expectations
-from .inputs import Skipped, expand_paths, read_scenarios
+from .input_search import has_magic
+from .inputs import Skipped, find_inputs, read_scenarios
+from .paths import display_name
 from .render import RENDERERS
+from .render.json import render as render_json
 from .rules.load import DEFAULT_RULESET, load_ruleset
 from .writeout import write_atomic
 
@@ -76,7 +79,6 @@ def run_guarded(debug: bool, body: Callable[[], None]) -> None:
 def os_error(exc: OSError) -> ScaleupError:
     """An OS failure the library did not locate. Output files and inputs are located by the
     library, so one without a file name is a write to stdout (``evaluate > /dev/full``)."""
-    from .paths import display_name
     reason = exc.strerror or str(exc)
     if exc.filename is None:
         _silence_stdout()
@@ -150,14 +152,17 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
     def body() -> None:
         from .evaluate import evaluate as run
         rules = load_ruleset(ruleset, parse_sets(sets))
-        paths, missing = expand_paths(scenarios)
+        found = find_inputs(scenarios, output=output)
+        paths, missing = found.files, found.problems
         failed = bool(missing)
         for problem in missing:
             click.echo(f"error: {problem}", err=True)
+        for note in found.notes:
+            click.echo(f"note: {note}", err=True)
         recs, mismatched = [], False
         for path, item in read_scenarios(paths):
             if isinstance(item, Skipped):
-                click.echo(f"skipped: {path} (kind {item.kind!r} is not a scenario)", err=True)
+                click.echo(f"skipped: {display_name(path)} (kind {item.kind!r} is not a scenario)", err=True)
                 continue
             try:
                 if isinstance(item, ScaleupError):
@@ -170,15 +175,19 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
             recs.append(rec)
             if check and item.scenario.expect:
                 for problem in check_expectations(rec, item.scenario.expect):
-                    click.echo(f"mismatch: {path}: {problem}", err=True)
+                    click.echo(f"mismatch: {display_name(path)}: {problem}", err=True)
                     mismatched = True
-        if recs:
-            text = RENDERERS[fmt](recs)
-            if output:
-                write_atomic(output, text)
-            else:
-                click.echo(text, nl=False)
-        if failed:
+        # several paths or a folder give a JSON array even when only one scenario is valid
+        many = len(scenarios) > 1 or any(Path(s).is_dir() or has_magic(s) for s in scenarios)
+        text = render_json(recs, many=many) if fmt == "json" else RENDERERS[fmt](recs)
+        if output:
+            write_atomic(output, text)   # even empty: yesterday's report must not look like today's
+        elif recs or (fmt == "json" and many):
+            click.echo(text, nl=False)
+        if not recs and (output or not failed):   # (with failures, their messages said it)
+            click.echo("error: no scenario was evaluated" + (f"; {display_name(output)} now holds an empty report"
+                                                              if output else ""), err=True)
+        if failed or not recs:
             raise Failed(EXIT_INVALID)
         if mismatched:
             raise Failed(EXIT_EXPECT)

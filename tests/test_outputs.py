@@ -170,3 +170,11 @@ def test_stdout_on_a_full_device_is_one_message_and_exit_1(command: list[str]) -
     assert done.stderr.splitlines()[-1] == ("error: <stdout>: cannot write the output: No space left on device "
                                             "(free some space where stdout goes, or write to a file with -o FILE)")
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_batch_rows_to_a_full_device_are_one_message_naming_it() -> None:
+    result = run("batch", CYCLONE, "-j", "1", "-o", "/dev/full", "-f", "jsonl", "--no-progress")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr == ("error: /dev/full: cannot write the file: No space left on device "
+                             "(free some disk space, or write to another disk)\n")
