@@ -15,6 +15,7 @@ The library never prints: progress goes to a callback and the run returns a
 
 from __future__ import annotations
 
+import stat
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,11 +24,12 @@ from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from .batch_input import Task, count_tasks, expand_inputs, iter_tasks
 from .batch_output import COLUMNS, RowWriter, StoredRow, csv_line, read_rows
-from .batch_pool import StopCheck, make_pool
+from .batch_pool import StopCheck, cap_workers, make_pool
 from .batch_worker import Outcome
 from .errors import Problem, ScaleupError, ScenarioError
+from .paths import display_name, kind_of_mode
 from .rules.ir import CompiledRuleset
-from .writeout import write_atomic
+from .writeout import open_output, output_error, write_atomic
 from .yamlio import parse_document
 
 KEEP_ON_RESUME = ("ok", "error")
@@ -52,6 +54,8 @@ class BatchSummary:
     unmet: int = 0
     duplicate_ids: list[str] = field(default_factory=list)
     missing: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    capped: str = ""      # why fewer workers were started than asked for, if they were
     dropped: int = 0
     workers: int = 1
     wall: float = 0.0
@@ -197,8 +201,14 @@ def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, outpu
     """
     started = time.monotonic()
     summary = BatchSummary(workers=max(1, workers))
-    files, summary.missing = expand_inputs(paths)
+    found = expand_inputs(paths, output=output, should_stop=should_stop)
+    files, summary.missing, summary.notes = found.files, found.problems, found.notes
+    if found.stopped:   # stopped while looking for inputs: nothing was written
+        summary.interrupted, summary.wall = True, time.monotonic() - started
+        return summary
     summary.total = count_tasks(files)
+    if resume and output is not None:
+        _check_resumable(output)
     done = _load_existing(output, fmt, ruleset) if (resume and output) else set()
     order: dict[Key, int] = {}
     seen_ids: dict[str, str] = {}
@@ -215,17 +225,21 @@ def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, outpu
 
     handle: Optional[IO[str]] = None
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
         fresh = not (resume and output.exists() and output.stat().st_size > 0)
-        handle = open(output, "w" if fresh else "a", encoding="utf-8", newline="")
+        handle = open_output(output, append=not fresh)
     else:
         fresh = True
     target = handle if handle is not None else stream
     if target is None:
         raise ValueError("run_batch needs an output file or a stream")
-    writer = RowWriter(target, fmt, header=fresh)
-    pool = make_pool(ruleset, workers, timeout, start_method, tasks=summary.total - len(done))
+    pending_count = max(summary.total - len(done), 0)
+    summary.workers = cap_workers(workers, pending_count)
+    if summary.workers < workers:
+        summary.capped = (f"{workers} workers asked for, {summary.workers} started "
+                          f"({_cap_reason(workers, pending_count)})")
     try:
+        writer = RowWriter(target, fmt, header=fresh)
+        pool = make_pool(ruleset, summary.workers, timeout, start_method, tasks=pending_count)
         for task, outcome in ordered(pool.results(pending(), should_stop)):
             summary.processed += 1
             if outcome.status == "skipped":
@@ -238,15 +252,42 @@ def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, outpu
                 _note_id(row, seen_ids, summary)
             if progress is not None:
                 progress(summary)
+    except OSError as exc:
+        if handle is None:
+            raise   # the stream (stdout): the command line says so
+        raise output_error(output, exc) from None
     finally:
         if handle is not None:
-            handle.close()
+            try:
+                handle.close()
+            except OSError:   # the write error above is the one to report
+                pass
     summary.interrupted = should_stop() and summary.done + summary.resumed < summary.total
     if resume and output is not None and not summary.interrupted:
         kept, summary.dropped = _rewrite_in_order(output, fmt, order)
         _recount(summary, kept)
     summary.wall = time.monotonic() - started
     return summary
+
+
+def _check_resumable(output: Path) -> None:
+    """``--resume`` reads the output back: only a regular file can be read back."""
+    try:
+        mode = output.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise output_error(output, exc, "read") from None
+    if not stat.S_ISREG(mode):
+        raise ScaleupError.at(display_name(output), None, "", f"--resume reads the output back, and it is {kind_of_mode(mode)}",
+                              "resume into a regular file, or run without --resume")
+
+
+def _cap_reason(requested: int, tasks: int) -> str:
+    from .batch_pool import MAX_WORKERS, MAX_WORKERS_PER_CPU, usable_cpus
+    if cap_workers(requested, tasks) == max(1, tasks):
+        return f"one per scenario to evaluate: {tasks}"
+    return f"at most {MAX_WORKERS_PER_CPU} per core ({usable_cpus()} here) and {MAX_WORKERS} in all"
 
 
 def _note_id(row: dict[str, Any], seen: dict[str, str], summary: BatchSummary) -> None:

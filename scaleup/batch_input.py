@@ -9,15 +9,19 @@ scenario's bytes plus a patch of field values.
 
 from __future__ import annotations
 
-import glob
+import errno
 import hashlib
 import json
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, BinaryIO, Iterator, Optional, Sequence
 
 from .errors import Problem, ScaleupError, ScenarioError
-from .inputs import SUFFIXES
+from .input_search import StopCheck
+from .inputs import SUFFIXES, Inputs, find_inputs
+from .paths import display_name, kind_of_mode
 from .yamlio import DEFAULT_LIMITS, load_document
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -60,30 +64,33 @@ def is_jsonl(path: Path) -> bool:
     return path.suffix.lower() in JSONL_SUFFIXES
 
 
-def expand_inputs(paths: Sequence[str]) -> tuple[list[Path], list[Problem]]:
+def expand_inputs(paths: Sequence[str], *, output: Optional[Path] = None,
+                  should_stop: Optional[StopCheck] = None) -> Inputs:
     """Files named by ``paths`` (files, folders searched recursively, glob patterns), in order.
 
-    Like :func:`scaleup.inputs.expand_paths`, but folders also yield ``*.jsonl`` files.
+    Like :func:`scaleup.inputs.find_inputs`, but folders also yield ``*.jsonl`` files.
     """
-    found: dict[Path, None] = {}
-    problems: list[Problem] = []
-    for raw in paths:
-        path = Path(raw)
-        pattern = any(ch in raw for ch in "*?[")
-        if path.is_dir():
-            matches = sorted(p for p in path.rglob("*") if p.suffix.lower() in BATCH_SUFFIXES and p.is_file())
-        elif path.is_file():
-            matches = [path]
-        elif pattern:
-            matches = sorted(Path(p) for p in glob.glob(raw, recursive=True) if Path(p).is_file())
-        else:
-            matches = []
-        if not matches:
-            problems.append(Problem(raw, None, "", "the pattern matches no file" if pattern else
-                                    "no such file or folder", "check the path"))
-        for match in matches:
-            found.setdefault(match)
-    return list(found), problems
+    return find_inputs(paths, BATCH_SUFFIXES, output=output, should_stop=should_stop)
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a file for reading, refusing anything that is not a regular file before a read could
+    block (a FIFO waits for a writer, ``/dev/zero`` never ends).
+
+    Raises:
+        OSError: it cannot be opened, or it is not a regular file (``strerror`` says what it is).
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, f"it is {kind_of_mode(mode)}, not a regular file", str(path))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def count_tasks(paths: Sequence[Path]) -> int:
@@ -94,7 +101,7 @@ def count_tasks(paths: Sequence[Path]) -> int:
             total += 1
             continue
         try:
-            with open(path, "rb") as handle:
+            with open_regular(path) as handle:
                 total += sum(1 for line in handle if line.strip())
         except OSError:
             total += 1
@@ -116,17 +123,12 @@ def _failed(file: str, line: Optional[int], exc: ScaleupError) -> Task:
     return Task(file, line, "json" if line is not None else "yaml", b"", "", failure=problems)
 
 
-def display_name(path: Path) -> str:
-    """The path as text; bytes that are not UTF-8 are shown as ``\\xNN`` so output stays UTF-8."""
-    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
 def _file_task(path: Path) -> Task:
     name = display_name(path)
     fmt = "json" if path.suffix.lower() == ".json" else "yaml"
     limit = DEFAULT_LIMITS.max_bytes
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             raw = handle.read(limit + 1)
     except OSError:
         raw = None
@@ -143,7 +145,7 @@ def _jsonl_tasks(path: Path) -> Iterator[Task]:
     name = display_name(path)
     limit = DEFAULT_LIMITS.max_bytes
     try:
-        handle = open(path, "rb")
+        handle = open_regular(path)
     except OSError as exc:
         yield _failed(name, None, ScenarioError.at(name, None, "", f"cannot read the file: {exc.strerror or exc}",
                                                    "check that the path exists and is readable"))

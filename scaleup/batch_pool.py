@@ -18,6 +18,7 @@ when their pipe closes or their parent dies.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import selectors
 import signal
 import time
@@ -284,6 +285,22 @@ class ProcessPool:
 
 
 MAX_CHUNK = 32
+MAX_WORKERS = 64          # worker processes at most, whatever -j says (docs/batch.md)
+MAX_WORKERS_PER_CPU = 4   # ... and at most this many per usable core
+
+
+def usable_cpus() -> int:
+    """Cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:   # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def cap_workers(requested: int, tasks: int) -> int:
+    """The worker processes worth starting: no more than tasks, nor than :data:`MAX_WORKERS` and
+    :data:`MAX_WORKERS_PER_CPU` per core allow (each builds an engine: ~50 MB and a second)."""
+    return max(1, min(requested, tasks, MAX_WORKERS, MAX_WORKERS_PER_CPU * usable_cpus()))
 
 
 def make_pool(ruleset: CompiledRuleset, workers: int, timeout: float = 0, start_method: Optional[str] = None,
@@ -295,6 +312,7 @@ def make_pool(ruleset: CompiledRuleset, workers: int, timeout: float = 0, start_
     on two cores); small ones keep a short batch spread over every worker (about eight chunks
     each).
     """
+    workers = cap_workers(workers, tasks)
     if workers <= 1:
         return InlinePool(ruleset)
     chunk = max(1, min(MAX_CHUNK, tasks // (workers * 8)))

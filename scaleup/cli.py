@@ -6,8 +6,10 @@ rules, 2 usage, 3 expectations not met.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
@@ -17,8 +19,11 @@ import click
 from . import __version__
 from .errors import EngineError, ScaleupError
 from .expect import check_expectations
-from .inputs import Skipped, expand_paths, read_scenarios
+from .input_search import has_magic
+from .inputs import Skipped, find_inputs, read_scenarios
+from .paths import display_name
 from .render import RENDERERS
+from .render.json import render as render_json
 from .rules.load import DEFAULT_RULESET, load_ruleset
 from .safetext import terminal
 from .writeout import write_atomic
@@ -65,6 +70,38 @@ def run_guarded(debug: bool, body: Callable[[], None]) -> None:
             raise
         report(exc)
         sys.exit(EXIT_INVALID)
+    except OSError as exc:
+        if debug or exc.errno == errno.EPIPE:   # click ends a broken pipe (`| head`) quietly
+            raise
+        report(os_error(exc))
+        sys.exit(EXIT_INVALID)
+
+
+def os_error(exc: OSError) -> ScaleupError:
+    """An OS failure the library did not locate. Output files and inputs are located by the
+    library, so one without a file name is a write to stdout (``evaluate > /dev/full``)."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is None:
+        _silence_stdout()
+        return ScaleupError.at("<stdout>", None, "", f"cannot write the output: {reason}",
+                               "free some space where stdout goes, or write to a file with -o FILE")
+    return ScaleupError.at(display_name(exc.filename), None, "", reason, "check the path and its permissions")
+
+
+def _silence_stdout() -> None:
+    """If stdout still holds text it cannot take, point it at /dev/null, so that Python's final
+    flush at exit does not fail a second time with a traceback."""
+    try:
+        sys.stdout.flush()
+        return
+    except OSError:
+        pass
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):   # not a real file (a test runner's buffer)
+        pass
 
 
 ruleset_option = click.option("-r", "--ruleset", default=DEFAULT_RULESET, show_default=True,
@@ -116,14 +153,17 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
     def body() -> None:
         from .evaluate import evaluate as run
         rules = load_ruleset(ruleset, parse_sets(sets))
-        paths, missing = expand_paths(scenarios)
+        found = find_inputs(scenarios, output=output)
+        paths, missing = found.files, found.problems
         failed = bool(missing)
         for problem in missing:
             click.echo(f"error: {problem}", err=True)
+        for note in found.notes:
+            click.echo(f"note: {note}", err=True)
         recs, mismatched = [], False
         for path, item in read_scenarios(paths):
             if isinstance(item, Skipped):
-                click.echo(terminal(f"skipped: {path} (kind {item.kind!r} is not a scenario)"), err=True)
+                click.echo(terminal(f"skipped: {display_name(path)} (kind {item.kind!r} is not a scenario)"), err=True)
                 continue
             try:
                 if isinstance(item, ScaleupError):
@@ -136,15 +176,19 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
             recs.append(rec)
             if check and item.scenario.expect:
                 for problem in check_expectations(rec, item.scenario.expect):
-                    click.echo(terminal(f"mismatch: {path}: {problem}"), err=True)
+                    click.echo(terminal(f"mismatch: {display_name(path)}: {problem}"), err=True)
                     mismatched = True
-        if recs:
-            text = RENDERERS[fmt](recs)
-            if output:
-                write_atomic(output, text)
-            else:
-                click.echo(text, nl=False)
-        if failed:
+        # several paths or a folder give a JSON array even when only one scenario is valid
+        many = len(scenarios) > 1 or any(Path(s).is_dir() or has_magic(s) for s in scenarios)
+        text = render_json(recs, many=many) if fmt == "json" else RENDERERS[fmt](recs)
+        if output:
+            write_atomic(output, text)   # even empty: yesterday's report must not look like today's
+        elif recs or (fmt == "json" and many):
+            click.echo(text, nl=False)
+        if not recs and (output or not failed):   # (with failures, their messages said it)
+            click.echo("error: no scenario was evaluated" + (f"; {display_name(output)} now holds an empty report"
+                                                              if output else ""), err=True)
+        if failed or not recs:
             raise Failed(EXIT_INVALID)
         if mismatched:
             raise Failed(EXIT_EXPECT)

@@ -9,6 +9,7 @@ from typing import Sequence
 from .errors import Problem, ScaleupError, ScenarioError
 from .exercise import validate_exercise_document
 from .inputs import expand_paths, kind_of
+from .paths import display_name
 from .rules.load import load_ruleset
 from .scenario_load import validate_document
 from .yamlio import load_document
@@ -46,18 +47,18 @@ def validate_paths(paths: Sequence[str]) -> Validation:
     result.checked += len(missing)   # a missing path counts as one invalid file of those named
     for path in found:
         if path.name == "ruleset.yaml" or "rulesets" in path.parts:
-            result.skipped.append(f"{path} (part of a rule set: validate its folder)")
+            result.skipped.append(f"{display_name(path)} (part of a rule set: validate its folder)")
             continue
         result.checked += 1
         try:
-            document = load_document(path, error=ScenarioError, keep_going=True)
+            document = load_document(path, error=ScenarioError, name=display_name(path), keep_going=True)
             kind = kind_of(document)
             validator = VALIDATORS.get(kind)
             if validator is None:
-                result.skipped.append(f"{path} (kind {kind!r} is not known to this version)")
+                result.skipped.append(f"{display_name(path)} (kind {kind!r} is not checked by validate)")
                 continue
             validator(document)
-            result.ok.append(str(path))
+            result.ok.append(display_name(path))
         except ScaleupError as exc:
             result.failed += 1
             result.problems.extend(exc.problems)

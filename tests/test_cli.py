@@ -165,10 +165,12 @@ def test_an_output_file_that_cannot_be_written_leaves_no_temporary_file(tmp_path
     import os
 
     def fail(*args):
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
     monkeypatch.setattr(os, "replace", fail)
     result = run("evaluate", CYCLONE, "-o", str(tmp_path / "out.txt"))
-    assert result.exit_code != 0 and isinstance(result.exception, OSError)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr == (f"error: {tmp_path}/out.txt: cannot write the file: No space left on device "
+                             "(free some disk space, or write to another disk)\n")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -220,12 +222,13 @@ def test_validate_reports_a_broken_rule_set_and_a_missing_path() -> None:
     assert result.stderr.splitlines()[-1] == "2 of 2 files invalid"
 
 
-def test_validate_skips_rule_files_and_unknown_kinds_and_says_so(tmp_path: Path) -> None:
-    (tmp_path / "report.yaml").write_text("kind: report\ntitle: Not for us\n", encoding="utf-8")
+def test_validate_skips_rule_files_and_reports_unknown_kinds(tmp_path: Path) -> None:
+    (tmp_path / "report.yaml").write_text("title: Not for us\nkind: report\n", encoding="utf-8")
     result = run("validate", f"{FIXTURES}/small/rules.yaml", str(tmp_path / "report.yaml"))
-    assert result.exit_code == 0
+    assert result.exit_code == 1
     assert f"skipped: {FIXTURES}/small/rules.yaml (part of a rule set: validate its folder)" in result.stderr
-    assert f"skipped: {tmp_path}/report.yaml (kind 'report' is not known to this version)" in result.stderr
+    assert (f"error: {tmp_path}/report.yaml:2: kind: unknown kind 'report'; expected one of scenario, exercise, "
+            "answer_sheet (write one of scenario, exercise, answer_sheet, or leave kind: out for a scenario)") in result.stderr
 
 
 # --- schema and template ---------------------------------------------------------------------------

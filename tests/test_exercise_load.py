@@ -166,7 +166,7 @@ def test_scaleup_validate_checks_exercise_files_and_evaluate_skips_them():
     allowed = runner.invoke(main, ["exercise", "validate", "--allow-outside-paths", rel(FIX / "bad" / "expect-mismatch.yaml")])
     assert "expect-mismatch.yaml:13: injects[0].questions[0].expect" in allowed.output
     skipped = runner.invoke(main, ["evaluate", rel(SHIPPED[0])])
-    assert skipped.exit_code == 0 and "kind 'exercise' is not a scenario" in skipped.output
+    assert skipped.exit_code == 1 and "kind 'exercise' is not a scenario" in skipped.output   # nothing evaluated
 
 
 def test_exercise_validate_prints_the_answer_key_for_trainers():

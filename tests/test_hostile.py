@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from fuzz.outcome import cached_ruleset, why_unlocated
-from scaleup.errors import ScenarioError
+from scaleup.errors import ScaleupError, ScenarioError
 from scaleup.evaluate import evaluate
 from scaleup.render import RENDERERS
 from scaleup.scenario_load import LoadedScenario, load_scenario, parse_scenario
@@ -300,7 +300,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path: Path
     def no_room(*args: object) -> None:
         raise OSError(28, "No space left on device")
     monkeypatch.setattr(os, "fsync", no_room)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(ScaleupError, match="out.json: cannot write the file: No space left"):
         write_atomic(target, "new\n")
     monkeypatch.undo()
 

@@ -16,6 +16,7 @@ from ..engine import engine_for
 from ..errors import Problem, ScaleupError
 from ..facts import CRITERIA, FACT_TYPES, Fact
 from ..inputs import Skipped, expand_paths, read_scenario
+from ..paths import display_name
 from ..rules.ir import CompiledRuleset
 from ..scenario_load import LoadedScenario
 
@@ -36,7 +37,7 @@ def read_corpus(paths: Sequence[str]) -> Corpus:
     for path in found:
         item = read_scenario(Path(path))
         if isinstance(item, Skipped):
-            corpus.skipped.append(f"{path} (kind {item.kind!r} is not a scenario)")
+            corpus.skipped.append(f"{display_name(path)} (kind {item.kind!r} is not a scenario)")
         elif isinstance(item, ScaleupError):
             corpus.problems.extend(item.problems)
         else:

@@ -67,7 +67,8 @@ def summary_lines(s: "BatchSummary") -> list[str]:
 def _resume_hint(ctx: click.Context, output: Optional[Path]) -> str:
     if output is None:
         return "nothing was written to a file; give -o FILE to be able to resume"
-    args = ["scaleup", "batch", *ctx.params["paths"], "-o", str(output)]
+    from ..paths import display_name
+    args = ["scaleup", "batch", *map(display_name, ctx.params["paths"]), "-o", display_name(output)]
     for name, flag in (("ruleset", "-r"), ("jobs", "-j"), ("fmt", "-f")):
         value = ctx.params.get(name)
         if value and not (name == "ruleset" and value == DEFAULT_RULESET):
@@ -119,6 +120,7 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
     from ..cli import Failed, parse_sets, run_guarded
     from ..batch import run_batch
     from ..batch_output import format_for
+    from ..paths import display_name
     from ..rules.load import load_ruleset
 
     def body() -> None:
@@ -135,9 +137,11 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
                                     resume=resume, timeout=timeout, should_stop=stop, progress=display)
             finally:
                 display.close()
-        where = str(output) if output else "the output"
+        where = display_name(output) if output else "the output"
         for problem in summary.missing:
             click.echo(f"error: {problem}", err=True)
+        for note in summary.notes + ([summary.capped] if summary.capped and jobs else []):
+            click.echo(f"note: {note}", err=True)
         _echo_list("error", summary.errors, summary.status["error"] + summary.status["crashed"], where)
         _echo_list("warning", summary.duplicate_ids, len(summary.duplicate_ids), where)
         if check:
@@ -149,6 +153,10 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
                        f"{_resume_hint(ctx, output)}", err=True)
             raise Failed(stop.exit_code)
         if summary.missing or summary.status["error"] or summary.status["crashed"]:
+            raise Failed(EXIT_INVALID)
+        if not summary.evaluated and not summary.resumed:
+            click.echo("error: no scenario was evaluated (give scenario files, folders or patterns that "
+                       "match them)", err=True)
             raise Failed(EXIT_INVALID)
         if check and summary.unmet:
             raise Failed(EXIT_EXPECT)
