@@ -36,14 +36,13 @@ import hashlib
 import json
 import logging
 import threading
-from json.encoder import encode_basestring
 from typing import Any, Callable, Optional, Sequence
 
 import durable_rules_engine
 
 from .audit import Evaluation, Firing
 from .errors import EngineError
-from .facts import Fact, Scalar, engine_value
+from .facts import Fact, Scalar, engine_text, engine_value
 from .rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, Test
 
 SID = "1"
@@ -93,12 +92,6 @@ def translate(rule: CompiledRule) -> dict[str, Any]:
     return {"all": patterns}
 
 
-def _json(value: Scalar) -> str:
-    """The JSON text of an engine value: a string, an int or a float that :func:`engine_value`
-    made safe to write with ``repr``."""
-    return encode_basestring(value) if isinstance(value, str) else repr(value)
-
-
 def definitions(ruleset: CompiledRuleset) -> dict[str, Any]:
     """The durable_rules definitions of a compiled rule set, without actions: one per compiled
     rule, the internal rule of the final phase (``__done__``) and the never-firing sink."""
@@ -140,8 +133,7 @@ class Engine:
         digest = hashlib.sha256(self.ruleset.fingerprint.encode()).hexdigest()[:16]
         self.name = f"rs-{digest}-{self._generation}"
         try:
-            self._handle = durable_rules_engine.create_ruleset(self.name, json.dumps(definitions(self.ruleset),
-                                                                                     ensure_ascii=False))
+            self._handle = durable_rules_engine.create_ruleset(self.name, engine_text(definitions(self.ruleset)))
         except Exception as exc:  # durable's own error type carries only a code
             raise EngineError.at(self.ruleset.path, None, "", f"durable_rules rejected the compiled rule set: {exc}",
                                  "run `scaleup rules check` on it") from exc
@@ -176,7 +168,7 @@ class Engine:
                     state.known[key] = fact
                     state.facts.append(fact)
                     new.append(fact.id)
-                    values = "".join([label + _json(value) for label, value in zip(labels, fields.values())])
+                    values = "".join([label + engine_text(value) for label, value in zip(labels, fields.values())])
                     self._assert(state, f'{start}{fact.id}"{values}}}', fact.id)
                 state.firings.append(Firing(len(state.firings) + 1, *head, ids, tuple(new), tuple(again)))
             except Exception as exc:  # recorded, raised after the run, never left in the C state
@@ -223,7 +215,7 @@ class Engine:
             state = _Run(facts)
             try:
                 code, handle = durable_rules_engine.assert_facts(
-                    self._handle, json.dumps([f.engine_dict(SID) for f in facts], ensure_ascii=False))
+                    self._handle, "[" + ", ".join([f.engine_json(SID) for f in facts]) + "]")
                 if code:
                     state.lost.append("an input fact")
                 self._fire(state, handle)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..recommend import Recommendation
+from ..wording import fmt_float
 
 DECISION_WORDS = {
     "recommend": "RECOMMEND a System-Wide Scale-Up to the ERC",
@@ -32,7 +33,7 @@ def fmt_value(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        return fmt_float(value)
     return str(value)
 
 
