@@ -116,15 +116,16 @@ class Fact:
     fields: Mapping[str, Scalar]
     origin: str
 
-    def engine_dict(self, sid: str) -> dict[str, Scalar]:
+    def engine_dict(self, sid: str, salt: str = "") -> dict[str, Scalar]:
         """The fact as durable_rules holds it. ``fid`` carries our id so that an action finds the
         facts it matched without recomputing content keys; it cannot create duplicate facts,
-        because no two facts of an evaluation ever have the same content."""
-        return {"sid": sid, "t": self.type, "fid": self.id, **self.fields}
+        because no two facts of an evaluation ever have the same content. ``salt`` (appended to
+        the id) changes durable's hash of the fact after a hash collision."""
+        return {"sid": sid, "t": self.type, "fid": self.id + salt, **self.fields}
 
-    def engine_json(self, sid: str) -> str:
+    def engine_json(self, sid: str, salt: str = "") -> str:
         """:meth:`engine_dict` as the JSON text durable_rules receives (:func:`engine_text`)."""
-        return engine_text(self.engine_dict(sid))
+        return engine_text(self.engine_dict(sid, salt))
 
     @property
     def key(self) -> tuple:
