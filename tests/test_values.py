@@ -95,3 +95,53 @@ def test_floats_are_written_in_plain_decimals_that_read_back_exactly(value: floa
     written = float_text(value)
     assert "e" not in written and float(written) == value and json.loads(engine_text(value)) == value
     assert text is None or written == text
+
+
+# --- --set values (items 8 and 16) -------------------------------------------------------------
+
+@pytest.mark.parametrize("text, message", [
+    ("NaN", "expected a finite number, got nan"), ("Infinity", "expected a finite number, got inf"),
+    ("1e400", "expected a finite number, got inf"), ("1e16", "expected a number below 1e+15"),
+    ("[1,2]", "expected a number, got a list"), ('{"a":1}', "expected a number, got a mapping"),
+    ("null", "expected a number, got null"), ("true", "expected a number, got true"),
+    ("1e-05", "a value in level must be a whole number from 1 to 5, got 1e-05"),
+    ("-1", "must be a whole number from 1 to 5"), ("0", "must be a whole number from 1 to 5"),
+    ("6", "must be a whole number from 1 to 5"), ("4.5", "must be a whole number from 1 to 5"),
+])
+def test_a_level_parameter_set_for_one_run_is_a_whole_number_from_1_to_5(text: str, message: str) -> None:
+    from click.testing import CliRunner
+    from scaleup.cli import main
+    result = CliRunner().invoke(main, ["evaluate", "scenarios/cyclone-coastal.yaml", "--set",
+                                       f"recommend_gap_level={text}"])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert result.output.startswith("error: --set: recommend_gap_level: ") and message in result.output
+
+
+@pytest.mark.parametrize("name, value, ok", [
+    ("recommend_gap_level", 4.0, True), ("recommend_gap_level", 5, True),
+    ("early_recovery_houses", -5, False), ("early_recovery_houses", 2.5, False), ("early_recovery_houses", 0, True),
+    ("health_cmr", 0.00001, True), ("health_cmr", -0.1, False),
+])
+def test_parameters_set_for_one_run_keep_to_the_range_of_their_unit(name: str, value: object, ok: bool) -> None:
+    from scaleup.errors import RulesetError
+    from scaleup.rules.load import load_ruleset
+    if ok:
+        assert load_ruleset("iasc-2018", {name: value}).parameters[name].value == value
+    else:
+        with pytest.raises(RulesetError) as caught:
+            load_ruleset("iasc-2018", {name: value})
+        assert caught.value.problems[0].field == name
+
+
+@pytest.mark.parametrize("value, message", [
+    (-5, "must be within the field's range 0 to 10,000,000,000, got -5"), (2.5, "expected a whole number"),
+    (float("nan"), "expected a finite number"), ([1], "expected a number, got a list"), (None, "got null"),
+])
+def test_a_band_edge_set_for_one_run_keeps_to_the_field_range(value: object, message: str) -> None:
+    from scaleup.errors import RulesetError
+    from scaleup.rules.load import load_ruleset
+    key = "scale/populations.affected.edges[1]"
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset("iasc-2018", {key: value})
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.field) == ("--set", key) and message in problem.message

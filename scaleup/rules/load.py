@@ -22,7 +22,7 @@ from .strata import stratify
 from .ir import CompiledRule, CompiledRuleset
 from .limits import check_rules, outside_folder
 from .model import Parameter, RuleFile, RulesetFile
-from .overlay import MAX_DEPTH, Layer, merge_heads, merge_rules, set_edges, split_overrides
+from .overlay import MAX_DEPTH, Layer, check_value, merge_heads, merge_rules, set_edges, split_overrides
 
 DEFAULT_RULESET = "iasc-2018"
 
@@ -186,10 +186,28 @@ def _apply_overrides(parameters: Mapping[str, Parameter], overrides: Mapping[str
                                     did_you_mean(name, list(parameters))))
             continue
         old = parameters[name].value
-        if isinstance(old, bool) != isinstance(value, bool) or isinstance(old, str) != isinstance(value, str):
-            problems.append(Problem("--set", None, name, f"expected a value like {old!r}, got {value!r}",
-                                    "give a value of the same kind as in ruleset.yaml"))
-            continue
+        if isinstance(old, bool) or isinstance(old, str):
+            if type(value) is not type(old):
+                problems.append(Problem("--set", None, name, f"expected a value like {old!r}, got {value!r}",
+                                        "give a value of the same kind as in ruleset.yaml"))
+                continue
+            if isinstance(value, str):
+                try:
+                    engine_value(value)
+                except ValueError as exc:
+                    problems.append(Problem("--set", None, name, f"the text cannot be a parameter: {exc}",
+                                            "give a shorter text"))
+                    continue
+        else:
+            unit = parameters[name].unit
+            wrong = check_value(value, unit, isinstance(old, int))
+            if wrong:
+                problems.append(Problem("--set", None, name, wrong,
+                                        f"give a value like {old!r}; the range follows the unit "
+                                        f"{unit or '(none)'!s} (docs/assurance.md)"))
+                continue
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
         result[name] = parameters[name].model_copy(update={"value": value})
     if problems:
         raise RulesetError(problems)
