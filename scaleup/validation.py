@@ -109,7 +109,7 @@ def _problem(document: Document, err: Any, root: type[BaseModel]) -> Problem:
         bound = next(iter(ctx.values()), "?")
         words = {"greater_than_equal": "at least", "less_than_equal": "at most",
                  "greater_than": "more than", "less_than": "less than"}[kind]
-        message = f"must be {words} {bound}, got {value}"
+        message = f"must be {words} {bound}, got {_number_text(value)}"
         hint = ("counts and rates cannot be negative" if kind.startswith("greater") and bound == 0
                 else "check the unit and the figure")
     elif kind in ("string_type",):
@@ -126,6 +126,13 @@ def _problem(document: Document, err: Any, root: type[BaseModel]) -> Problem:
         message = f"expected {'a list' if kind == 'list_type' else 'a mapping of fields'}, got {_got(value)}"
         hint = "check the indentation of this block"
     return Problem(document.name, document.line(loc), dotted(loc), message, hint)
+
+
+def _number_text(value: Any) -> str:
+    """A number for a message: a very long integer by its size, not 4,000 digits of it."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 100:
+        return f"a number with {len(str(value))} digits"
+    return str(value)
 
 
 def _got(value: Any) -> str:

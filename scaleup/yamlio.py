@@ -29,7 +29,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from scaleup.errors import Problem, ScaleupError
 
 from .jsonread import parse_json
-from .reading import (DEFAULT_LIMITS, FLOAT_RE, INT_RE, SURROGATE_RE, Limits, Path, Stop, line_of, message_of,
+from .reading import (BASE_WORDS, DEFAULT_LIMITS, FLOAT_RE, INT_RE, SURROGATE_RE, Limits, Path, Stop, line_of, max_digits, message_of,
                       not_mapping, problem_at, stop_at, value_kind)
 
 __all__ = ["DEFAULT_LIMITS", "Document", "Limits", "load_document", "parse_document"]
@@ -87,6 +87,9 @@ def _resolve_plain(text: str) -> Any:
         return _BOOLS.get(text)
     if INT_RE.fullmatch(text):
         base = {"0o": 8, "0x": 16}.get(text[:2], 10)
+        digits = (text[2:] if base != 10 else text).lstrip("+-").replace("_", "").lstrip("0")
+        if len(digits) > max_digits(base):    # bounded before int(): hex and octal have no limit there
+            raise ValueError(*message_of("digits", n=f"{len(digits)} {BASE_WORDS[base]}".rstrip()))
         try:
             return int(text[2:] if base != 10 else text, base)  # int() accepts single "_"
         except ValueError:

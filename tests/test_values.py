@@ -145,3 +145,40 @@ def test_a_band_edge_set_for_one_run_keeps_to_the_field_range(value: object, mes
         load_ruleset("iasc-2018", {key: value})
     problem = caught.value.problems[0]
     assert (problem.file, problem.field) == ("--set", key) and message in problem.message
+
+
+# --- integer literals too long to read (item 6) ------------------------------------------------
+
+def _with_affected(literal: str) -> str:
+    return BASE + f"populations: {{affected: {literal}}}\n"
+
+
+@pytest.mark.parametrize("literal, message", [
+    ("0x" + "f" * 9000, "the number has 9000 hexadecimal digits, too many to read"),
+    ("0o" + "7" * 6000, "the number has 6000 octal digits, too many to read"),
+    ("0x" + "0" * 20 + "f" * 4000, "the number has 4000 hexadecimal digits, too many to read"),
+    ("9" * 5000, "the number has 5000 digits, too many to read"),
+    ("0x" + "f" * 3571, "must be at most 10000000000, got a number with 4300 digits"),
+])
+def test_hex_and_octal_integers_are_bounded_before_conversion(literal: str, message: str) -> None:
+    from scaleup.errors import ScenarioError
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(_with_affected(literal), "values.yaml")
+    problem = caught.value.problems[0]
+    assert (problem.line, problem.field) == (6, "populations.affected") and message in problem.message
+    assert len(str(problem)) < 400
+
+
+def test_hex_integers_in_rule_files_are_bounded_too(tmp_path) -> None:
+    import shutil
+    from scaleup.errors import RulesetError
+    from scaleup.rules.load import load_ruleset
+    from pathlib import Path
+    root = tmp_path / "rs"
+    shutil.copytree(Path(__file__).parent.parent / "rulesets" / "iasc-2018", root)
+    head = root / "ruleset.yaml"
+    head.write_text(head.read_text(encoding="utf-8").replace("    value: 10000\n", "    value: 0x" + "f" * 9000 + "\n", 1),
+                    encoding="utf-8")
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(root)
+    assert "9000 hexadecimal digits, too many to read" in caught.value.problems[0].message
