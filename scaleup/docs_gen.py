@@ -41,6 +41,9 @@ CONSISTENCY = (
     "`health_nutrition.sam_pct` at most `gam_pct`; `ipc_phase5_population` at most the population",
     "`hazard.started`, `activation.date` and every extension date are not after `as_of`; "
     "no extension is dated before the activation",
+    "every date (`as_of`, `hazard.started`, `activation.date`, extension dates, "
+    "`capacity.flash_appeal_date`, dates in `expect:`) is between 1900-01-01 and 2100-12-31, so "
+    "milestone dates can always be computed",
     "`hazard.types` lists each hazard once; `context.countries_affected` is at least 1; "
     "`health_nutrition.cmr_baseline`, when given and not 0, is at least 0.0001",
     "an `outbreak:` section is given exactly when `hazard.types` includes `epidemic`",

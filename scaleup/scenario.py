@@ -318,8 +318,30 @@ class Scenario(Model):
     expect: Optional[Expect] = None
 
 
+# Dates a scenario may hold: far enough on either side of any real analysis, and far enough from
+# year 9999 that milestone arithmetic (up to 100 years of months and days) cannot overflow.
+DATE_MIN = dt.date(1900, 1, 1)
+DATE_MAX = dt.date(2100, 12, 31)
+
+
+def date_problems(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Yield ``(field path, message)`` for every date of ``value`` (a model, a list, a date)
+    outside ``DATE_MIN`` .. ``DATE_MAX``."""
+    if isinstance(value, dt.date):
+        if not DATE_MIN <= value <= DATE_MAX:
+            yield path, (f"{value.isoformat()} is outside the dates scaleup accepts "
+                         f"({DATE_MIN.isoformat()} to {DATE_MAX.isoformat()})")
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from date_problems(getattr(value, name), f"{path}.{name}" if path else name)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from date_problems(item, f"{path}[{i}]")
+
+
 def cross_field_problems(s: Scenario) -> Iterator[tuple[str, str]]:
-    """Yield ``(field path, message)`` for every cross-field inconsistency."""
+    """Yield ``(field path, message)`` for every cross-field inconsistency (and implausible date)."""
+    yield from date_problems(s)
     p, pop = s.populations, s.country.population
 
     def over(path: str, value: Optional[float], limit: Optional[float], what: str) -> Iterator[tuple[str, str]]:

@@ -182,3 +182,49 @@ def test_hex_integers_in_rule_files_are_bounded_too(tmp_path) -> None:
     with pytest.raises(RulesetError) as caught:
         load_ruleset(root)
     assert "9000 hexadecimal digits, too many to read" in caught.value.problems[0].message
+
+
+# --- dates (item 7) ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("extra, field", [
+    ("activation: {date: 9999-12-31}\n", "activation.date"),
+    ("capacity: {flash_appeal_date: 9999-12-31}\n", "capacity.flash_appeal_date"),
+])
+def test_dates_near_year_9999_are_refused_at_validation(extra: str, field: str) -> None:
+    from scaleup.errors import ScenarioError
+    text = BASE.replace("as_of: 2026-03-20", "as_of: 9999-12-31") + extra
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text, "values.yaml")
+    got = {(p.field, p.message) for p in caught.value.problems}
+    assert ("as_of", "9999-12-31 is outside the dates scaleup accepts (1900-01-01 to 2100-12-31)") in got
+    assert (field, "9999-12-31 is outside the dates scaleup accepts (1900-01-01 to 2100-12-31)") in got
+
+
+def test_an_activation_late_in_2100_still_gets_its_milestone_dates() -> None:
+    text = BASE.replace("as_of: 2026-03-20", "as_of: 2100-12-31") + (
+        "populations: {affected: 3000000}\nactivation: {date: 2100-12-31, extensions: [{date: 2100-12-31, months: 3}]}\n")
+    rec = evaluate(parse_scenario(text, "values.yaml"), cached_ruleset())
+    assert any(m.date and m.date.year >= 2101 for m in rec.milestones), rec.milestones
+
+
+def test_an_extension_and_a_start_before_1900_are_refused() -> None:
+    from scaleup.errors import ScenarioError
+    text = BASE.replace("hazard: {types: [flood], onset: sudden}", "hazard: {types: [flood], onset: sudden, started: 1899-12-31}")
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text, "values.yaml")
+    assert [(p.line, p.field) for p in caught.value.problems] == [(5, "hazard.started")]
+
+
+def test_an_exercise_baseline_dated_9999_is_a_located_error_not_an_overflow(tmp_path) -> None:
+    import shutil
+    from pathlib import Path
+    from scaleup.errors import ScenarioError
+    from scaleup.exercise import load_exercise
+    src = Path(__file__).parent / "fixtures" / "exercises"
+    shutil.copytree(src, tmp_path / "ex")
+    drill = tmp_path / "ex" / "drill.yaml"
+    drill.write_text(drill.read_text(encoding="utf-8").replace("as_of: 2026-03-15", "as_of: 9999-12-31", 1),
+                     encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_exercise(drill)
+    assert any("9999-12-31 is outside the dates scaleup accepts" in p.message for p in caught.value.problems)
