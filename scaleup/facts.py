@@ -47,8 +47,8 @@ def engine_value(value: object) -> Scalar:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{value} is not a finite number")
-        if value.is_integer() and abs(value) < MAX_FLOAT:
-            return int(value)
+        if value.is_integer():
+            return engine_value(int(value))
         if abs(value) >= MAX_FLOAT:
             raise ValueError(f"{value!r} is too large for a fraction (at most 1e15)")
         return value

@@ -20,9 +20,9 @@ from ..yamlio import Document, load_document
 from .compile import Collector, compile_file, did_you_mean
 from .strata import stratify
 from .ir import CompiledRule, CompiledRuleset
-from .limits import check_rules, outside_folder
+from .limits import DEFAULT_RULE_LIMITS, check_rules, estimate_rules, outside_folder
 from .model import Parameter, RuleFile, RulesetFile
-from .overlay import MAX_DEPTH, Layer, check_value, merge_heads, merge_rules, set_edges, split_overrides
+from .overlay import MAX_DEPTH, Layer, check_value, kind_problem, merge_heads, merge_rules, set_edges, split_overrides
 
 DEFAULT_RULESET = "iasc-2018"
 
@@ -117,6 +117,7 @@ def _read_layer(root: Path, display: str, problems: list[Problem]) -> Layer:
         raise RulesetError(problems_from(exc, head_doc, RulesetFile)) from None
     layer = Layer(root, display, head_doc, head, digests=[("ruleset.yaml", head_doc.sha256)])
     out = Collector(head_doc.name, head_doc.line, problems)
+    estimated = 0
     for i, include in enumerate(head.include):
         path = root / include
         if why := outside_folder(root, include):   # no `..`, absolute path or link out of the folder
@@ -128,6 +129,14 @@ def _read_layer(root: Path, display: str, problems: list[Problem]) -> Layer:
         doc = _read(path, os.path.join(display, include), problems)
         if doc is None:
             continue
+        estimated += estimate_rules(doc.data, DEFAULT_RULE_LIMITS.max_rules)
+        if estimated > DEFAULT_RULE_LIMITS.max_rules:
+            # refused before validating and compiling the rest: a 23 MB rule set took minutes
+            out.add(("include", i), f"with {include!r} the rule set has more than {DEFAULT_RULE_LIMITS.max_rules:,} "
+                    f"rules (counted before compiling: {estimated:,} so far, bands and any: branches included; "
+                    f"at most {DEFAULT_RULE_LIMITS.max_rules:,})",
+                    "split it into smaller rule sets, or use fewer any: alternatives and bands")
+            raise RulesetError(problems)
         layer.digests.append((include, doc.sha256))
         try:
             layer.files.append((include, doc, RuleFile.model_validate(doc.data)))
@@ -203,7 +212,8 @@ def _apply_overrides(parameters: Mapping[str, Parameter], overrides: Mapping[str
             wrong = check_value(value, unit, isinstance(old, int))
             if wrong:
                 problems.append(Problem("--set", None, name, wrong,
-                                        f"give a value like {old!r}; the range follows the unit "
+                                        "give a value of the same kind as in ruleset.yaml" if kind_problem(value)
+                                        else f"give a value like {old!r}; the range follows the unit "
                                         f"{unit or '(none)'!s} (docs/assurance.md)"))
                 continue
             if isinstance(value, float) and value.is_integer():

@@ -89,7 +89,7 @@ UNIT_RANGES: dict[str, tuple[bool, float, float, bool, str]] = {
 }
 
 
-def _kind_problem(value: Any) -> Optional[str]:
+def kind_problem(value: Any) -> Optional[str]:
     """Why ``value`` is not a finite number the engine can take, or None."""
     if value is None:
         return "expected a number, got null"
@@ -112,7 +112,7 @@ def check_value(value: Any, unit: Optional[str], whole: bool = False,
     ``ACAPS 0-5`` gives that range); any other unit only requires a finite number (a whole one
     when ``whole``: the parameter's own value is whole).
     """
-    problem = _kind_problem(value)
+    problem = kind_problem(value)
     if problem:
         return problem
     key = (unit or "").split("/")[0].strip().lower()
