@@ -41,6 +41,10 @@ CONSISTENCY = (
     "`health_nutrition.sam_pct` at most `gam_pct`; `ipc_phase5_population` at most the population",
     "`hazard.started`, `activation.date` and every extension date are not after `as_of`; "
     "no extension is dated before the activation",
+    "plausibility: `impact.houses_destroyed` is at most `populations.affected` (one house per affected "
+    "person; without `affected`, at most `country.population`); `impact.deaths` at most "
+    "`populations.affected`; `populations.in_need`, `targeted`, `idps` and "
+    "`food_security.ipc_phase3plus_population` at most `country.population` (when it is given)",
     "every date (`as_of`, `hazard.started`, `activation.date`, extension dates, "
     "`capacity.flash_appeal_date`, dates in `expect:`) is between 1900-01-01 and 2100-12-31, so "
     "milestone dates can always be computed",

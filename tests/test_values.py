@@ -228,3 +228,39 @@ def test_an_exercise_baseline_dated_9999_is_a_located_error_not_an_overflow(tmp_
     with pytest.raises(ScenarioError) as caught:
         load_exercise(drill)
     assert any("9999-12-31 is outside the dates scaleup accepts" in p.message for p in caught.value.problems)
+
+
+# --- cross-field plausibility (item 18) ----------------------------------------------------------
+
+def _problems(text: str) -> set[tuple[str, str]]:
+    from scaleup.errors import ScenarioError
+    try:
+        parse_scenario(text, "values.yaml")
+    except ScenarioError as exc:
+        return {(p.field, p.message) for p in exc.problems}
+    return set()
+
+
+def test_one_person_affected_and_45000_houses_destroyed_is_refused_not_scored_5() -> None:
+    text = BASE.replace("population: 20000000", "population: 1") + (
+        "populations: {affected: 1}\nimpact: {houses_destroyed: 45000}\n")
+    assert _problems(text) == {("impact.houses_destroyed", "45,000 destroyed houses is more than one per affected "
+                                                           "person (populations.affected: 1)")}
+
+
+@pytest.mark.parametrize("extra, field", [
+    ("impact: {houses_destroyed: 45000}\n", "impact.houses_destroyed"),           # vs the population
+    ("populations: {affected: 100}\nimpact: {deaths: 101}\n", "impact.deaths"),
+    ("populations: {in_need: 30000000}\n", "populations.in_need"),
+    ("populations: {idps: 30000000}\n", "populations.idps"),
+    ("food_security: {ipc_phase3plus_population: 30000000}\n", "food_security.ipc_phase3plus_population"),
+])
+def test_figures_that_cannot_describe_one_crisis_are_refused(extra: str, field: str) -> None:
+    text = BASE.replace("population: 20000000", "population: 20000") + extra
+    assert field in {f for f, _ in _problems(text)}
+
+
+def test_plausible_figures_and_a_missing_population_pass() -> None:
+    assert _problems(BASE + "populations: {affected: 50000, in_need: 30000}\nimpact: {houses_destroyed: 9000, deaths: 40}\n") == set()
+    assert _problems(BASE.replace(", population: 20000000", "") + "populations: {in_need: 30000000}\n"
+                     "impact: {houses_destroyed: 45000}\n") == set()
