@@ -60,6 +60,9 @@ YAML_RULES = (
     ("`1e6`, `2.5e5`", "numbers; a count accepts `1e6` as 1000000 (a fraction in a count is an error)"),
     ("`1_000`, `010`", "1000 and 10 (no octal surprise)"),
     ("`2026-03-20`", "a date; write dates as YYYY-MM-DD"),
+    ("`\"2026-03-20\"`", "a date as well: JSON has no date type, so a date field accepts YYYY-MM-DD "
+     "text in quotes (a quoted number is refused because the engine would compare it as text; a "
+     "quoted date can only be read one way)"),
     ("`\"250,000\"`, `'12'`", "text, so an error where a number belongs"),
     ("`.nan`, `.inf`", "refused"),
     ("a key given twice, `&anchor`/`*alias`, `<<` merge keys, `!!python/...` tags", "refused, located"),
