@@ -101,7 +101,10 @@ def _put(data: dict[str, Any], path: str, value: Any) -> None:
 
 
 # (field, the field it may not exceed): the cross-field rules, so most cases are valid
-_NOT_ABOVE = (("populations.affected", "country.population"), ("populations.in_need", "populations.affected"),
+_NOT_ABOVE = (("populations.affected", "country.population"), ("populations.in_need", "country.population"),
+              ("populations.targeted", "country.population"), ("populations.idps", "country.population"),
+              ("food_security.ipc_phase3plus_population", "country.population"),
+              ("populations.in_need", "populations.affected"),
               ("populations.idps", "populations.affected"), ("populations.refugees", "populations.affected"),
               ("populations.idps_new_30d", "populations.idps"),
               ("populations.refugees_new_30d", "populations.refugees"),
@@ -110,7 +113,9 @@ _NOT_ABOVE = (("populations.affected", "country.population"), ("populations.in_n
               ("food_security.ipc_phase4plus_pct", "food_security.ipc_phase3plus_pct"),
               ("food_security.ipc_phase5_population", "country.population"),
               ("health_nutrition.sam_pct", "health_nutrition.gam_pct"),
-              ("capacity.people_reached", "populations.affected"))
+              ("capacity.people_reached", "populations.affected"),
+              ("impact.deaths", "populations.affected"), ("impact.houses_destroyed", "populations.affected"),
+              ("impact.houses_destroyed", "country.population"))
 
 
 def _repair(d: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import stat
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, Optional, Sequence
@@ -178,11 +179,16 @@ def sweep_task(file: str, raw: bytes, patch: Patch) -> Task:
     return Task(file, None, fmt, raw, digest.hexdigest(), tuple(patch))
 
 
+_LINE_ONE = re.compile(r"(\bon line|\(line) 1\b")
+
+
 def with_line(problems: Sequence[Problem], file: str, line: Optional[int]) -> list[Problem]:
-    """Problems of a JSON Lines document, re-located to the line of the input file."""
+    """Problems of a JSON Lines document, re-located to the line of the input file. The entry
+    was read as a one-line document, so a line named inside a message (``first defined on line
+    1``, ``(line 1, column 23)``) is the entry's line too."""
     if line is None:
         return list(problems)
-    return [Problem(file, line, p.field, p.message, p.hint) for p in problems]
+    return [Problem(file, line, p.field, _LINE_ONE.sub(rf"\1 {line}", p.message), p.hint) for p in problems]
 
 
 def document_lines(lines: Any, line: int) -> dict[Any, int]:

@@ -41,6 +41,13 @@ CONSISTENCY = (
     "`health_nutrition.sam_pct` at most `gam_pct`; `ipc_phase5_population` at most the population",
     "`hazard.started`, `activation.date` and every extension date are not after `as_of`; "
     "no extension is dated before the activation",
+    "plausibility: `impact.houses_destroyed` is at most `populations.affected` (one house per affected "
+    "person; without `affected`, at most `country.population`); `impact.deaths` at most "
+    "`populations.affected`; `populations.in_need`, `targeted`, `idps` and "
+    "`food_security.ipc_phase3plus_population` at most `country.population` (when it is given)",
+    "every date (`as_of`, `hazard.started`, `activation.date`, extension dates, "
+    "`capacity.flash_appeal_date`, dates in `expect:`) is between 1900-01-01 and 2100-12-31, so "
+    "milestone dates can always be computed",
     "`hazard.types` lists each hazard once; `context.countries_affected` is at least 1; "
     "`health_nutrition.cmr_baseline`, when given and not 0, is at least 0.0001",
     "an `outbreak:` section is given exactly when `hazard.types` includes `epidemic`",
@@ -53,6 +60,9 @@ YAML_RULES = (
     ("`1e6`, `2.5e5`", "numbers; a count accepts `1e6` as 1000000 (a fraction in a count is an error)"),
     ("`1_000`, `010`", "1000 and 10 (no octal surprise)"),
     ("`2026-03-20`", "a date; write dates as YYYY-MM-DD"),
+    ("`\"2026-03-20\"`", "a date as well: JSON has no date type, so a date field accepts YYYY-MM-DD "
+     "text in quotes (a quoted number is refused because the engine would compare it as text; a "
+     "quoted date can only be read one way)"),
     ("`\"250,000\"`, `'12'`", "text, so an error where a number belongs"),
     ("`.nan`, `.inf`", "refused"),
     ("a key given twice, `&anchor`/`*alias`, `<<` merge keys, `!!python/...` tags", "refused, located"),

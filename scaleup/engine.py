@@ -20,7 +20,8 @@ matched, by the ``fid`` every engine fact carries), asserts the rule's declared 
 lets an exception reach the C core: errors are collected and raised as EngineError after the run.
 A never-firing sink rule consumes every fact so none is refused as unhandled. No two facts of an
 evaluation share content (each has its own ``fid``), so durable answering "already observed" to
-an assert can only mean a hash collision dropped the fact: that is raised as a lost fact.
+an assert can only mean a hash collision dropped the fact: the evaluation is then run again with
+salted ``fid`` values (:meth:`Engine.evaluate`).
 
 Two crashes of durable_rules' C core shape the rest (both reproduced): ``delete_state``
 segfaults on a state in which no action ever ran, so a final marker ``{t: phase, n: last}``
@@ -36,17 +37,17 @@ import hashlib
 import json
 import logging
 import threading
-from json.encoder import encode_basestring
 from typing import Any, Callable, Optional, Sequence
 
 import durable_rules_engine
 
 from .audit import Evaluation, Firing
 from .errors import EngineError
-from .facts import Fact, Scalar, engine_value
+from .facts import Fact, Scalar, engine_text, engine_value
 from .rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, Test
 
 SID = "1"
+COLLISION_RETRIES = 3   # salted re-runs after a hash collision (each one fails by chance about 1 in 10^5)
 SINK = {"all": [{"m": {"$ex": {"t": 1}}}, {"never": {"$ex": {"__never__": 1}}}]}
 LOG = logging.getLogger("scaleup.rules")   # every firing at DEBUG; silent unless configured (cli -vv)
 _OPS = {"ne": "$neq", "gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
@@ -93,12 +94,6 @@ def translate(rule: CompiledRule) -> dict[str, Any]:
     return {"all": patterns}
 
 
-def _json(value: Scalar) -> str:
-    """The JSON text of an engine value: a string, an int or a float that :func:`engine_value`
-    made safe to write with ``repr``."""
-    return encode_basestring(value) if isinstance(value, str) else repr(value)
-
-
 def definitions(ruleset: CompiledRuleset) -> dict[str, Any]:
     """The durable_rules definitions of a compiled rule set, without actions: one per compiled
     rule, the internal rule of the final phase (``__done__``) and the never-firing sink."""
@@ -109,9 +104,11 @@ def definitions(ruleset: CompiledRuleset) -> dict[str, Any]:
 
 
 class _Run:
-    """The bookkeeping of one evaluation."""
+    """The bookkeeping of one evaluation; ``salt`` is appended to every ``fid`` the engine sees
+    (empty on the first attempt; see :meth:`Engine.evaluate`)."""
 
-    def __init__(self, facts: Sequence[Fact]):
+    def __init__(self, facts: Sequence[Fact], salt: str = ""):
+        self.salt = salt
         self.facts: list[Fact] = list(facts)
         self.known: dict[tuple, Fact] = {}   # derived facts by content (rules never derive inputs)
         self.firings: list[Firing] = []
@@ -140,8 +137,7 @@ class Engine:
         digest = hashlib.sha256(self.ruleset.fingerprint.encode()).hexdigest()[:16]
         self.name = f"rs-{digest}-{self._generation}"
         try:
-            self._handle = durable_rules_engine.create_ruleset(self.name, json.dumps(definitions(self.ruleset),
-                                                                                     ensure_ascii=False))
+            self._handle = durable_rules_engine.create_ruleset(self.name, engine_text(definitions(self.ruleset)))
         except Exception as exc:  # durable's own error type carries only a code
             raise EngineError.at(self.ruleset.path, None, "", f"durable_rules rejected the compiled rule set: {exc}",
                                  "run `scaleup rules check` on it") from exc
@@ -160,7 +156,8 @@ class Engine:
 
         def run(state: _Run, matched: dict[str, Any]) -> None:
             try:
-                ids = tuple(matched[a]["fid"] for a in positive)
+                cut = len(state.salt)
+                ids = tuple(matched[a]["fid"][:-cut] if cut else matched[a]["fid"] for a in positive)
                 new: list[str] = []
                 again: list[str] = []
                 for type_, start, plan, labels in plans:
@@ -176,8 +173,8 @@ class Engine:
                     state.known[key] = fact
                     state.facts.append(fact)
                     new.append(fact.id)
-                    values = "".join([label + _json(value) for label, value in zip(labels, fields.values())])
-                    self._assert(state, f'{start}{fact.id}"{values}}}', fact.id)
+                    values = "".join([label + engine_text(value) for label, value in zip(labels, fields.values())])
+                    self._assert(state, f'{start}{fact.id}{state.salt}"{values}}}', fact.id)
                 state.firings.append(Firing(len(state.firings) + 1, *head, ids, tuple(new), tuple(again)))
             except Exception as exc:  # recorded, raised after the run, never left in the C state
                 state.errors.append((rule.key, f"{type(exc).__name__}: {exc}"))
@@ -212,39 +209,60 @@ class Engine:
     def evaluate(self, facts: Sequence[Fact], label: str = "<scenario>") -> Evaluation:
         """Run the rule set on input facts.
 
+        durable_rules identifies a fact by a 32-bit hash of its content, so two different facts
+        can collide (about 1 evaluation in 380,000 by chance, or on purpose with crafted free
+        text) and the second is dropped as "already observed". Every fact carries our ``fid``,
+        so changing it changes every hash: after a collision the evaluation is run again with a
+        salted ``fid`` (``i3~1``, ...; phase markers get one too). Ids, firings and derived
+        facts are our own, so the result is the same as an evaluation without the collision.
+
         Args:
             facts: validated input facts (engine representation, unique content).
             label: the scenario name used in error messages.
 
         Raises:
-            EngineError: if the engine or a rule action failed, or a fact was lost.
+            EngineError: if the engine or a rule action failed, or facts were still lost after
+                ``COLLISION_RETRIES`` salted runs.
         """
-        with self._lock:
-            state = _Run(facts)
-            try:
-                code, handle = durable_rules_engine.assert_facts(
-                    self._handle, json.dumps([f.engine_dict(SID) for f in facts], ensure_ascii=False))
-                if code:
-                    state.lost.append("an input fact")
-                self._fire(state, handle)
-                for k in range(1, self._last + 1):
-                    self._fire(state, self._assert(state, f'{{"sid": "{SID}", "t": "phase", "n": {k}}}', f"phase {k}"))
-                durable_rules_engine.delete_state(self._handle, SID)
-            except Exception as exc:
-                self._register()   # never delete_state a state a failure may have corrupted
-                raise EngineError.at(label, None, "", f"the rule engine failed: {type(exc).__name__}: {exc}",
-                                     "this is a defect in scaleup; please report it with the scenario") from exc
+        for attempt in range(COLLISION_RETRIES + 1):
+            state = self._run(facts, label, f"~{attempt}" if attempt else "")
+            if not state.lost or state.errors:
+                break
+            LOG.info("%s: durable_rules dropped %s as already observed (hash collision); evaluating again with "
+                     "salt ~%d", label, state.lost[0], attempt + 1)
         if state.errors:
             raise EngineError.at(label, None, state.errors[0][0], f"rule action failed: {state.errors[0][1]}",
                                  "this is a defect in scaleup or the rule set; please report it")
         if state.lost:
             raise EngineError.at(label, None, "", f"durable_rules dropped {state.lost[0]} as already observed: a fact "
-                                 "was lost (durable_rules hash collision)", "please report this scenario")
+                                 f"was lost (durable_rules hash collision, {COLLISION_RETRIES + 1} attempts)",
+                                 "please report this scenario")
         if LOG.isEnabledFor(logging.DEBUG):
             for f in state.firings:
                 LOG.debug("%s: #%d %s (stratum %d) matched %s -> %s", label, f.seq, f.key, f.stratum,
                           ",".join(f.matched), ",".join(f.asserted + f.reasserted))
         return Evaluation(self.ruleset, tuple(state.facts), tuple(state.firings))
+
+    def _run(self, facts: Sequence[Fact], label: str, salt: str) -> _Run:
+        """One run of the engine on a clean state (``salt`` appended to every fid)."""
+        with self._lock:
+            state = _Run(facts, salt)
+            try:
+                code, handle = durable_rules_engine.assert_facts(
+                    self._handle, "[" + ", ".join([f.engine_json(SID, salt) for f in facts]) + "]")
+                if code:
+                    state.lost.append("an input fact")
+                self._fire(state, handle)
+                marker = f', "fid": "p{salt}"' if salt else ""
+                for k in range(1, self._last + 1):
+                    self._fire(state, self._assert(state, f'{{"sid": "{SID}", "t": "phase"{marker}, "n": {k}}}',
+                                                   f"phase {k}"))
+                durable_rules_engine.delete_state(self._handle, SID)
+            except Exception as exc:
+                self._register()   # never delete_state a state a failure may have corrupted
+                raise EngineError.at(label, None, "", f"the rule engine failed: {type(exc).__name__}: {exc}",
+                                     "this is a defect in scaleup; please report it with the scenario") from exc
+        return state
 
     def close(self) -> None:
         """Free the C-side rule set (durable has no unregister API)."""

@@ -32,7 +32,7 @@ from .recommend import Recommendation
 from .rules.compile import did_you_mean
 from .rules.ir import CompiledRuleset
 from .rules.load import load_ruleset, shipped_rulesets_dir
-from .scenario import Scenario, cross_field_problems
+from .scenario import DATE_MAX, DATE_MIN, Scenario, cross_field_problems
 from .validation import problems_from, split_path
 from .exercise_timeline import PathT, PatchedScenario, Where, merge, paths
 from .yamlio import Document, load_document
@@ -172,6 +172,8 @@ class _Loader:
         data, where, sha = base
         steps: list[Optional[Step]] = []
         start = data.get("as_of") if isinstance(data.get("as_of"), dt.date) else None
+        if start is not None and not DATE_MIN <= start <= DATE_MAX:
+            start = None     # no day arithmetic on it: the scenario check reports the date itself
         for i, inject in enumerate(exercise.injects):
             prev = exercise.injects[i - 1].day if i else 0
             if inject.day < prev:

@@ -8,21 +8,26 @@ the compiler and the assembler: rule files may only test and assert the fields l
 Every value that reaches durable_rules' C core goes through :func:`engine_value`, which is the
 single place where ENGINE.md's input traps are closed: booleans become the strings ``"true"`` /
 ``"false"`` (durable treats ``True`` as ``1``), integral floats become ints (durable treats
-``4`` and ``4.0`` as different facts), other floats are rounded to 4 decimals so their ``repr``
-never uses an exponent, and anything else that is not a short string or a bounded int is refused.
+``4`` and ``4.0`` as different facts), other floats are kept exactly, and anything else that is
+not a short string, a bounded int or a finite float below 1e15 is refused. :func:`engine_text`
+writes a value as the JSON text durable_rules receives: floats in plain decimal notation (the C
+parser refuses ``1e-05``) with every digit ``repr`` needs to round-trip, so the engine compares
+exactly the number Python compares (``4.99996 < 5``; never rounded before comparing).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Mapping, Union
 
 Scalar = Union[int, float, str]
 
 MAX_INT = 2**53
 MAX_STRING = 500
-FLOAT_DECIMALS = 4
+MAX_FLOAT = 1e15
 CRITERIA = ("scale", "urgency", "complexity", "capacity", "risk")
 # What readers call each criterion: its level is a *gap* for capacity (5 = a very large gap, not
 # strong capacity) and a *risk of failure* for risk.
@@ -48,11 +53,10 @@ def engine_value(value: object) -> Scalar:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{value} is not a finite number")
-        value = round(value, FLOAT_DECIMALS)
         if value.is_integer():
             return engine_value(int(value))
-        if abs(value) >= 1e15 or "e" in repr(value):
-            raise ValueError(f"{value!r} cannot be written without an exponent")
+        if abs(value) >= MAX_FLOAT:
+            raise ValueError(f"{value!r} is too large for a fraction (at most 1e15)")
         return value
     if isinstance(value, str):
         if len(value) > MAX_STRING:
@@ -63,6 +67,37 @@ def engine_value(value: object) -> Scalar:
             raise ValueError("string contains a lone surrogate") from exc
         return value
     raise ValueError(f"{type(value).__name__} values cannot be facts")
+
+
+def float_text(value: float) -> str:
+    """A finite float in plain decimal notation that reads back as the same float.
+
+    ``repr`` is the shortest text that round-trips; when it uses an exponent (below 1e-4 or
+    from 1e16) the same digits are written out in fixed point: ``1e-05`` -> ``0.00001``.
+    """
+    text = repr(value)
+    if "e" not in text:
+        return text
+    text = format(Decimal(text), "f")
+    return text if "." in text else text + ".0"
+
+
+def engine_text(value: object) -> str:
+    """The JSON text of an engine value, or of a list or mapping of them (rule definitions),
+    with every float written by :func:`float_text`."""
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if isinstance(value, bool) or value is None:
+        return "true" if value is True else "false" if value is False else "null"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return float_text(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{encode_basestring(str(k))}: {engine_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(engine_text(v) for v in value) + "]"
+    raise ValueError(f"{type(value).__name__} values cannot be written for the engine")
 
 
 def content_key(type_: str, fields: Mapping[str, Scalar]) -> tuple:
@@ -87,11 +122,16 @@ class Fact:
     fields: Mapping[str, Scalar]
     origin: str
 
-    def engine_dict(self, sid: str) -> dict[str, Scalar]:
+    def engine_dict(self, sid: str, salt: str = "") -> dict[str, Scalar]:
         """The fact as durable_rules holds it. ``fid`` carries our id so that an action finds the
         facts it matched without recomputing content keys; it cannot create duplicate facts,
-        because no two facts of an evaluation ever have the same content."""
-        return {"sid": sid, "t": self.type, "fid": self.id, **self.fields}
+        because no two facts of an evaluation ever have the same content. ``salt`` (appended to
+        the id) changes durable's hash of the fact after a hash collision."""
+        return {"sid": sid, "t": self.type, "fid": self.id + salt, **self.fields}
+
+    def engine_json(self, sid: str, salt: str = "") -> str:
+        """:meth:`engine_dict` as the JSON text durable_rules receives (:func:`engine_text`)."""
+        return engine_text(self.engine_dict(sid, salt))
 
     @property
     def key(self) -> tuple:

@@ -7,6 +7,7 @@ A reader stops with :class:`Stop` carrying problems whose ``file`` is filled in 
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
@@ -55,6 +56,17 @@ MESSAGES = {
     "digits": ("the number has {n} digits, too many to read",
                "write a shorter number, or quote it to keep it as text"),
 }
+
+
+MAX_INT_DIGITS = 4300                       # Python's own limit for decimal text (sys.int_info)
+BASE_WORDS = {10: "", 8: "octal", 16: "hexadecimal"}
+
+
+def max_digits(base: int) -> int:
+    """The most digits an integer literal in ``base`` may have: as many as give a number of at
+    most ``MAX_INT_DIGITS`` decimal digits, so every integer read can also be written back
+    (``int('0x' + 'f' * 9000, 16)`` converts, and then fails in every message that shows it)."""
+    return MAX_INT_DIGITS if base == 10 else int(MAX_INT_DIGITS * math.log(10) / math.log(base))
 
 
 def message_of(what: str, **values: Any) -> tuple[str, str]:

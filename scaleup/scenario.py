@@ -318,8 +318,53 @@ class Scenario(Model):
     expect: Optional[Expect] = None
 
 
+# Dates a scenario may hold: far enough on either side of any real analysis, and far enough from
+# year 9999 that milestone arithmetic (up to 100 years of months and days) cannot overflow.
+DATE_MIN = dt.date(1900, 1, 1)
+DATE_MAX = dt.date(2100, 12, 31)
+
+
+def date_problems(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Yield ``(field path, message)`` for every date of ``value`` (a model, a list, a date)
+    outside ``DATE_MIN`` .. ``DATE_MAX``."""
+    if isinstance(value, dt.date):
+        if not DATE_MIN <= value <= DATE_MAX:
+            yield path, (f"{value.isoformat()} is outside the dates scaleup accepts "
+                         f"({DATE_MIN.isoformat()} to {DATE_MAX.isoformat()})")
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from date_problems(getattr(value, name), f"{path}.{name}" if path else name)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from date_problems(item, f"{path}[{i}]")
+
+
+def plausibility_problems(s: Scenario) -> Iterator[tuple[str, str]]:
+    """Figures that cannot describe the same crisis, though each is within its own range: more
+    destroyed houses than affected people (a house shelters at least one person), more deaths
+    than affected people, and counts of people in the country larger than its population
+    (``country.population`` is optional; without it these are not checked)."""
+    p, impact, pop = s.populations, s.impact, s.country.population
+    if impact.houses_destroyed is not None:
+        if p.affected is not None and impact.houses_destroyed > p.affected:
+            yield "impact.houses_destroyed", (f"{impact.houses_destroyed:,} destroyed houses is more than one per "
+                                              f"affected person (populations.affected: {p.affected:,})")
+        elif pop is not None and impact.houses_destroyed > pop:
+            yield "impact.houses_destroyed", (f"{impact.houses_destroyed:,} destroyed houses is more than one per "
+                                              f"inhabitant (country.population: {pop:,})")
+    if impact.deaths is not None and p.affected is not None and impact.deaths > p.affected:
+        yield "impact.deaths", f"{impact.deaths:,} deaths is more than populations.affected ({p.affected:,})"
+    if pop is not None:
+        for path, value in (("populations.in_need", p.in_need), ("populations.targeted", p.targeted),
+                            ("populations.idps", p.idps),
+                            ("food_security.ipc_phase3plus_population", s.food_security.ipc_phase3plus_population)):
+            if value is not None and value > pop:
+                yield path, f"{value:,} is more than the country's population ({pop:,})"
+
+
 def cross_field_problems(s: Scenario) -> Iterator[tuple[str, str]]:
-    """Yield ``(field path, message)`` for every cross-field inconsistency."""
+    """Yield ``(field path, message)`` for every cross-field inconsistency (and implausible date)."""
+    yield from date_problems(s)
     p, pop = s.populations, s.country.population
 
     def over(path: str, value: Optional[float], limit: Optional[float], what: str) -> Iterator[tuple[str, str]]:
@@ -347,6 +392,7 @@ def cross_field_problems(s: Scenario) -> Iterator[tuple[str, str]]:
         # cmr / cmr_baseline is an engine fact: a vanishing baseline makes it astronomically large
         yield "health_nutrition.cmr_baseline", (f"{baseline} is below 0.0001 deaths/10,000/day, too small "
                                                 "to compare mortality with (leave it out if it is unknown)")
+    yield from plausibility_problems(s)
     if len(set(s.hazard.types)) != len(s.hazard.types):
         yield "hazard.types", "lists the same hazard twice"
     if s.context.countries_affected == 0:

@@ -6,6 +6,7 @@ Nothing reaches the engine unless the whole file is valid.
 
 from __future__ import annotations
 
+import copy
 import os
 
 from dataclasses import dataclass
@@ -63,15 +64,47 @@ def validate_document(document: Document) -> LoadedScenario:
                                 "pass it to the command for that kind of file"))
         raise ScenarioError(problems)
     scenario: Optional[Scenario] = None
+    checked: Optional[Scenario] = None
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = checked = Scenario.model_validate(data)
     except ValidationError as exc:
         problems.extend(problems_from(exc, document, Scenario))
-    if scenario is not None:
+        checked = _without_invalid(data, exc)
+    if checked is not None:   # also when other fields are invalid: one round reports both kinds
         problems.extend(Problem(document.name, document.line(split_path(path)), path, message,
                                 "check both figures; they must be consistent")
-                        for path, message in cross_field_problems(scenario))
+                        for path, message in cross_field_problems(checked))
     if problems:
         raise ScenarioError(sorted(problems, key=lambda p: (p.line or 0, p.field)))
     assert scenario is not None
     return LoadedScenario(scenario, document)
+
+
+def _without_invalid(data: object, exc: ValidationError, rounds: int = 3) -> Optional[Scenario]:
+    """The scenario with every invalid optional field left out, so that the cross-field checks
+    can still run on the fields that are valid; None when a required field is invalid."""
+    for _ in range(rounds):
+        if not isinstance(data, dict):
+            return None
+        data = copy.deepcopy(data)
+        for err in exc.errors():
+            if err["type"] == "missing":
+                return None
+            _drop(data, tuple(err["loc"]))
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError as again:
+            exc = again
+    return None
+
+
+def _drop(data: object, loc: tuple) -> None:
+    """Remove the value at ``loc`` (pydantic's error location; union tags are skipped)."""
+    for i in range(len(loc), 0, -1):
+        parent: object = data
+        for step in loc[: i - 1]:
+            parent = parent.get(step) if isinstance(parent, dict) else (
+                parent[step] if isinstance(parent, list) and isinstance(step, int) and step < len(parent) else None)
+        if isinstance(parent, dict) and loc[i - 1] in parent:
+            del parent[loc[i - 1]]
+            return

@@ -7,7 +7,10 @@ choices.
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import difflib
+import re
 import types
 import typing
 from typing import Any, Optional, Sequence, Union, get_args, get_origin
@@ -109,7 +112,7 @@ def _problem(document: Document, err: Any, root: type[BaseModel]) -> Problem:
         bound = next(iter(ctx.values()), "?")
         words = {"greater_than_equal": "at least", "less_than_equal": "at most",
                  "greater_than": "more than", "less_than": "less than"}[kind]
-        message = f"must be {words} {bound}, got {value}"
+        message = f"must be {words} {bound}, got {_number_text(value)}"
         hint = ("counts and rates cannot be negative" if kind.startswith("greater") and bound == 0
                 else "check the unit and the figure")
     elif kind in ("string_type",):
@@ -118,6 +121,8 @@ def _problem(document: Document, err: Any, root: type[BaseModel]) -> Problem:
     elif kind.startswith("date"):
         message = f"expected a date, got {_got(value)}"
         hint = "write dates as YYYY-MM-DD"
+        if isinstance(value, str) and (wrong := _impossible_date(value)):
+            message, hint = wrong, "write a real calendar date as YYYY-MM-DD"
     elif kind == "string_pattern_mismatch":
         message = f"{message}; got {value!r}"
         hint = ("identifiers use lowercase letters, digits and dashes" if loc and loc[-1] == "id"
@@ -126,6 +131,30 @@ def _problem(document: Document, err: Any, root: type[BaseModel]) -> Problem:
         message = f"expected {'a list' if kind == 'list_type' else 'a mapping of fields'}, got {_got(value)}"
         hint = "check the indentation of this block"
     return Problem(document.name, document.line(loc), dotted(loc), message, hint)
+
+
+def _impossible_date(text: str) -> Optional[str]:
+    """``'2026-02-30' is not a date: February 2026 has 28 days`` for YYYY-MM-DD text naming no
+    real day; None for any other text."""
+    found = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", text.strip())
+    if found is None:
+        return None
+    year, month, day = (int(x) for x in found.groups())
+    if not 1 <= month <= 12:
+        return f"{text!r} is not a date: there is no month {month}"
+    if year < 1:
+        return f"{text!r} is not a date: there is no year 0"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"{text!r} is not a date: {datetime.date(year, month, 1):%B %Y} has {days} days"
+    return None
+
+
+def _number_text(value: Any) -> str:
+    """A number for a message: a very long integer by its size, not 4,000 digits of it."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 100:
+        return f"a number with {len(str(value))} digits"
+    return str(value)
 
 
 def _got(value: Any) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .facts import Fact
+from .facts import Fact, float_text
 from .fields import CATALOGUE
 from .rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, Test
 
@@ -52,8 +52,23 @@ def fmt(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.4f}".rstrip("0").rstrip(".")
+        return fmt_float(value)
     return str(value)
+
+
+def fmt_float(value: float) -> str:
+    """A float for a reader: as written when it has at most 6 decimals (``4.99996``), else
+    rounded to 4 decimals (a computed ratio: ``5.9677``), but never rounded to a whole number
+    it is not (``4.999996`` is not shown as ``5``, which could be read as a band edge it is below)."""
+    if value.is_integer():
+        return f"{value:,.0f}"
+    for decimals in (6, 4):
+        if decimals == 6 and float(f"{value:.6f}") != value:
+            continue
+        text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
+        if "." in text:
+            return text
+    return float_text(value)
 
 
 _TITLES: dict[str, dict[str, str]] = {}

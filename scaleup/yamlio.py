@@ -29,7 +29,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from scaleup.errors import Problem, ScaleupError
 
 from .jsonread import parse_json
-from .reading import (DEFAULT_LIMITS, FLOAT_RE, INT_RE, SURROGATE_RE, Limits, Path, Stop, line_of, message_of,
+from .reading import (BASE_WORDS, DEFAULT_LIMITS, FLOAT_RE, INT_RE, SURROGATE_RE, Limits, Path, Stop, line_of, max_digits, message_of,
                       not_mapping, problem_at, stop_at, value_kind)
 
 __all__ = ["DEFAULT_LIMITS", "Document", "Limits", "load_document", "parse_document"]
@@ -87,6 +87,9 @@ def _resolve_plain(text: str) -> Any:
         return _BOOLS.get(text)
     if INT_RE.fullmatch(text):
         base = {"0o": 8, "0x": 16}.get(text[:2], 10)
+        digits = (text[2:] if base != 10 else text).lstrip("+-").replace("_", "").lstrip("0")
+        if len(digits) > max_digits(base):    # bounded before int(): hex and octal have no limit there
+            raise ValueError(*message_of("digits", n=f"{len(digits)} {BASE_WORDS[base]}".rstrip()))
         try:
             return int(text[2:] if base != 10 else text, base)  # int() accepts single "_"
         except ValueError:
@@ -233,7 +236,29 @@ class _Builder:
                         "remove the tag or correct the value")
 
 
+def _syntax_hint(text: str, err: yaml.MarkedYAMLError, mark: Any) -> tuple[str, str] | None:
+    """A clearer message and hint for the YAML syntax errors people make most, or None."""
+    lines = text.splitlines()
+    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    if err.problem == "could not find expected ':'" and err.context == "while scanning a simple key":
+        start = err.context_mark.line if err.context_mark else mark.line
+        key = lines[start] if start < len(lines) else ""
+        head = key.split(":", 1)[0].strip()
+        if len(head) >= 1024:
+            return (f"the key is {len(head)} characters long; YAML allows at most 1024 characters in a key",
+                    "shorten the key: field names are short (docs/scenario.md)")
+    if err.problem == "mapping values are not allowed here":
+        found = re.match(r"^(\s*(?:-\s+)?)([A-Za-z_][\w.]*):\s+([^'\"{\[#].*?)\s*$", line)
+        if found and ": " in found[3]:
+            value = found[3].replace("\\", "\\\\").replace('"', '\\"')
+            return (f"invalid YAML: the value of {found[2]!r} contains ': ', which YAML reads as a second key",
+                    f'put the value in quotes: {found[2]}: "{value}"')
+    return None
+
+
 def _parse_yaml(text: str, limits: Limits) -> tuple[Any, dict[Path, int], list[Problem]]:
+    if not text.strip():
+        raise not_mapping(None, 1)     # blank, spaces, tabs: empty (a tab alone is a YAML error)
     try:
         loader = _Loader(text, limits)
     except yaml.reader.ReaderError as err:
@@ -249,6 +274,7 @@ def _parse_yaml(text: str, limits: Limits) -> tuple[Any, dict[Path, int], list[P
             message += f" ({err.context} on line {context.line + 1})"
         hint = "indent with spaces, not tabs" if "'\\t'" in message else (
             "check indentation and that every `key: value` has a space after the colon")
+        message, hint = _syntax_hint(text, err, mark) or (message, hint)
         raise stop_at(mark.line + 1 if mark else None, (), message, hint) from None
     finally:
         loader.dispose()

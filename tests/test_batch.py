@@ -52,6 +52,7 @@ def variant(i: int, **sections: dict[str, Any]) -> dict[str, Any]:
                           "non_displaced_affected": affected}
     doc["capacity"] = {**doc["capacity"], "inform_lcc": round(1 + (i % 17) * 0.5, 1)}
     doc["capacity"].pop("people_reached", None)
+    doc.get("impact", {}).pop("houses_destroyed", None)   # more houses than affected people is refused
     for name, fields in sections.items():
         doc[name] = {**doc.get(name, {}), **fields}
     return doc

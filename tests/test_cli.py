@@ -158,7 +158,7 @@ def test_a_set_value_of_the_wrong_kind_exits_1() -> None:
     name = next(n for n in sorted(parameters) if isinstance(parameters[n].value, (int, float)))
     result = run("evaluate", CYCLONE, "--set", f"{name}=high")
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"error: --set: {name}: expected a value like ")
+    assert result.stderr.startswith(f"error: --set: {name}: expected a number, got the text 'high'")
 
 
 def test_an_output_file_that_cannot_be_written_leaves_no_temporary_file(tmp_path: Path, monkeypatch) -> None:

@@ -20,7 +20,7 @@ from fuzz.outcome import cached_ruleset
 from scaleup.engine import Engine
 from scaleup.errors import ScenarioError
 from scaleup.evaluate import evaluate
-from scaleup.facts import MAX_INT, MAX_STRING, Fact, engine_value
+from scaleup.facts import MAX_INT, MAX_STRING, Fact, engine_text, engine_value
 from scaleup.scenario_load import parse_scenario
 
 BASE = """id: traps
@@ -114,11 +114,11 @@ def test_json_lone_surrogates_and_nan_are_located() -> None:
 
 
 @pytest.mark.parametrize("text, field, value", [
-    # exponent floats: 1e-05 would be written "1e-05", which the C parser refuses (code 204)
-    ("health_nutrition: {cmr: 1e-05}", "health_nutrition.cmr", 0),
-    ("health_nutrition: {cmr: 0.00015}", "health_nutrition.cmr", 0.0001),   # 4 decimals, binary rounding
+    # exponent floats stay exact (the engine receives 1e-05 as "0.00001": the C parser refuses "1e-05")
+    ("health_nutrition: {cmr: 1e-05}", "health_nutrition.cmr", 0.00001),
+    ("health_nutrition: {cmr: 0.00015}", "health_nutrition.cmr", 0.00015),
     ("health_nutrition: {cmr: 2.5e+2}", "health_nutrition.cmr", 250),
-    ("health_nutrition: {gam_pct: 12.345678}", "health_nutrition.gam_pct", 12.3457),
+    ("health_nutrition: {gam_pct: 12.345678}", "health_nutrition.gam_pct", 12.345678),
     # integral floats are ints (4 and 4.0 would be two different facts), -0.0 is 0
     ("health_nutrition: {cmr: 2.0}", "health_nutrition.cmr", 2),
     ("health_nutrition: {cmr: -0.0}", "health_nutrition.cmr", 0),
@@ -154,7 +154,7 @@ def test_the_engine_value_normaliser_refuses_what_the_engine_mishandles() -> Non
         with pytest.raises(ValueError):
             engine_value(bad)
     assert engine_value(True) == "true" and engine_value(False) == "false"
-    assert engine_value(2**53) == 2**53 and engine_value(1e-320) == 0 and engine_value(4.0) == 4
+    assert engine_value(2**53) == 2**53 and engine_value(1e-320) == 1e-320 and engine_value(4.0) == 4
 
 
 def invariant_problems(facts: list[Fact]) -> list[str]:
@@ -171,7 +171,7 @@ def invariant_problems(facts: list[Fact]) -> list[str]:
                 problems.append(f"{f.id}.{name}: {type(v).__name__}")
             elif isinstance(v, int) and abs(v) > MAX_INT:
                 problems.append(f"{f.id}.{name}: {v} beyond 2**53")
-            elif isinstance(v, float) and (not math.isfinite(v) or "e" in repr(v) or v.is_integer()):
+            elif isinstance(v, float) and (not math.isfinite(v) or "e" in engine_text(v) or v.is_integer()):
                 problems.append(f"{f.id}.{name}: float {v!r}")
             elif isinstance(v, str) and (len(v) > MAX_STRING or any(0xD800 <= ord(c) <= 0xDFFF for c in v)):
                 problems.append(f"{f.id}.{name}: unsafe text")
@@ -192,7 +192,7 @@ def test_every_fact_of_any_valid_scenario_is_safe_for_the_engine(rnd: random.Ran
 
 def test_the_invariants_catch_unsafe_facts() -> None:
     # The property above is only as good as this checker.
-    bad = [Fact("i1", "indicator", {"field": "a", "value": 1e-05}, ""),
+    bad = [Fact("i1", "indicator", {"field": "a", "value": float("nan")}, ""),
            Fact("i2", "indicator", {"field": "a", "value": 2**60}, ""),
            Fact("i3", "indicator", {"field": "a", "value": True}, ""),
            Fact("i4", "indicator", {"field": "a", "value": 4.0}, ""),

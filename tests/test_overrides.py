@@ -54,7 +54,7 @@ def test_an_edge_set_for_one_run_becomes_a_project_threshold() -> None:
     ("scale/populations.iasc_casload.edges[1]", 300000, "no scoring table indicator scale/populations.iasc_casload"),
     ("scale/populations.iasc_caseload.edges[9]", 300000, "scale/populations.iasc_caseload has"),
     ("scale/populations.iasc_caseload.edges[1]", 5, "not strictly increasing"),
-    ("scale/populations.iasc_caseload.edges[1]", "many", "a band edge is a number"),
+    ("scale/populations.iasc_caseload.edges[1]", "many", "a band edge of populations.iasc_caseload: expected a number"),
     ("scale/populations.iasc_caseload.edge[1]", 5, "not a parameter name or a band edge"),
 ])
 def test_a_bad_edge_override_is_reported_against_the_set_option(key: str, value: object, message: str) -> None:

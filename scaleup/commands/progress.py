@@ -57,8 +57,8 @@ class ProgressDisplay:
         done, total = summary.done + summary.resumed, max(summary.total, 1)
         share = min(done / total, 1.0)
         rate = (done - summary.resumed) / elapsed if elapsed > 0 else 0.0
-        left = total - done
-        eta = clock(left / rate) if rate > 0 else "?"
+        left = total - done       # negative when the inputs grew after they were counted
+        eta = clock(left / rate) if rate > 0 and left >= 0 else "?"
         bad = summary.status["error"] + summary.status["crashed"]
         tail = f"  {bad} failed" if bad else ""
         if self.mode == "bar":

@@ -8,6 +8,7 @@ from typing import Any, Sequence
 from ..facts import CRITERION_WORDS, VARIANT_WORDS
 from ..recommend import Recommendation
 from ..safetext import terminal
+from ..wording import fmt_float
 
 DECISION_WORDS = {
     "recommend": "RECOMMEND a System-Wide Scale-Up to the ERC",
@@ -43,7 +44,7 @@ def fmt_value(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        return fmt_float(value)
     return str(value)
 
 

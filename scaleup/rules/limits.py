@@ -279,6 +279,41 @@ def _rule_problems(rule: CompiledRule, terms: list[tuple[str, int]], limits: Rul
                           "$alias.field 1)", "split the condition over two rules")
 
 
+def estimate_rules(data: Any, cap: int) -> int:
+    """How many compiled rules a rule file's raw data (before validation) will give, counted
+    without compiling: each rule's ``any:`` combinations, each indicator's bands (edges + 1, or
+    its levels) and each table's two generated rules. Used to refuse an oversized rule set before
+    the expensive steps; every count stops a little past ``cap``.
+    """
+    if not isinstance(data, dict):
+        return 0
+    total = 0
+    for rule in data.get("rules") or () if isinstance(data.get("rules"), list) else ():
+        when = rule.get("when") if isinstance(rule, dict) else None
+        total += _alternatives(when, cap) if isinstance(when, list) else 1
+        if total > cap:
+            return total
+    for table in data.get("tables") or () if isinstance(data.get("tables"), list) else ():
+        total += 2
+        for ind in (table.get("indicators") or []) if isinstance(table, dict) and isinstance(table.get("indicators"), list) else ():
+            if isinstance(ind, dict):
+                edges, levels = ind.get("edges"), ind.get("levels")
+                total += len(edges) + 1 if isinstance(edges, list) else len(levels) if isinstance(levels, dict) else 1
+        if total > cap:
+            return total
+    return total
+
+
+def _alternatives(conditions: list[Any], cap: int) -> int:
+    """Engine rules a list of conditions expands to (``any:`` multiplies, nested lists add up)."""
+    n = 1
+    for item in conditions:
+        if isinstance(item, dict) and isinstance(item.get("any"), list):
+            n *= max(1, sum(_alternatives(alt, cap) if isinstance(alt, list) else 1 for alt in item["any"]))
+            n = min(n, cap + 1)
+    return n
+
+
 def check_rules(rules: Sequence[CompiledRule], ruleset_file: str,
                 limits: RuleLimits = DEFAULT_RULE_LIMITS) -> list[Problem]:
     """Every limit the compiled ``rules`` cross, as located problems (empty when all is well).

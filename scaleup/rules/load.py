@@ -20,9 +20,9 @@ from ..yamlio import Document, load_document
 from .compile import Collector, compile_file, did_you_mean
 from .strata import stratify
 from .ir import CompiledRule, CompiledRuleset
-from .limits import check_rules, outside_folder
+from .limits import DEFAULT_RULE_LIMITS, check_rules, estimate_rules, outside_folder
 from .model import Parameter, RuleFile, RulesetFile
-from .overlay import MAX_DEPTH, Layer, merge_heads, merge_rules, set_edges, split_overrides
+from .overlay import MAX_DEPTH, Layer, check_value, kind_problem, merge_heads, merge_rules, set_edges, split_overrides
 
 DEFAULT_RULESET = "iasc-2018"
 
@@ -124,6 +124,7 @@ def _read_layer(root: Path, display: str, problems: list[Problem]) -> Layer:
         raise RulesetError(problems_from(exc, head_doc, RulesetFile)) from None
     layer = Layer(root, display, head_doc, head, digests=[("ruleset.yaml", head_doc.sha256)])
     out = Collector(head_doc.name, head_doc.line, problems)
+    estimated = 0
     for i, include in enumerate(head.include):
         path = root / include
         if why := outside_folder(root, include):   # no `..`, absolute path or link out of the folder
@@ -135,6 +136,14 @@ def _read_layer(root: Path, display: str, problems: list[Problem]) -> Layer:
         doc = _read(path, os.path.join(display, include), problems)
         if doc is None:
             continue
+        estimated += estimate_rules(doc.data, DEFAULT_RULE_LIMITS.max_rules)
+        if estimated > DEFAULT_RULE_LIMITS.max_rules:
+            # refused before validating and compiling the rest: a 23 MB rule set took minutes
+            out.add(("include", i), f"with {include!r} the rule set has more than {DEFAULT_RULE_LIMITS.max_rules:,} "
+                    f"rules (counted before compiling: {estimated:,} so far, bands and any: branches included; "
+                    f"at most {DEFAULT_RULE_LIMITS.max_rules:,})",
+                    "split it into smaller rule sets, or use fewer any: alternatives and bands")
+            raise RulesetError(problems)
         layer.digests.append((include, doc.sha256))
         try:
             layer.files.append((include, doc, RuleFile.model_validate(doc.data)))
@@ -204,10 +213,29 @@ def _apply_overrides(parameters: Mapping[str, Parameter], overrides: Mapping[str
                                     did_you_mean(name, list(parameters))))
             continue
         old = parameters[name].value
-        if isinstance(old, bool) != isinstance(value, bool) or isinstance(old, str) != isinstance(value, str):
-            problems.append(Problem("--set", None, name, f"expected a value like {old!r}, got {value!r}",
-                                    "give a value of the same kind as in ruleset.yaml"))
-            continue
+        if isinstance(old, bool) or isinstance(old, str):
+            if type(value) is not type(old):
+                problems.append(Problem("--set", None, name, f"expected a value like {old!r}, got {value!r}",
+                                        "give a value of the same kind as in ruleset.yaml"))
+                continue
+            if isinstance(value, str):
+                try:
+                    engine_value(value)
+                except ValueError as exc:
+                    problems.append(Problem("--set", None, name, f"the text cannot be a parameter: {exc}",
+                                            "give a shorter text"))
+                    continue
+        else:
+            unit = parameters[name].unit
+            wrong = check_value(value, unit, isinstance(old, int))
+            if wrong:
+                problems.append(Problem("--set", None, name, wrong,
+                                        "give a value of the same kind as in ruleset.yaml" if kind_problem(value)
+                                        else f"give a value like {old!r}; the range follows the unit "
+                                        f"{unit or '(none)'!s} (docs/assurance.md)"))
+                continue
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
         result[name] = parameters[name].model_copy(update={"value": value})
     if problems:
         raise RulesetError(problems)

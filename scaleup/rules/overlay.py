@@ -21,6 +21,7 @@ The overridden edge becomes ``basis: project`` (the number is no longer the sour
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from ..errors import Problem
 from ..facts import Scalar
+from ..fields import CATALOGUE
 from ..yamlio import Document
 from .compile import did_you_mean
 from .ir import CompiledRule
@@ -69,6 +71,72 @@ def split_overrides(overrides: Mapping[str, Scalar]) -> tuple[dict[str, Scalar],
     return params, edges
 
 
+# --- what a --set value may be ------------------------------------------------------------------
+
+MAX_COUNT = 10_000_000_000        # as scenario counts (docs/limits.md)
+MAX_NUMBER = 1e15                 # engine_value refuses larger fractions
+# unit (its first word, before any "/") -> (whole numbers only, lowest, highest, lowest excluded, words)
+UNIT_RANGES: dict[str, tuple[bool, float, float, bool, str]] = {
+    "level": (True, 1, 5, False, "a whole number from 1 to 5"),
+    "people": (True, 0, MAX_COUNT, False, f"a whole number from 0 to {MAX_COUNT:,}"),
+    "houses": (True, 0, MAX_COUNT, False, f"a whole number from 0 to {MAX_COUNT:,}"),
+    "extensions": (True, 0, 100, False, "a whole number from 0 to 100"),
+    "percent": (False, 0, 100, False, "a number from 0 to 100"),
+    "months": (False, 0, 1200, True, "a number above 0 and at most 1,200"),
+    "weeks": (False, 0, 5200, True, "a number above 0 and at most 5,200"),
+    "days": (False, 0, 36500, True, "a number above 0 and at most 36,500"),
+    "deaths": (False, 0, MAX_NUMBER, False, "a number from 0 up"),
+}
+
+
+def kind_problem(value: Any) -> Optional[str]:
+    """Why ``value`` is not a finite number the engine can take, or None."""
+    if value is None:
+        return "expected a number, got null"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        got = {list: "a list", dict: "a mapping", str: f"the text {value!r}", bool: f"{str(value).lower()}"}
+        return f"expected a number, got {got.get(type(value), type(value).__name__)}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"expected a finite number, got {value!r} (NaN, Infinity and numbers beyond 1e308 are not numbers here)"
+    if abs(value) >= MAX_NUMBER:
+        return f"expected a number below {MAX_NUMBER:.0e}, got {value!r}"
+    return None
+
+
+def check_value(value: Any, unit: Optional[str], whole: bool = False,
+                bounds: tuple[Optional[float], Optional[float]] = (None, None)) -> Optional[str]:
+    """Why ``value`` cannot be a parameter of ``unit`` (or an edge within ``bounds``), or None.
+
+    The range of a parameter follows from its unit in ``ruleset.yaml`` (``UNIT_RANGES``; a unit
+    such as ``deaths/10,000/day`` is read by its first word; a unit holding a scale such as
+    ``ACAPS 0-5`` gives that range); any other unit only requires a finite number (a whole one
+    when ``whole``: the parameter's own value is whole).
+    """
+    problem = kind_problem(value)
+    if problem:
+        return problem
+    key = (unit or "").split("/")[0].strip().lower()
+    spec = UNIT_RANGES.get(key)
+    if spec is not None:
+        whole_only, low, high, open_low, words = spec
+        if (whole_only and not float(value).is_integer()) or value > high or value < low or (open_low and value == low):
+            return f"a value in {unit} must be {words}, got {value!r}"
+    elif (scale := re.search(r"\b(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)\b", unit or "")) is not None:
+        low_s, high_s = float(scale[1]), float(scale[2])       # a scale in the unit: "ACAPS 0-5"
+        if not low_s <= value <= high_s or (whole and not float(value).is_integer()):
+            return f"a value on the scale {unit} must be {'a whole number' if whole else 'a number'} from {scale[1]} to {scale[2]}, got {value!r}"
+    elif whole and not float(value).is_integer():
+        return f"expected a whole number, got {value!r}"
+    low, high = bounds
+    if (low is not None and value < low) or (high is not None and value > high):
+        return f"must be within the field's range {_fmt(low)} to {_fmt(high)}, got {value!r}"
+    return None
+
+
+def _fmt(x: Optional[float]) -> str:
+    return "..." if x is None else f"{int(x):,}" if float(x).is_integer() else repr(x)
+
+
 def set_edges(chain: Sequence[Layer], overrides: Mapping[str, Any]) -> list[Problem]:
     """Apply band-edge overrides to the chain's rule files, in place.
 
@@ -84,10 +152,15 @@ def set_edges(chain: Sequence[Layer], overrides: Mapping[str, Any]) -> list[Prob
         if match is None:
             problems.append(Problem("--set", None, key, "not a parameter name or a band edge", EDGE_HINT))
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            problems.append(Problem("--set", None, key, f"a band edge is a number, got {value!r}", EDGE_HINT))
-            continue
         criterion, name, index = match["criterion"], match["field"], int(match["index"])
+        info = CATALOGUE.get(name)
+        wrong = check_value(value, None, bool(info and info.kind == "int"),
+                            (info.ge, info.le) if info else (None, None))
+        if wrong:
+            problems.append(Problem("--set", None, key, f"a band edge of {name}: {wrong}",
+                                    "give a number in the field's range (docs/scenario.md), e.g. "
+                                    "scale/populations.in_need.edges[1]=300000"))
+            continue
         found = _find_indicator(chain, criterion, name)
         if found is None:
             known = sorted({f"{t.criterion}/{i.field}" for layer in chain for _, _, rf in layer.files
