@@ -33,7 +33,7 @@ from .recommend import Recommendation
 from .rules.compile import did_you_mean
 from .rules.ir import CompiledRuleset
 from .rules.load import load_ruleset, shipped_rulesets_dir
-from .scenario import DATE_MAX, DATE_MIN, Scenario, cross_field_problems
+from .scenario import DATE_MAX, DATE_MIN, Scenario, cross_field_hint, cross_field_problems
 from .validation import problems_from, split_path
 from .exercise_timeline import PathT, PatchedScenario, Where, merge, paths
 from .yamlio import Document, load_document
@@ -292,8 +292,7 @@ class _Loader:
         except ValidationError as exc:
             found = [(p.field, p.message, p.hint) for p in problems_from(exc, sdoc, Scenario)]
         if scenario is not None:
-            found = [(path, message, "check both figures; they must be consistent")
-                     for path, message in cross_field_problems(scenario)]
+            found = [(path, message, cross_field_hint(message)) for path, message in cross_field_problems(scenario)]
         for dotted, message, hint in found:
             w = loaded.where_of(split_path(dotted)) or Where(self.doc.name, self.doc.line(("injects", i)), f"injects[{i}].patch")
             self.add((), f"{message} (in the scenario as patched at injects[{i}], day {inject.day})", hint,
