@@ -34,9 +34,9 @@ def kind_of_mode(mode: int) -> str:
 
 def real_path(path: PathLike) -> Optional[Path]:
     """Where ``path`` leads, every symbolic link followed (the file need not exist), or None when
-    the links loop. ``Path.resolve()`` raises ``RuntimeError`` on a loop in Python 3.11 (and
-    returns a path inside the loop in 3.13), so a containment check built on it either crashed
-    or judged a loop by wherever it happened to stop."""
+    the links loop. ``Path.resolve()`` raises ``RuntimeError`` on a loop in Python 3.11, and a
+    non-strict ``os.path.realpath()`` stops somewhere inside the loop, so a containment check
+    built on either crashed or judged a loop by wherever resolution happened to stop."""
     try:
         return Path(os.path.realpath(path, strict=True))
     except OSError as exc:
