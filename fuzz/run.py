@@ -11,8 +11,13 @@ crash in the C core) or a chunk that hangs breaks the pool: the chunks involved 
 again in a fresh pool until the crash or hang is pinned to one case, which then runs in a child
 process of its own to confirm it; the run goes on.
 
-Outcomes (see :mod:`fuzz.outcome`): valid, located, unlocated, exception, crash (the process died
-or a case ran longer than ``--case-timeout``). Only the first two are acceptable.
+Outcomes (see :mod:`fuzz.outcome`): valid, located, unlocated, control (raw control characters in
+a text or Markdown report, or in a problem's line), exception, crash (the process died), hang (a
+case ran longer than ``--case-timeout``). Only the first two are acceptable.
+
+Before the cases, the symbolic-link checks of :mod:`fuzz.rulesets` run in a child process (rule
+sets whose ``ruleset.yaml``, includes or ``extends:`` target are links out, loops, or links
+inside); each must end as expected, and the count is recorded with the run.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ if __package__ in (None, ""):   # run as a script: make `fuzz` and `scaleup` imp
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fuzz.cases import ROOT, Case, case_for, shipped_scenarios   # noqa: E402
-from fuzz.outcome import CRASH, EXCEPTION, OUTCOMES, UNLOCATED, classify, default_ruleset   # noqa: E402
+from fuzz.outcome import CRASH, GOOD, HANG, OUTCOMES, classify, default_ruleset   # noqa: E402
 
 DOCS = ROOT / "docs" / "limits.md"
 BEGIN, END = "<!-- fuzz-run:begin -->", "<!-- fuzz-run:end -->"
@@ -60,7 +65,7 @@ def run_chunk(seed: str, start: int, stop: int) -> tuple[collections.Counter, li
         case = make_case(seed, i, _STATE["shipped"])
         outcome, detail = classify(case, _STATE["ruleset"])
         counts[outcome] += 1
-        if outcome in (UNLOCATED, EXCEPTION):
+        if outcome not in GOOD:
             bad.append({"case": i, "outcome": outcome, "how": case.how, "detail": detail[-1500:]})
     return counts, bad
 
@@ -71,7 +76,7 @@ def run_isolated(seed: str, i: int, ruleset: str, timeout: float) -> tuple[str, 
         done = subprocess.run([sys.executable, "-m", "fuzz.run", "--case", str(i), "--seed", seed,
                                "--ruleset", ruleset], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return CRASH, f"hung for more than {timeout:.0f} s"
+        return HANG, f"hung for more than {timeout:.0f} s"
     if done.returncode != 0:
         return CRASH, f"return code {done.returncode}: {done.stderr[-500:]}"
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -129,12 +134,30 @@ def fuzz(n: int, seed: str, jobs: int, ruleset: str, chunk: int, chunk_timeout: 
                     continue
                 outcome, detail = run_isolated(seed, start, ruleset, case_timeout)
                 counts[outcome] += 1
-                if outcome not in ("valid", "located"):
+                if outcome not in GOOD:
                     bad.append({"case": start, "outcome": outcome, "how": "", "detail": detail[-1500:]})
     wall = time.perf_counter() - started
     return {"date": dt.date.today().isoformat(), "commit": _commit(), "n": n, "seed": seed, "jobs": jobs,
             "ruleset": ruleset, "shipped_scenarios": len(shipped_scenarios()), "counts": dict(counts),
             "wall_s": round(wall, 1), "cases_per_s": round(n / wall, 1), "bad": bad}
+
+
+def symlink_checks(timeout: float = 300.0) -> dict[str, Any]:
+    """:mod:`fuzz.rulesets` in a child process: {"cases", "as_expected", "bad": [...]}."""
+    try:
+        done = subprocess.run([sys.executable, "-m", "fuzz.rulesets"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"cases": 0, "as_expected": 0,
+                "bad": [{"case": "symlinked rule sets", "outcome": HANG, "how": "",
+                         "detail": f"fuzz.rulesets hung for more than {timeout:.0f} s"}]}
+    results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    bad = [{"case": r["case"], "outcome": r["outcome"], "how": f"expected {r['expected']}", "detail": r["detail"]}
+           for r in results if r["ok"] != "yes"]
+    if done.returncode not in (0, 1) or not results:
+        bad.append({"case": "symlinked rule sets", "outcome": CRASH, "how": "",
+                    "detail": f"return code {done.returncode}: {done.stderr[-500:]}"})
+    return {"cases": len(results), "as_expected": sum(r["ok"] == "yes" for r in results), "bad": bad}
 
 
 def _progress(done: int, n: int, counts: collections.Counter, started: float) -> None:
@@ -159,11 +182,15 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [BEGIN, "", f"- Date: {result['date']}; commit {result['commit']}; rule set `{result['ruleset']}`; "
              f"{result['shipped_scenarios']} shipped scenarios mutated",
              f"- Command: `python -m fuzz.run -n {result['n']} -j {result['jobs']} --seed {result['seed']}`",
-             f"- Wall time: {result['wall_s']:,} s ({result['cases_per_s']:,} cases/s)", "",
-             "| cases | valid | located errors | unlocated errors | other exceptions | crashes |",
-             "|---|---|---|---|---|---|",
-             f"| {result['n']:,} | {c.get('valid', 0):,} | {c.get('located', 0):,} | {c.get('unlocated', 0):,} | "
-             f"{c.get('exception', 0):,} | {c.get('crash', 0):,} |", ""]
+             f"- Wall time: {result['wall_s']:,} s ({result['cases_per_s']:,} cases/s)"]
+    if "links" in result:
+        links = result["links"]
+        lines.append(f"- Symbolic-link rule sets (`python -m fuzz.rulesets`): {links['as_expected']} of "
+                     f"{links['cases']} cases as expected")
+    lines += ["", "| cases | valid | located errors | unlocated errors | raw control characters | other exceptions "
+              "| crashes | hangs |", "|---|---|---|---|---|---|---|---|",
+              f"| {result['n']:,} | {c.get('valid', 0):,} | {c.get('located', 0):,} | {c.get('unlocated', 0):,} | "
+              f"{c.get('control', 0):,} | {c.get('exception', 0):,} | {c.get('crash', 0):,} | {c.get('hang', 0):,} |", ""]
     if result["bad"]:
         lines += ["Cases that failed (regenerate one with `python -m fuzz.run --case N --seed SEED`):", ""]
         kinds: dict[str, list[int]] = {}
@@ -208,7 +235,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"# {case.name} ({case.how}):\n{case.raw[:3000]!r}", file=sys.stderr)
         print(json.dumps({"case": args.case, "outcome": outcome, "how": case.how, "detail": detail}))
         return 0
+    links = symlink_checks()
+    print(f"symbolic-link rule sets: {links['as_expected']} of {links['cases']} cases as expected", file=sys.stderr)
     result = fuzz(args.n, args.seed, args.jobs, args.ruleset, args.chunk, args.chunk_timeout, args.case_timeout)
+    result["links"] = {k: v for k, v in links.items() if k != "bad"}
+    result["bad"] = links["bad"] + result["bad"]
     print(file=sys.stderr)
     print(json.dumps({k: v for k, v in result.items() if k != "bad"}, indent=2))
     for b in result["bad"][:20]:

@@ -28,11 +28,12 @@ from .evaluate import evaluate_traced
 from .facts import CRITERION_WORDS
 from .exercise_model import KINDS, Exercise, Inject, Option, Question, canon
 from .exercise_keys import answer_key, generated_options, subject_values
+from .paths import real_path
 from .recommend import Recommendation
 from .rules.compile import did_you_mean
 from .rules.ir import CompiledRuleset
 from .rules.load import load_ruleset, shipped_rulesets_dir
-from .scenario import DATE_MAX, DATE_MIN, Scenario, cross_field_problems
+from .scenario import DATE_MAX, DATE_MIN, Scenario, cross_field_hint, cross_field_problems
 from .validation import problems_from, split_path
 from .exercise_timeline import PathT, PatchedScenario, Where, merge, paths
 from .yamlio import Document, load_document
@@ -133,8 +134,10 @@ OUTSIDE_HINT = ("put it in the exercise's folder (or below it), or pass --allow-
 
 
 def outside(folder: Path, target: Path) -> bool:
-    """Whether ``target`` resolves (symbolic links followed) outside ``folder``."""
-    return not target.resolve().is_relative_to(folder.resolve())
+    """Whether ``target`` resolves (symbolic links followed) outside ``folder`` (a loop of links
+    resolves nowhere: the caller reports it as a loop)."""
+    base, reached = real_path(folder), real_path(target)
+    return base is None or (reached is not None and not reached.is_relative_to(base))
 
 
 class _Loader:
@@ -227,6 +230,10 @@ class _Loader:
         sha = self.doc.sha256
         if isinstance(exercise.baseline, str):
             path = self.folder / exercise.baseline
+            if real_path(path) is None:
+                self.add(("baseline",), f"baseline file {exercise.baseline!r} is a loop of symbolic links",
+                         "give the path of the scenario file itself")
+                return None
             if not self.allow_outside and outside(self.folder, path):
                 # checked before reading: the file's content would otherwise surface in errors
                 self.add(("baseline",), f"baseline file {exercise.baseline!r} is outside the exercise's folder",
@@ -285,8 +292,7 @@ class _Loader:
         except ValidationError as exc:
             found = [(p.field, p.message, p.hint) for p in problems_from(exc, sdoc, Scenario)]
         if scenario is not None:
-            found = [(path, message, "check both figures; they must be consistent")
-                     for path, message in cross_field_problems(scenario)]
+            found = [(path, message, cross_field_hint(message)) for path, message in cross_field_problems(scenario)]
         for dotted, message, hint in found:
             w = loaded.where_of(split_path(dotted)) or Where(self.doc.name, self.doc.line(("injects", i)), f"injects[{i}].patch")
             self.add((), f"{message} (in the scenario as patched at injects[{i}], day {inject.day})", hint,

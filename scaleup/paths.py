@@ -7,9 +7,11 @@ File names are bytes on POSIX: one that is not UTF-8 reaches Python with lone su
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
-from typing import Union
+from pathlib import Path
+from typing import Optional, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -28,3 +30,16 @@ def kind_of_mode(mode: int) -> str:
     if stat.S_ISREG(mode):
         return "a regular file"
     return next((word for test, word in _KINDS if test(mode)), "not a regular file")
+
+
+def real_path(path: PathLike) -> Optional[Path]:
+    """Where ``path`` leads, every symbolic link followed (the file need not exist), or None when
+    the links loop. ``Path.resolve()`` raises ``RuntimeError`` on a loop in Python 3.11, and a
+    non-strict ``os.path.realpath()`` stops somewhere inside the loop, so a containment check
+    built on either crashed or judged a loop by wherever resolution happened to stop."""
+    try:
+        return Path(os.path.realpath(path, strict=True))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return None
+        return Path(os.path.realpath(path))   # a missing file or folder: resolve what exists

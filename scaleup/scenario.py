@@ -339,6 +339,16 @@ def date_problems(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from date_problems(item, f"{path}[{i}]")
 
 
+CROSS_FIELD_HINT = "check both figures; they must be consistent"
+DATE_HINT = f"give a date from {DATE_MIN.isoformat()} to {DATE_MAX.isoformat()}"
+
+
+def cross_field_hint(message: str) -> str:
+    """The hint for a message of :func:`cross_field_problems`: a date out of range is not a
+    pair of figures to reconcile."""
+    return DATE_HINT if message.endswith(f"({DATE_MIN.isoformat()} to {DATE_MAX.isoformat()})") else CROSS_FIELD_HINT
+
+
 def plausibility_problems(s: Scenario) -> Iterator[tuple[str, str]]:
     """Figures that cannot describe the same crisis, though each is within its own range: more
     destroyed houses than affected people (a house shelters at least one person), more deaths

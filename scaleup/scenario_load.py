@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from .errors import Problem, ScenarioError
 from .facts import Fact
 from .fields import to_facts
-from .scenario import Scenario, cross_field_problems
+from .scenario import Scenario, cross_field_hint, cross_field_problems
 from .validation import problems_from, split_path
 from .yamlio import Document, load_document, parse_document
 
@@ -72,7 +72,7 @@ def validate_document(document: Document) -> LoadedScenario:
         checked = _without_invalid(data, exc)
     if checked is not None:   # also when other fields are invalid: one round reports both kinds
         problems.extend(Problem(document.name, document.line(split_path(path)), path, message,
-                                "check both figures; they must be consistent")
+                                cross_field_hint(message))
                         for path, message in cross_field_problems(checked))
     if problems:
         raise ScenarioError(sorted(problems, key=lambda p: (p.line or 0, p.field)))

@@ -92,3 +92,12 @@ def test_the_cli_refuses_outside_paths_unless_allowed(tree):
     for command in (["score"], ["debrief"]):
         assert runner.invoke(main, ["exercise", *command, path, str(sheet)]).exit_code == 1
         assert runner.invoke(main, ["exercise", *command, "--allow-outside-paths", path, str(sheet)]).exit_code == 0
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_a_baseline_that_is_a_loop_of_links_is_a_located_problem(tree, allow):
+    # Path.resolve() raises RuntimeError on a loop in Python 3.11: this was a traceback.
+    (tree / "ex" / "loop.yaml").symlink_to("loop.yaml")
+    text = refused(exercise(tree / "ex", "loop.yaml"), allow_outside_paths=allow)
+    assert text.endswith("ex.yaml:6: baseline: baseline file 'loop.yaml' is a loop of symbolic links "
+                         "(give the path of the scenario file itself)")

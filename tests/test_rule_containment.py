@@ -67,3 +67,20 @@ def test_the_base_of_an_overlay_cannot_link_its_ruleset_yaml_or_an_include_out(t
     (base / "tables" / "scale.yaml").unlink()
     (base / "tables" / "scale.yaml").symlink_to(tmp_path / "secret.yaml")
     assert "included file 'tables/scale.yaml' is outside the rule set folder" in problem(o)
+
+
+def test_a_loop_of_links_as_ruleset_yaml_or_as_an_include_is_a_located_problem(tmp_path):
+    # Path.resolve() raises RuntimeError on a loop in Python 3.11: this was a traceback.
+    base = tmp_path / "base"
+    shutil.copytree(SHIPPED, base)
+    (base / "ruleset.yaml").rename(tmp_path / "moved.yaml")
+    (base / "ruleset.yaml").symlink_to(base / "again.yaml")
+    (base / "again.yaml").symlink_to(base / "ruleset.yaml")
+    assert problem(base) == (f"{base / 'ruleset.yaml'}: ruleset.yaml is a loop of symbolic links "
+                             "(replace the link with the file)")
+    for link in ("ruleset.yaml", "again.yaml"):
+        (base / link).unlink()
+    (tmp_path / "moved.yaml").rename(base / "ruleset.yaml")
+    (base / "tables" / "scale.yaml").unlink()
+    (base / "tables" / "scale.yaml").symlink_to("scale.yaml")
+    assert "include[0]: included file 'tables/scale.yaml' is a loop of symbolic links" in problem(base)

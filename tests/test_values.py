@@ -194,9 +194,11 @@ def test_dates_near_year_9999_are_refused_at_validation(extra: str, field: str) 
     text = BASE.replace("as_of: 2026-03-20", "as_of: 9999-12-31") + extra
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(text, "values.yaml")
-    got = {(p.field, p.message) for p in caught.value.problems}
-    assert ("as_of", "9999-12-31 is outside the dates scaleup accepts (1900-01-01 to 2100-12-31)") in got
-    assert (field, "9999-12-31 is outside the dates scaleup accepts (1900-01-01 to 2100-12-31)") in got
+    got = {(p.field, p.message, p.hint) for p in caught.value.problems}
+    message = "9999-12-31 is outside the dates scaleup accepts (1900-01-01 to 2100-12-31)"
+    hint = "give a date from 1900-01-01 to 2100-12-31"   # was "check both figures; they must be consistent"
+    assert ("as_of", message, hint) in got
+    assert (field, message, hint) in got
 
 
 def test_an_activation_late_in_2100_still_gets_its_milestone_dates() -> None:

@@ -33,6 +33,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 
 from ..errors import Problem
 from ..facts import FACT_TYPES
+from ..paths import real_path
 from .slots import slot_of
 from .ir import CompiledRule, Pattern
 
@@ -99,12 +100,14 @@ def outside_folder(root: Path, include: str) -> Optional[str]:
     """Why ``include`` (relative to rule set folder ``root``) may not be read, or None.
 
     The file must resolve (symbolic links followed) inside ``root``: an absolute path, ``..``
-    or a link pointing elsewhere would let a rule set read any file the user can read.
+    or a link pointing elsewhere would let a rule set read any file the user can read. A loop of
+    links resolves nowhere and is refused too.
     """
-    base = root.resolve()
-    target = (root / include).resolve()
-    if Path(include).is_absolute() or not target.is_relative_to(base):
+    base, target = real_path(root), real_path(root / include)
+    if Path(include).is_absolute() or base is None or (target is not None and not target.is_relative_to(base)):
         return f"included file {include!r} is outside the rule set folder"
+    if target is None:
+        return f"included file {include!r} is a loop of symbolic links"
     return None
 
 

@@ -113,7 +113,10 @@ def _read_layer(root: Path, display: str, problems: list[Problem]) -> Layer:
 
     Every file read (``ruleset.yaml`` itself and each include) must resolve inside ``root``:
     a symbolic link out of the folder is refused before it is read."""
-    if outside_folder(root, "ruleset.yaml"):
+    if why := outside_folder(root, "ruleset.yaml"):
+        if why.endswith("a loop of symbolic links"):
+            raise RulesetError.at(os.path.join(display, "ruleset.yaml"), None, "",
+                                  "ruleset.yaml is a loop of symbolic links", "replace the link with the file")
         raise RulesetError.at(os.path.join(display, "ruleset.yaml"), None, "",
                               "ruleset.yaml is a symbolic link out of the rule set folder",
                               "copy the file into the folder instead of linking to it")
