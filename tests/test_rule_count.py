@@ -7,7 +7,6 @@ they are read, ``any:`` combinations and bands included.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -51,10 +50,8 @@ def test_a_rule_set_over_the_rule_cap_is_refused_before_compiling(tmp_path: Path
         raise AssertionError("compiled although the rule count was known to be over the cap")
     monkeypatch.setattr(load, "compile_file", never)
     root = write(tmp_path / "big", files=40, per_file=500)
-    start = time.process_time()
-    with pytest.raises(RulesetError) as caught:
+    with pytest.raises(RulesetError) as caught:      # compile_file would raise: refused before compiling
         load_ruleset(root)
-    assert time.process_time() - start < 20
     [problem] = caught.value.problems
     assert (problem.file, problem.line, problem.field) == (f"{root}/ruleset.yaml", 18, "include[10]")
     assert problem.message.startswith("with 'rules010.yaml' the rule set has more than 5,000 rules")
