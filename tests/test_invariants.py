@@ -237,22 +237,23 @@ def shipped_sweep() -> InvariantSweep:
     return sweep_invariants(ruleset(), run)
 
 
-def test_the_reduced_sweep_gives_every_combination_the_breaches_of_a_direct_evaluation(shipped_sweep: InvariantSweep) -> None:
-    rng = random.Random(11)
+def _assert_sample_agrees(sweep: InvariantSweep, evaluate, seed: int, n: int) -> None:
+    """On ``n`` sampled combinations the sweep's breaches equal those of a direct evaluation."""
+    rng = random.Random(seed)
     space = list(itertools.product(INVARIANT_SITUATIONS, itertools.product(LEVELS, repeat=5)))
-    for situation, levels in rng.sample(space, 300):
-        got = {(b.code, b.subject) for b in shipped_sweep.breaches(situation.name, levels)}
-        assert got == _direct(ruleset(), run, situation, levels), (situation.name, levels)
+    for situation, levels in rng.sample(space, n):
+        got = {(b.code, b.subject) for b in sweep.breaches(situation.name, levels)}
+        assert got == _direct(ruleset(), evaluate, situation, levels), (situation.name, levels)
+
+
+def test_the_reduced_sweep_gives_every_combination_the_breaches_of_a_direct_evaluation(shipped_sweep: InvariantSweep) -> None:
+    _assert_sample_agrees(shipped_sweep, run, seed=11, n=300)
 
 
 def test_durable_rules_finds_the_same_breaches_on_sampled_combinations(shipped_sweep: InvariantSweep) -> None:
     def durable(rs: CompiledRuleset, facts: list[Fact]) -> Evaluation:
         return engine_for(rs).evaluate(facts, "<combination>")
-    rng = random.Random(12)
-    space = list(itertools.product(INVARIANT_SITUATIONS, itertools.product(LEVELS, repeat=5)))
-    for situation, levels in rng.sample(space, 60):
-        got = {(b.code, b.subject) for b in shipped_sweep.breaches(situation.name, levels)}
-        assert got == _direct(ruleset(), durable, situation, levels), (situation.name, levels)
+    _assert_sample_agrees(shipped_sweep, durable, seed=12, n=60)
 
 
 def test_the_sweep_evaluates_far_fewer_than_all_combinations(shipped_sweep: InvariantSweep) -> None:
