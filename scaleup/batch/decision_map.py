@@ -17,23 +17,23 @@ from typing import Any, Callable, Optional, Sequence
 import jinja2
 
 from ..version import __version__
-from ..facts import CRITERIA
+from ..vocabulary import CRITERIA, Decision, Route
 from ..rules.ir import CompiledRuleset
 from .sweep import SweepResult, Vary
 from ..render.text import fmt_value
 
 DECISIONS = {   # value: (label, fill, text colour, code); Okabe-Ito colours, safe for colour blindness
-    "recommend": ("Recommend", "#D55E00", "#FFFFFF", "R"),
-    "consider": ("Consider", "#E69F00", "#000000", "C"),
-    "not_recommended": ("Not recommended", "#0072B2", "#FFFFFF", "N"),
-    "not_applicable": ("Not applicable", "#999999", "#000000", "–"),
-    "insufficient_evidence": ("Insufficient evidence", "#CC79A7", "#000000", "?"),
+    Decision.RECOMMEND: (Decision.RECOMMEND.label, "#D55E00", "#FFFFFF", "R"),
+    Decision.CONSIDER: (Decision.CONSIDER.label, "#E69F00", "#000000", "C"),
+    Decision.NOT_RECOMMENDED: (Decision.NOT_RECOMMENDED.label, "#0072B2", "#FFFFFF", "N"),
+    Decision.NOT_APPLICABLE: (Decision.NOT_APPLICABLE.label, "#999999", "#000000", "–"),
+    Decision.INSUFFICIENT_EVIDENCE: (Decision.INSUFFICIENT_EVIDENCE.label, "#CC79A7", "#000000", "?"),
 }
 ROUTES = {
-    "iasc_clusters": ("IASC clusters", "#0072B2", "#FFFFFF", "IC"),
-    "refugee_rcm": ("Refugee Coordination Model", "#009E73", "#FFFFFF", "RC"),
-    "mixed_joint_note": ("Mixed situation (Joint Note)", "#CC79A7", "#000000", "MX"),
-    "national_led": ("Nationally led", "#F0E442", "#000000", "NL"),
+    Route.IASC_CLUSTERS: (Route.IASC_CLUSTERS.label, "#0072B2", "#FFFFFF", "IC"),
+    Route.REFUGEE_RCM: (Route.REFUGEE_RCM.label, "#009E73", "#FFFFFF", "RC"),
+    Route.MIXED_JOINT_NOTE: (Route.MIXED_JOINT_NOTE.label, "#CC79A7", "#000000", "MX"),
+    Route.NATIONAL_LED: (Route.NATIONAL_LED.label, "#F0E442", "#000000", "NL"),
     None: ("No route", "#DDDDDD", "#000000", "–"),
 }
 INVALID = ("Invalid point", "url(#hatch-{panel})", "#000000", "×")

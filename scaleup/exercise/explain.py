@@ -11,7 +11,8 @@ from typing import Any, Iterable, Optional
 
 from ..engine.audit import Evaluation
 from .model import LEVEL_WORDS
-from ..facts import CRITERION_WORDS, Fact
+from ..facts import Fact
+from ..vocabulary import Criterion
 from ..rules.ir import CompiledRule, CompiledRuleset
 
 
@@ -93,7 +94,7 @@ def describe(fact: Fact) -> str:
         return f"{f['field']} = {fmt(f['value'])} ({fact.origin.split('@', 1)[-1]})"
     if fact.type == "criterion":
         level = f.get("level")
-        return f"{CRITERION_WORDS.get(str(f['name']), f['name'])} is " + (LEVEL_WORDS[str(level)] if level else "insufficient evidence")
+        return f"{Criterion(f['name']).phrase} is " + (LEVEL_WORDS[str(level)] if level else "insufficient evidence")
     if fact.type in ("finding", "flag", "milestone", "plan"):
         return f"{fact.type} {f['name']}" + "".join(f", {k} {fmt(v)}" for k, v in f.items() if k != "name")
     if fact.type == "situation":
@@ -139,7 +140,7 @@ def derivation(ev: Evaluation, fact_id: str, depth: int = 3, at: int = 0) -> lis
 def _signal(ev: Evaluation, signal: Fact) -> str:
     firing = ev.derived_by(signal.id)[0]
     indicator = describe(ev.fact(firing.matched[0])) if firing.matched else str(signal.fields["field"])
-    name = CRITERION_WORDS.get(str(signal.fields['criterion']), signal.fields['criterion'])
+    name = Criterion(signal.fields['criterion']).phrase
     presumed = " (presumed)" if signal.fields.get("presumed") == "true" else ""
     return f"{indicator} puts {name} at level {signal.fields['level']}{presumed} [{firing.key}]"
 
