@@ -12,6 +12,7 @@ from typing import Any, Iterable, Optional
 from ..engine.audit import Evaluation
 from .model import LEVEL_WORDS
 from ..facts import Fact
+from ..words import fmt
 from ..vocabulary import Criterion
 from ..rules.ir import CompiledRule, CompiledRuleset
 
@@ -70,21 +71,6 @@ def sources(ruleset: CompiledRuleset, cited: Iterable[Cited]) -> list[tuple[str,
         ref = ", ".join(str(x) for x in (src.title, src.publisher, src.year) if x)
         out.append((sid, ref, src.url))
     return out
-
-
-def fmt(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.4g}"
-    if isinstance(value, dict):           # an entry of a list such as activation.extensions
-        return ", ".join(f"{k} {fmt(v)}" for k, v in value.items())
-    if isinstance(value, (tuple, list)):
-        sep = "; " if any(isinstance(v, dict) for v in value) else ", "
-        return sep.join(fmt(v) for v in value)
-    return str(value)
 
 
 def describe(fact: Fact) -> str:

@@ -19,6 +19,7 @@ from ..errors import Problem, RulesetError
 from ..facts import FACT_TYPES, Fact
 from ..vocabulary import CRITERIA, DECISIONS, LIFECYCLE, Criterion, level_label
 from ..scenario.load import LoadedScenario
+from ..words import fmt
 
 SCHEMA_VERSION = "2.0.0"
 # Literal types built from the vocabulary (pydantic reads them; mypy cannot check a computed Literal)
@@ -69,7 +70,7 @@ class Criterion(Out):
         if not self.presumed or self.level is None:
             return None
         top = [s for s in self.signals if s.presumed and s.level == max(x.level for x in self.signals)]
-        why = "; ".join(f"{s.field} = {_plain(s.value)}" for s in top)
+        why = "; ".join(f"{s.field} = {fmt(s.value)}" for s in top)
         return (f"{Criterion(self.name).phrase} presumed {self.level}: {why}; no capacity measure given "
                 "(INFORM LCC, the tier at which capacity copes, partners or reach would replace the presumption)")
 
@@ -316,14 +317,6 @@ class _Assembler:
                       "overrides": dict(ev.ruleset.overrides), "scenario_sha256": self.loaded.document.sha256,
                       "durable_rules_version": _durable_version()},
         })
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.3g}"
-    return str(value)
 
 
 def _months_elapsed(ev: Evaluation) -> float:

@@ -113,7 +113,7 @@ def sources(rec: Recommendation, ruleset: Optional[CompiledRuleset], extra: set[
 def report(rec: Recommendation, tree: bool = True) -> Report:
     """Gather the report of one recommendation; the derivation tree when the rule set is found."""
     from ..explain.derivation import ROOTS, derivation
-    from ..explain.wording import fact_text
+    from ..words import fact_text
     ruleset = find_ruleset(rec)
     out = Report(rec, ruleset, Decision(rec.scale_up).phrase)
     out.sources = sources(rec, ruleset)

@@ -8,22 +8,12 @@ from typing import Any, Sequence
 from ..vocabulary import Criterion, Decision, Lifecycle, Variant
 from ..recommendation.model import Recommendation
 from ..safetext import terminal
-from ..explain.wording import fmt_float
+from ..words import fmt
 
 def clean(text: str) -> str:
     """``text`` with every control character written as an escape (``\\x1b``): a scenario cannot
     fake report lines, recolour the terminal or reorder text (:func:`scaleup.safetext.terminal`)."""
     return terminal(text)
-
-
-def fmt_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return fmt_float(value)
-    return str(value)
 
 
 def line_of(origin: str) -> str:
@@ -40,7 +30,7 @@ def render_one(rec: Recommendation) -> str:
     add("")
     if rec.lifecycle:
         lc = rec.lifecycle
-        add(f"Scale-Up: ACTIVE since {lc.activated} (month {fmt_value(lc.months_elapsed)}): {Lifecycle(lc.value).headline}")
+        add(f"Scale-Up: ACTIVE since {lc.activated} (month {fmt(lc.months_elapsed)}): {Lifecycle(lc.value).headline}")
         if lc.reason:
             add(f"  {lc.reason}  [{lc.rule}]")
         add(f"Criteria today: {Decision(rec.scale_up).today}")
@@ -60,9 +50,9 @@ def render_one(rec: Recommendation) -> str:
         add(f"  {Criterion(c.name).phrase:<15} {level}{presumed}")
         for sig in c.signals:
             mark = " (presumed)" if sig.presumed else ""
-            add(f"      L{sig.level} {sig.field} = {fmt_value(sig.value)}{mark}  [{sig.rule}] {line_of(sig.origin)}")
+            add(f"      L{sig.level} {sig.field} = {fmt(sig.value)}{mark}  [{sig.rule}] {line_of(sig.origin)}")
         for cap in c.ceilings:
-            add(f"      at most L{cap.level}: {cap.field} = {fmt_value(cap.value)} (coping)  [{cap.rule}] {line_of(cap.origin)}")
+            add(f"      at most L{cap.level}: {cap.field} = {fmt(cap.value)} (coping)  [{cap.rule}] {line_of(cap.origin)}")
     sections = [
         ("Leadership", [f"{x.role.replace('_', ' ')}: {x.actor}  [{x.rule}]" for x in rec.leadership]),
         ("Clusters", [f"{x.cluster}: {x.lead}  [{x.rule}]" for x in rec.clusters]),
@@ -89,7 +79,7 @@ def render_one(rec: Recommendation) -> str:
 
 
 def _offset(m: Any) -> str:
-    parts = [f"{fmt_value(m.months)} months" if m.months else "", f"{fmt_value(m.days)} days" if m.days else ""]
+    parts = [f"{fmt(m.months)} months" if m.months else "", f"{fmt(m.days)} days" if m.days else ""]
     return " ".join(p for p in parts if p) + f" after {m.anchor}"
 
 
