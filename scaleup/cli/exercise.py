@@ -10,19 +10,7 @@ import click
 
 from ..errors import Problem
 from ..safetext import terminal
-
-EXIT_INVALID = 1   # as in scaleup.cli.main (imported lazily there: cli imports this module)
-
-
-def _guarded(ctx: click.Context, body) -> None:  # type: ignore[no-untyped-def]
-    from .main import run_guarded
-    run_guarded(ctx.obj["debug"] if ctx.obj else False, body)
-
-
-def _fail() -> Exception:
-    from .main import Failed
-    return Failed(EXIT_INVALID)
-
+from .common import fail
 
 @click.group()
 def exercise() -> None:
@@ -66,11 +54,9 @@ def play(ctx: click.Context, file: str, sheet: Optional[Path], name: Optional[st
     Example:
       scaleup exercise play scenarios/exercises/cyclone-idp-surge.yaml --name Amina
     """
-    def body() -> None:
-        from ..exercise.play import play as run
-        ex = _load(file, allow_outside)
-        run(ex, click.get_text_stream("stdin"), click.get_text_stream("stdout"), sheet=sheet, name=name, reveal=reveal)
-    _guarded(ctx, body)
+    from ..exercise.play import play as run
+    ex = _load(file, allow_outside)
+    run(ex, click.get_text_stream("stdin"), click.get_text_stream("stdout"), sheet=sheet, name=name, reveal=reveal)
 
 
 def _sheets(ex, paths: tuple[str, ...]):  # type: ignore[no-untyped-def]
@@ -108,22 +94,20 @@ def score(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, allo
     Example:
       scaleup exercise score scenarios/exercises/cyclone-idp-surge.yaml answers/*.yaml
     """
-    def body() -> None:
-        ex = _load(file, allow_outside)
-        valid, failed = _sheets(ex, sheets)
-        if fmt == "json":
-            rows = [{"file": s.file, "participant": s.participant, "score": s.score, "total": s.total,
-                     "answers": {r.asked.id: {"answer": r.answer, "key": r.asked.key, "correct": r.correct}
-                                 for r in s.results}} for s in valid]
-            click.echo(json.dumps({"exercise": ex.exercise.id, "sha256": ex.sha256, "sheets": rows}, indent=2))
-        else:
-            for s in valid:
-                wrong = [r.asked.id for r in s.results if not r.correct]
-                click.echo(terminal(f"{s.participant}: {s.score}/{s.total} ({s.file})" +
-                                    (f"; not the engine's answer: {', '.join(wrong)}" if wrong else "")))
-        if failed:
-            raise _fail()
-    _guarded(ctx, body)
+    ex = _load(file, allow_outside)
+    valid, failed = _sheets(ex, sheets)
+    if fmt == "json":
+        rows = [{"file": s.file, "participant": s.participant, "score": s.score, "total": s.total,
+                 "answers": {r.asked.id: {"answer": r.answer, "key": r.asked.key, "correct": r.correct}
+                             for r in s.results}} for s in valid]
+        click.echo(json.dumps({"exercise": ex.exercise.id, "sha256": ex.sha256, "sheets": rows}, indent=2))
+    else:
+        for s in valid:
+            wrong = [r.asked.id for r in s.results if not r.correct]
+            click.echo(terminal(f"{s.participant}: {s.score}/{s.total} ({s.file})" +
+                                (f"; not the engine's answer: {', '.join(wrong)}" if wrong else "")))
+    if failed:
+        fail(ctx)
 
 
 @exercise.command()
@@ -143,20 +127,18 @@ def debrief(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, ou
     Example:
       scaleup exercise debrief scenarios/exercises/cyclone-idp-surge.yaml answers/ -f html -o debrief.html
     """
-    def body() -> None:
-        from ..exercise.debrief import FORMATS, build
-        from ..writeout import write_atomic
-        ex = _load(file, allow_outside)
-        valid, failed = _sheets(ex, sheets)
-        text = FORMATS[fmt](build(ex, valid))
-        if output:
-            write_atomic(output, text)
-            click.echo(terminal(f"wrote {output}"), err=True)
-        else:
-            click.echo(text, nl=False)
-        if failed:
-            raise _fail()
-    _guarded(ctx, body)
+    from ..exercise.debrief import FORMATS, build
+    from ..writeout import write_atomic
+    ex = _load(file, allow_outside)
+    valid, failed = _sheets(ex, sheets)
+    text = FORMATS[fmt](build(ex, valid))
+    if output:
+        write_atomic(output, text)
+        click.echo(terminal(f"wrote {output}"), err=True)
+    else:
+        click.echo(text, nl=False)
+    if failed:
+        fail(ctx)
 
 
 @exercise.command("validate")
@@ -171,24 +153,22 @@ def validate_(ctx: click.Context, files: tuple[str, ...], key: bool, allow_outsi
     Example:
       scaleup exercise validate scenarios/exercises/*.yaml --key
     """
-    def body() -> None:
-        from ..errors import ScaleupError
-        failed = False
-        for file in files:
-            try:
-                ex = _load(file, allow_outside)
-            except ScaleupError as exc:
-                for p in exc.problems:
-                    click.echo(f"error: {p}", err=True)
-                failed = True
-                continue
-            scored = sum(q.scored for q in ex.questions)
-            click.echo(terminal(f"ok: {file} ({len(ex.steps)} injects, {len(ex.questions)} questions, {scored} scored; "
-                                f"{ex.ruleset.id} {ex.ruleset.version})"))
-            if key:
-                for q in ex.questions:
-                    click.echo(terminal(f"  Q{q.number} {q.id} day {ex.step_of(q).inject.day} {q.question.kind}: "
-                                        + (q.label(str(q.key)) + f" [{q.key}]" if q.scored else "(reflection)")))
-        if failed:
-            raise _fail()
-    _guarded(ctx, body)
+    from ..errors import ScaleupError
+    failed = False
+    for file in files:
+        try:
+            ex = _load(file, allow_outside)
+        except ScaleupError as exc:
+            for p in exc.problems:
+                click.echo(f"error: {p}", err=True)
+            failed = True
+            continue
+        scored = sum(q.scored for q in ex.questions)
+        click.echo(terminal(f"ok: {file} ({len(ex.steps)} injects, {len(ex.questions)} questions, {scored} scored; "
+                            f"{ex.ruleset.id} {ex.ruleset.version})"))
+        if key:
+            for q in ex.questions:
+                click.echo(terminal(f"  Q{q.number} {q.id} day {ex.step_of(q).inject.day} {q.question.kind}: "
+                                    + (q.label(str(q.key)) + f" [{q.key}]" if q.scored else "(reflection)")))
+    if failed:
+        fail(ctx)
