@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -248,5 +249,5 @@ def serve(ctx: click.Context, file: str, host: str, port: int, folder: Optional[
         from ..room.serve import run
         ex = _load(file, allow_outside)
         run(ex, host=host, port=port, folder=folder or Path(f"room-{ex.exercise.id}"), anonymous=anonymous,
-            out=click.get_text_stream("stdout"))
+            out=sys.stdout)
     _guarded(ctx, body)
