@@ -30,8 +30,10 @@ class Page:
 
 
 def figure_rows(data: Any) -> tuple[tuple[str, str], ...]:
-    """``figures`` of a (partial) scenario as (field, value) pairs phrased for people."""
-    return tuple(tuple(line.split(": ", 1)) for line in figures(data))  # type: ignore[misc]
+    """``figures`` of a (partial) scenario as (field, value) pairs phrased for people
+    (``populations.in_need`` reads ``populations · in need``)."""
+    rows = (line.split(": ", 1) for line in figures(data))
+    return tuple((field.replace("_", " ").replace(".", " · "), value) for field, value in rows)
 
 
 def pages(ex: LoadedExercise) -> list[Page]:

@@ -284,3 +284,13 @@ def test_a_tab_closed_mid_answer_writes_nothing_and_the_server_carries_on(drill,
     finally:
         server.should_exit = True
         thread.join(5)
+
+
+def test_the_reveal_shows_no_folder_of_the_facilitators_disk(drill, tmp_path):
+    room, s, app = make(drill, tmp_path)
+    fac = facilitator_client(app)
+    joe = participant(app, s.sid, "Joe")
+    act(fac, s.sid, "reveal")
+    page = joe.get(f"/s/{s.sid}/").text
+    assert "drill.yaml:14" in page and str(DRILL.parent) not in page
+    assert not any(line.rstrip().endswith(":</li>") for line in page.splitlines())   # nothing cut mid-sentence

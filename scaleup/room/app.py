@@ -14,6 +14,7 @@ mid-request loses nothing written and breaks nothing (each answer is one complet
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hmac
 import time
@@ -88,12 +89,15 @@ class Headers:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        static = scope.get("path", "").startswith("/static/")
+
         async def send_with(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
                 extra = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-                         (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-store"),
+                         (b"referrer-policy", b"no-referrer"),
+                         (b"cache-control", b"max-age=600" if static else b"no-store"),
                          (b"content-security-policy", CSP.encode())]
                 message["headers"] = headers + [(k, v) for k, v in extra if k not in names]
             await send(message)
@@ -154,11 +158,20 @@ def create_app(room: Room, token: str, *, join_url: Callable[[Session], str], an
     def participant_cookie(session: Session) -> str:
         return f"scaleup_{session.sid}"
 
+    folder = str(Path(ex.name).parent)
+    folder = "" if folder == "." else folder.rstrip("/") + "/"
+
     @functools.lru_cache(maxsize=None)
     def reveal(qid: str) -> tuple[str, Explanation, list[tuple[str, str, Optional[str]]]]:
+        """The engine's answer, its explanation three levels deep (file lines without folders:
+        the room sees the exercise, not the facilitator's disk), and the sources it cites."""
         asked = ex.question(qid)
         why = explain_key(asked.question, str(asked.key), ex.step_of(asked))
-        short = Explanation(tuple(line for line in why.lines if line.depth <= 2), why.criteria)
+        kept = [line for line in why.lines if line.depth <= 3]
+        lines = tuple(dataclasses.replace(line, text=line.text.replace(folder, "") if folder else line.text)
+                      for i, line in enumerate(kept)
+                      if not (line.text.endswith(":") and (i + 1 == len(kept) or kept[i + 1].depth <= line.depth)))
+        short = Explanation(lines, why.criteria)
         return asked.label(str(asked.key)), short, sources(ex.ruleset, short.rules)
 
     def inject_view(session: Session, step: int) -> dict[str, Any]:
@@ -274,7 +287,8 @@ def create_app(room: Room, token: str, *, join_url: Callable[[Session], str], an
             raise HTTPException(403, "Join the session first.")
         qid = form.get("q", "")
         try:
-            session.answer(p, qid, form.get("a", ""))
+            # the sheet is written (and synced) in a worker thread: other requests go on meanwhile
+            await run_in_threadpool(session.answer, p, qid, form.get("a", ""))
         except RoomError as exc:
             return RedirectResponse(f"/s/{session.sid}/?m={'locked' if 'locked' in str(exc) else 'closed'}", 303)
         return RedirectResponse(f"/s/{session.sid}/#{qid}", 303)

@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 import secrets
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -59,6 +60,7 @@ class Participant:
     secret: str                                  # SHA-256 of the cookie's secret
     started: str
     answers: dict[str, tuple[str, str]] = field(default_factory=dict)   # qid -> (value, at)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
 
 @dataclass
@@ -182,7 +184,8 @@ class Session:
         return [q for q in self.ex.questions if q.step == at]
 
     def answer(self, p: Participant, qid: str, value: str) -> None:
-        """Record an answer to a question of the current inject and write the sheet.
+        """Record an answer to a question of the current inject and write the sheet. Safe to call
+        from several threads: one participant's answers are recorded and written in order.
 
         Raises:
             RoomError: the question is not of the current inject, the inject is locked, the exercise
@@ -198,13 +201,12 @@ class Session:
                 raise RoomError("That is not one of the options.")
         else:
             value = clean(value, MAX_TEXT)
-            if not value:
-                p.answers.pop(qid, None)
-                self.write_sheet(p)
-                self.changes += 1
-                return
-        p.answers[qid] = (value, self.clock())
-        self.write_sheet(p)
+        with p.lock:
+            if value:
+                p.answers[qid] = (value, self.clock())
+            else:
+                p.answers.pop(qid, None)          # an emptied reflection
+            self.write_sheet(p)
         self.changes += 1
 
     # --- the facilitator --------------------------------------------------------------------
