@@ -38,7 +38,7 @@ def serve(exercise: str, folder: str, port: int) -> None:
     """The server process: the room app with a join limit fit for one address playing 30 phones."""
     import uvicorn
 
-    from scaleup.exercise import load_exercise
+    from scaleup.exercise.load import load_exercise
     from scaleup.room.app import create_app
     from scaleup.room.state import Room
     room = Room(load_exercise(exercise), Path(folder))
@@ -64,8 +64,8 @@ def main() -> int:
 
     import httpx2 as httpx
 
-    from scaleup.exercise import load_exercise
-    from scaleup.exercise_score import read_sheet
+    from scaleup.exercise.load import load_exercise
+    from scaleup.exercise.score import read_sheet
     ex = load_exercise(args.exercise)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

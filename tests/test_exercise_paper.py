@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scaleup.cli import main
-from scaleup.exercise import load_exercise
-from scaleup.exercise_match import read_answer, read_date
-from scaleup.exercise_score import read_sheet
+from scaleup.cli.main import main
+from scaleup.exercise.load import load_exercise
+from scaleup.exercise.match import read_answer, read_date
+from scaleup.exercise.score import read_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 CYCLONE = ROOT / "scenarios" / "exercises" / "cyclone-idp-surge.yaml"

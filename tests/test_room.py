@@ -17,9 +17,9 @@ pytest.importorskip("starlette")
 pytest.importorskip("httpx2")
 from starlette.testclient import TestClient  # noqa: E402
 
-from scaleup.cli import main  # noqa: E402
+from scaleup.cli.main import main  # noqa: E402
 from scaleup.errors import ScaleupError  # noqa: E402
-from scaleup.exercise_score import read_sheet  # noqa: E402
+from scaleup.exercise.score import read_sheet  # noqa: E402
 from scaleup.room import serve as serve_module  # noqa: E402
 from scaleup.room.app import FAC_COOKIE, JoinLimiter, create_app  # noqa: E402
 from scaleup.room.state import STATE, Room, RoomError, Session  # noqa: E402

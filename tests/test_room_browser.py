@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from scaleup.exercise_score import read_sheet
+from scaleup.exercise.score import read_sheet
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed "

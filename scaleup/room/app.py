@@ -34,10 +34,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..exercise_debrief import build, render_html
-from ..exercise_explain import Explanation, sources
-from ..exercise_handout import figure_rows
-from ..exercise_keys import explain_key
+from ..exercise.debrief import build, render_html
+from ..exercise.explain import Explanation, sources
+from ..exercise.handout import figure_rows
+from ..exercise.keys import explain_key
 from .state import MAX_NAME, MAX_TEXT, Room, RoomError, Session, summary
 
 MAX_BODY = 16 * 1024

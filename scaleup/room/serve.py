@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Optional, TextIO
 
 from ..errors import Problem, ScaleupError
-from ..exercise import LoadedExercise
+from ..exercise.load import LoadedExercise
 from ..safetext import terminal
 from .state import Room, Session
 

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from ..errors import Problem, ScaleupError
-from ..exercise import Asked, LoadedExercise
-from ..exercise_play import default_sheet, utc_now
-from ..exercise_score import Sheet, read_sheet, sheet_text
+from ..exercise.load import Asked, LoadedExercise
+from ..exercise.play import default_sheet, utc_now
+from ..exercise.score import Sheet, read_sheet, sheet_text
 from ..writeout import write_atomic
 
 STATE = "room.state"             # not .json: `exercise score FOLDER` reads .yaml/.yml/.json files
