@@ -91,6 +91,8 @@ def test_lock_reveal_next_back_end_and_the_folder_scores_and_debriefs_unchanged(
     assert "because:" in page                                          # the explanation, with citations
     projector = fac.get(f"/s/{s.sid}/f").text
     assert "Engine's answer" in projector and "<svg" in projector and f"http://testserver/s/{s.sid}/" in projector
+    big = fac.get(f"/s/{s.sid}/f/qr").text
+    assert "<svg" in big and f"http://testserver/s/{s.sid}/" in big and "1 joined" in big
     assert act(fac, s.sid, "back") == 409                              # the first inject
     for step in range(1, len(drill.steps)):
         assert act(fac, s.sid, "next") == 303
@@ -114,7 +116,7 @@ def test_every_facilitator_route_needs_the_token_checked_on_the_server(drill, tm
     room, s, app = make(drill, tmp_path)
     stranger = participant(app, s.sid, "Mallory")
     before = (tmp_path / s.sid / STATE).read_text()
-    for path in ("/f", f"/s/{s.sid}/f", f"/s/{s.sid}/f/live", f"/s/{s.sid}/f/status", f"/s/{s.sid}/debrief",
+    for path in ("/f", f"/s/{s.sid}/f", f"/s/{s.sid}/f/live", f"/s/{s.sid}/f/status", f"/s/{s.sid}/f/qr", f"/s/{s.sid}/debrief",
                  "/f?token=wrong"):
         assert stranger.get(path).status_code == 403, path
     for action in ("lock", "unlock", "reveal", "next", "back", "end"):
@@ -278,7 +280,10 @@ def test_a_tab_closed_mid_answer_writes_nothing_and_the_server_carries_on(drill,
             with socket.create_connection(("127.0.0.1", port)) as raw:
                 raw.sendall((f"POST /s/{s.sid}/answer HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n"
                              "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\nq=q1&a=reco").encode())
+            with socket.create_connection(("127.0.0.1", port)) as raw:     # and a join cut short
+                raw.sendall((f"POST /s/{s.sid}/join HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nname=Hal").encode())
             time.sleep(0.2)
+            assert len(s.participants) == 1
             assert gina.post(f"/s/{s.sid}/answer", data={"q": "q2", "a": "2"}).status_code == 303
         assert read_sheet(tmp_path / s.sid / "answers-drill-gina.yaml", drill, partial=True).answers == {"q2": "2"}
     finally:
@@ -294,3 +299,18 @@ def test_the_reveal_shows_no_folder_of_the_facilitators_disk(drill, tmp_path):
     page = joe.get(f"/s/{s.sid}/").text
     assert "drill.yaml:14" in page and str(DRILL.parent) not in page
     assert not any(line.rstrip().endswith(":</li>") for line in page.splitlines())   # nothing cut mid-sentence
+
+
+def test_figures_are_phrased_for_people_on_the_phone_and_the_projector(tmp_path):
+    from scaleup.exercise.load import load_exercise
+    cyclone = load_exercise(ROOT / "scenarios" / "exercises" / "cyclone-idp-surge.yaml")
+    room, s, app = make(cyclone, tmp_path)
+    fac = facilitator_client(app)
+    kim = participant(app, s.sid, "Kim")
+    first = kim.get(f"/s/{s.sid}/").text
+    assert "<th>populations · in need</th><td>80,000</td>" in first and "several districts" in first
+    for _ in range(len(cyclone.steps) - 1):
+        act(fac, s.sid, "next")
+    last = kim.get(f"/s/{s.sid}/").text + fac.get(f"/s/{s.sid}/f").text
+    assert "<th>activation · extensions</th><td>date 2026-08-15, months 6</td>" in last
+    assert "datetime" not in last and "{&#39;" not in last

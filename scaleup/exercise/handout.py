@@ -9,6 +9,7 @@ date in a common format (:mod:`scaleup.exercise.match`), and scored with ``exerc
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
@@ -18,6 +19,7 @@ from .play import figures
 from .timeline import Step
 
 BOX = "☐"
+_WORDS = re.compile(r"[a-z]+(?:_[a-z0-9]+)+")      # an enumerated value such as several_districts
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ def figure_rows(data: Any) -> tuple[tuple[str, str], ...]:
     """``figures`` of a (partial) scenario as (field, value) pairs phrased for people
     (``populations.in_need`` reads ``populations · in need``)."""
     rows = (line.split(": ", 1) for line in figures(data))
-    return tuple((field.replace("_", " ").replace(".", " · "), value) for field, value in rows)
+    return tuple((field.replace("_", " ").replace(".", " · "), value.replace("_", " ") if _WORDS.fullmatch(value) else value)
+                 for field, value in rows)
 
 
 def pages(ex: LoadedExercise) -> list[Page]:

@@ -207,12 +207,22 @@ def create_app(room: Room, token: str, *, join_url: Callable[[Session], str], an
         session = room.new()
         return RedirectResponse(f"/s/{session.sid}/f", 303)
 
+    def qr_of(session: Session) -> tuple[str, str]:
+        import segno
+        url = join_url(session)
+        return url, segno.make(url, error="m").svg_inline(scale=6, border=2, dark="#111", light="#fff", omitsize=True)
+
+    async def fac_join(request: Request) -> Response:
+        """The join QR code full screen, for the start of the session."""
+        facilitator(request)
+        session = session_of(request)
+        url, qr = qr_of(session)
+        return page("qr.html", s=session, url=url, qr=qr, joined=len(session.participants))
+
     async def fac_view(request: Request) -> Response:
         facilitator(request)
         session = session_of(request)
-        import segno
-        url = join_url(session)
-        qr = segno.make(url, error="m").svg_inline(scale=6, border=2, dark="#111", light="#fff", omitsize=True)
+        url, qr = qr_of(session)
         return page("facilitator.html", s=session, v=inject_view(session, session.step), token=token, url=url, qr=qr,
                     reveal=reveal, live=live_data(session), anonymous=anonymous)
 
@@ -278,10 +288,7 @@ def create_app(room: Room, token: str, *, join_url: Callable[[Session], str], an
 
     async def answer(request: Request) -> Response:
         session = session_of(request)
-        try:
-            form = await read_form(request)
-        except ClientDisconnect:
-            return Response(status_code=400)        # the tab closed mid-answer: nothing to write
+        form = await read_form(request)             # a tab closed mid-answer ends here: nothing written
         p = session.who(request.cookies.get(participant_cookie(session)))
         if p is None:
             raise HTTPException(403, "Join the session first.")
@@ -297,6 +304,9 @@ def create_app(room: Room, token: str, *, join_url: Callable[[Session], str], an
         session = session_of(request)
         return JSONResponse({"stage": session.stage})
 
+    async def gone(request: Request, exc: Exception) -> Response:
+        return Response(status_code=400)            # the browser went away mid-request: nothing was done
+
     async def error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         return page("message.html", exc.status_code, title="Sorry", message=exc.detail)
@@ -311,12 +321,13 @@ def create_app(room: Room, token: str, *, join_url: Callable[[Session], str], an
         Route("/s/{sid}/poll", poll),
         Route("/s/{sid}/f", fac_view),
         Route("/s/{sid}/f/live", fac_live),
+        Route("/s/{sid}/f/qr", fac_join),
         Route("/s/{sid}/f/status", fac_status),
         Route("/s/{sid}/f/{action}", fac_act, methods=["POST"]),
         Route("/s/{sid}/debrief", debrief),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: error})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: error, ClientDisconnect: gone})
     app.add_middleware(Headers)
     app.add_middleware(BodyLimit)
     return app
