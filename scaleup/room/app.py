@@ -35,7 +35,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..exercise.debrief import build, render_html
-from ..exercise.explain import Explanation, sources
+from ..exercise.explain import Explanation, Line, sources
 from ..exercise.handout import figure_rows
 from ..exercise.keys import explain_key
 from .state import MAX_NAME, MAX_TEXT, Room, RoomError, Session, summary
@@ -163,14 +163,16 @@ def create_app(room: Room, token: str, *, join_url: Callable[[Session], str], an
 
     @functools.lru_cache(maxsize=None)
     def reveal(qid: str) -> tuple[str, Explanation, list[tuple[str, str, Optional[str]]]]:
-        """The engine's answer, its explanation three levels deep (file lines without folders:
+        """The engine's answer, its explanation four levels deep (file lines without folders:
         the room sees the exercise, not the facilitator's disk), and the sources it cites."""
         asked = ex.question(qid)
         why = explain_key(asked.question, str(asked.key), ex.step_of(asked))
-        kept = [line for line in why.lines if line.depth <= 3]
-        lines = tuple(dataclasses.replace(line, text=line.text.replace(folder, "") if folder else line.text)
-                      for i, line in enumerate(kept)
-                      if not (line.text.endswith(":") and (i + 1 == len(kept) or kept[i + 1].depth <= line.depth)))
+        kept: list[Line] = []
+        for line in reversed([line for line in why.lines if line.depth <= 4]):
+            if line.text.endswith(":") and not (kept and kept[-1].depth > line.depth):
+                continue                   # its details are deeper than shown: leave out the heading too
+            kept.append(dataclasses.replace(line, text=line.text.replace(folder, "")) if folder else line)
+        lines = tuple(reversed(kept))
         short = Explanation(lines, why.criteria)
         return asked.label(str(asked.key)), short, sources(ex.ruleset, short.rules)
 
