@@ -314,3 +314,16 @@ def test_figures_are_phrased_for_people_on_the_phone_and_the_projector(tmp_path)
     last = kim.get(f"/s/{s.sid}/").text + fac.get(f"/s/{s.sid}/f").text
     assert "<th>activation · extensions</th><td>date 2026-08-15, months 6</td>" in last
     assert "datetime" not in last and "{&#39;" not in last
+
+
+def test_the_room_limits_are_the_documented_ones():
+    # docs/limits.md quotes these numbers; change both together.
+    import inspect
+
+    from scaleup.room import app as app_module
+    from scaleup.room import state
+    assert (app_module.MAX_BODY, state.MAX_PARTICIPANTS, state.MAX_NAME, state.MAX_TEXT) == (16 * 1024, 500, 60, 2000)
+    assert inspect.signature(create_app).parameters["join_limit"].default == 20
+    text = (ROOT / "docs" / "limits.md").read_text(encoding="utf-8")
+    for figure in ("16 KiB", "20 a minute", "| 500 |", "60 characters", "2,000 characters"):
+        assert figure in text, figure
