@@ -144,15 +144,15 @@ def test_a_room_of_five_phones_and_a_projector(server, drill, request, tmp_path)
                 clicked[who] = dict(zip(("q1", "q2", "q3"), pick))
             tap(phones[0], "q1", option["q1"]["recommend"])
             clicked["Amina"]["q1"] = "recommend"
-            fac.wait_for_selector("#live .count >> text=5 of 5 participants", timeout=8000)
+            fac.wait_for_selector("#live .count >> text=5 of 5 participants", timeout=20000)
             assert sheets(server.folder, drill) == clicked
 
             fac.click("text=Lock answers")
-            phones[1].wait_for_selector("text=Answers are locked", timeout=8000)
+            phones[1].wait_for_selector("text=Answers are locked", timeout=20000)
             assert phones[1].locator("#q1 button.option").first.is_disabled()
             fac.click("button:has-text('Reveal')")
             for page in phones:
-                page.wait_for_selector("#q1 .why >> text=Engine's answer", timeout=8000)
+                page.wait_for_selector("#q1 .why >> text=Engine's answer", timeout=20000)
             assert "matches the engine" in phones[2].inner_text("#q1")
             fac.wait_for_selector(".reveals .reveal")
             if request.config.getoption("--update-golden"):
@@ -163,7 +163,7 @@ def test_a_room_of_five_phones_and_a_projector(server, drill, request, tmp_path)
             # inject 2; the server is killed after some answers and restarted
             fac.click("text=Next ▶")
             for page in phones:
-                page.wait_for_selector("text=Inject 2 of 3", timeout=8000)
+                page.wait_for_selector("text=Inject 2 of 3", timeout=20000)
             if request.config.getoption("--update-golden"):
                 phones[1].evaluate("window.scrollTo(0, 0)")
                 phones[1].screenshot(path=str(ROOT / "docs" / "room-phone.png"))
@@ -182,16 +182,16 @@ def test_a_room_of_five_phones_and_a_projector(server, drill, request, tmp_path)
             clicked["Dev"]["q8"] = "Call the RC <now>"
             assert sheets(server.folder, drill) == clicked
             fac.reload()                                     # the facilitator's cookie still works
-            fac.wait_for_selector("#t-q5 >> text=(5 answers)", timeout=8000)
+            fac.wait_for_selector("#t-q5 >> text=(5 answers)", timeout=20000)
 
             fac.click("text=Next ▶")
-            phones[4].wait_for_selector("text=Inject 3 of 3", timeout=8000)
+            phones[4].wait_for_selector("text=Inject 3 of 3", timeout=20000)
             fac.click("text=End exercise")
             fac.wait_for_selector("h1 >> text=Debrief")
             debrief = fac.content()
             assert all(name in debrief for name in clicked) and "Call the RC &lt;now&gt;" in debrief
             for page in phones:
-                page.wait_for_selector("text=The exercise has ended", timeout=8000)
+                page.wait_for_selector("text=The exercise has ended", timeout=20000)
             assert sheets(server.folder, drill) == clicked
         finally:
             browser.close()
