@@ -6,6 +6,7 @@
   // a submitted form (an answer, Lock, End...) is navigating away: a reload now would cancel it
   document.addEventListener('submit', function () { leaving = true; });
   window.addEventListener('pagehide', function () { leaving = true; });
+  window.addEventListener('pageshow', function () { leaving = false; });
   function typing() {
     var t = document.activeElement;
     return t && t.tagName === 'TEXTAREA' && t.value !== t.defaultValue;
