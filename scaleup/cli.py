@@ -156,7 +156,7 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
       scaleup evaluate scenarios/cyclone-coastal.yaml
       scaleup evaluate scenarios/ -f json -o results.json
       scaleup evaluate scenarios/cyclone-coastal.yaml --set recommend_gap_level=5
-      scaleup evaluate scenarios/uncertain/cyclone-uncertain-caseload.yaml --samples 2000 --seed 1
+      scaleup evaluate scenarios/uncertain/conflict-idp-uncertain-capacity.yaml --samples 2000 --seed 1
     """
     if samples is not None or exact:
         _evaluate_uncertain(ctx, scenarios, ruleset, fmt, output, sets, samples or 0, seed, exact, jobs)
