@@ -49,12 +49,12 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     """The Wilson score interval of a proportion k/n."""
     if n == 0:
         return (0.0, 1.0)
-    if k == n:   # exact ends: the formula's rounding would give 0.9999999999999999
-        return (wilson(0, n, z)[1] and 1 - wilson(0, n, z)[1], 1.0)
+    if k == n:   # the ends are exact: the formula's rounding would give 0.9999999999999999
+        return (1 - wilson(0, n, z)[1], 1.0)
     p = k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    return (0.0 if k == 0 else max(0.0, centre - half), min(1.0, centre + half))
 
 
 @dataclass
