@@ -25,10 +25,10 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
-from .candidates import _compared
+from .explain.candidates import _compared
 from .dependent import make_consistent, put
-from .fields import to_facts
-from .pyeval import compare
+from .scenario.fields import to_facts
+from .engine.pyeval import compare
 from .rules.ir import CompiledRuleset
 from .uncertainty import Range
 

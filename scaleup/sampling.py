@@ -27,15 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from .batch import make_row, ordered
-from .batch_input import Task, sweep_task
-from .batch_output import LEVELS
-from .batch_pool import StopCheck, make_pool
+from .batch.run import make_row, ordered
+from .batch.input import Task, sweep_task
+from .batch.output import LEVELS
+from .batch.pool import StopCheck, make_pool
 from .dependent import make_consistent, put
 from .errors import ScaleupError
 from .exact import Cell, Regions
 from .rules.ir import CompiledRuleset
-from .scenario_load import LoadedScenario, load_scenario
+from .scenario.load import LoadedScenario, load_scenario
 from .uncertainty import Range
 
 Z95 = 1.959963984540054

@@ -5,9 +5,9 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Any
 
-from .exercise_model import Exercise
-from .recommend import Recommendation
-from .scenario import Scenario
+from .exercise.model import Exercise
+from .recommendation.model import Recommendation
+from .scenario.model import Scenario
 
 SCHEMAS = {"scenario": Scenario, "recommendation": Recommendation, "exercise": Exercise}
 
@@ -38,7 +38,7 @@ def json_schema(what: str) -> dict[str, Any]:
 
 def _allow_ranges(schema: dict[str, Any]) -> None:
     from .uncertainty import UNCERTAIN_FIELDS
-    from .validation import unwrap
+    from .scenario.validation import unwrap
     schema["$defs"]["UncertainFigure"] = RANGE_SCHEMA
     for path in UNCERTAIN_FIELDS:
         section, name = path.split(".")

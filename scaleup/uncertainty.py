@@ -26,10 +26,10 @@ from typing import Any, Optional
 
 from .dependent import get, put
 from .errors import Problem
-from .fields import CATALOGUE, DERIVED, FieldInfo
-from .validation import split_path
-from .wording import fmt
-from .yamlio import Document
+from .scenario.fields import CATALOGUE, DERIVED, FieldInfo
+from .scenario.validation import split_path
+from .words import fmt
+from .scenario.yamlio import Document
 
 UNCERTAIN_FIELDS: dict[str, FieldInfo] = {
     path: info for path, info in CATALOGUE.items()

@@ -10,9 +10,9 @@ from typing import Any
 
 import jinja2
 
-from .. import __version__
+from ..version import __version__
 from ..sampling import METHOD, UncertaintyResult
-from ..wording import fmt
+from ..words import fmt
 
 TEMPLATES = Path(__file__).parent / "templates"
 DIGITS = 6
