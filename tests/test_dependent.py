@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from scaleup.dependent import get, make_consistent, put
-from scaleup.scenario_load import load_scenario
+from scaleup.scenario.load import load_scenario
 
 BASE = load_scenario("scenarios/cyclone-coastal.yaml").document.data
 

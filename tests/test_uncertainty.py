@@ -10,12 +10,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from scaleup.cli import main
+from scaleup.cli.main import main
 from scaleup.errors import ScaleupError, ScenarioError
-from scaleup.evaluate import evaluate
+from scaleup.recommendation.evaluate import evaluate
 from scaleup.rules.load import load_ruleset
 from scaleup.sampling import run_uncertain, wilson
-from scaleup.scenario_load import parse_scenario
+from scaleup.scenario.load import parse_scenario
 from scaleup.schemas import json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
