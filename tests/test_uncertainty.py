@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -13,6 +16,7 @@ from click.testing import CliRunner
 from scaleup.cli.main import main
 from scaleup.errors import ScaleupError, ScenarioError
 from scaleup.recommendation.evaluate import evaluate
+from scaleup.render.uncertainty import render_html, render_text
 from scaleup.rules.load import load_ruleset
 from scaleup.sampling import run_uncertain, wilson
 from scaleup.scenario.load import parse_scenario
@@ -106,6 +110,9 @@ def test_the_sampler_agrees_with_the_exact_regions_of_one_range(ruleset, tmp_pat
         assert lo <= exact[value] <= hi, (value, exact[value], lo, hi)
     [only] = result.sensitivity
     assert only.decision_flips == pytest.approx(exact["recommend"])   # the point estimate is "consider"
+    text = render_text(result)
+    assert "Exact, from the band edges" in text and f"{exact['recommend'] * 100:5.1f}%" in text
+    assert "dashed line: the exact probability" in render_html(result)
 
 
 def test_two_ranges_of_which_one_is_discrete_get_exact_regions_too(ruleset, tmp_path):
@@ -133,15 +140,17 @@ def test_draws_that_contradict_each_other_are_left_out_and_counted(ruleset, tmp_
     [(reason, count)] = result.inconsistent()
     assert reason == "populations.in_need is more than populations.affected" and 0 < count < 200
     assert len(result.valid) == 200 - count
+    assert f"left out: {count:,} draws where populations.in_need is more than populations.affected" in render_text(result)
 
 
-def test_cli_json_is_deterministic_for_a_seed_and_any_worker_count():
+def test_cli_json_is_deterministic_for_a_seed_any_worker_count_and_any_hash_seed():
     runner = CliRunner()
     args = ["evaluate", str(SHIPPED), "--samples", "30", "--seed", "5", "-f", "json"]
     one = runner.invoke(main, [*args, "-j", "1"])
-    two = runner.invoke(main, [*args, "-j", "2"])
-    assert one.exit_code == 0 and two.exit_code == 0, one.output + two.output
-    assert one.output == two.output
+    two = subprocess.run([sys.executable, "-m", "scaleup", *args, "-j", "2"], capture_output=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT)})
+    assert one.exit_code == 0 and two.returncode == 0, one.output + two.stderr.decode()
+    assert one.output.encode() == two.stdout
     data = json.loads(one.output)
     assert data["samples"] == 30 and sum(d["count"] for d in data["decisions"]) == 30
     assert [s["field"] for s in data["sensitivity"]["fields"]][0] == "capacity.inform_lcc"
