@@ -200,3 +200,11 @@ def test_two_ranges_tied_by_a_cross_field_check_get_no_exact_cells_and_the_reaso
 def test_validate_accepts_a_scenario_with_ranges():
     result = CliRunner().invoke(main, ["validate", str(SHIPPED)])
     assert result.exit_code == 0 and "ok: " in result.output
+
+
+def test_a_plain_cli_evaluation_notes_on_stderr_that_it_used_the_point_estimates():
+    result = subprocess.run([sys.executable, "-m", "scaleup", "evaluate", str(SHIPPED), "--check"], capture_output=True,
+                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "3 uncertain figures evaluated at their point estimates; --samples N" in result.stderr
+    assert "Uncertain figures, evaluated at their point estimates" in result.stdout

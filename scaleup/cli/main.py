@@ -186,6 +186,10 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
                 failed = True
                 continue
             recs.append(rec)
+            if item.ranges:
+                click.echo(terminal(f"note: {display_name(path)}: {len(item.ranges)} uncertain figure"
+                                    f"{'s' if len(item.ranges) != 1 else ''} evaluated at their point estimates; "
+                                    "--samples N gives the probability of each decision (docs/uncertainty.md)"), err=True)
             if check and item.scenario.expect:
                 for problem in check_expectations(rec, item.scenario.expect):
                     click.echo(terminal(f"mismatch: {display_name(path)}: {problem}"), err=True)
