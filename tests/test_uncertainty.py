@@ -208,3 +208,8 @@ def test_a_plain_cli_evaluation_notes_on_stderr_that_it_used_the_point_estimates
     assert result.returncode == 0, result.stderr
     assert "3 uncertain figures evaluated at their point estimates; --samples N" in result.stderr
     assert "Uncertain figures, evaluated at their point estimates" in result.stdout
+
+
+def test_a_stopped_run_says_it_was_interrupted_and_reports_nothing(ruleset):
+    result = run_uncertain(SHIPPED, ruleset, samples=20, should_stop=lambda: True)
+    assert result.interrupted and result.draws == [] and result.sensitivity == []

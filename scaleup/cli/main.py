@@ -223,9 +223,14 @@ def _evaluate_uncertain(ctx: click.Context, scenarios: tuple[str, ...], ruleset:
             raise click.UsageError("--samples and --exact take one scenario file")
         if fmt not in RENDER:
             raise click.UsageError(f"--samples and --exact write {', '.join(sorted(RENDER))}, not {fmt}")
+        from .progress import StopFlag
         rules = load_ruleset(ruleset, parse_sets(sets))
-        result = run_uncertain(scenarios[0], rules, samples=samples, seed=seed, exact=exact,
-                               workers=jobs or default_jobs())
+        with StopFlag() as stop:
+            result = run_uncertain(scenarios[0], rules, samples=samples, seed=seed, exact=exact,
+                                   workers=jobs or default_jobs(), should_stop=stop)
+        if result.interrupted:
+            click.echo("interrupted: nothing written (probabilities of part of the draws would mislead)", err=True)
+            raise Failed(stop.exit_code)
         text = RENDER[fmt](result)
         if output:
             write_atomic(output, text)
