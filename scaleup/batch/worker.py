@@ -175,7 +175,7 @@ def worker_main(conn: Any, ruleset: CompiledRuleset, crash: Optional[tuple[str, 
 def _serve(conn: Any, ruleset: CompiledRuleset, crash: Optional[tuple[str, str]], progress: Any) -> None:
     parent = os.getppid()
     try:
-        from ..engine.durable import engine_for
+        from ..engine.durable import engine_for   # loads durable_rules in the worker, never in the parent
         engine_for(ruleset)
     except Exception as exc:
         conn.send(("init_error", f"{type(exc).__name__}: {exc}"))
