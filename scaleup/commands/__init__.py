@@ -23,3 +23,7 @@ from .rules import rules  # noqa: E402
 COMMANDS += [rules]
 
 from . import assurance  # noqa: E402,F401  (adds check, coverage and diff to the rules group)
+
+from .compare import compare  # noqa: E402
+
+COMMANDS += [compare]
