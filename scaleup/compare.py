@@ -234,6 +234,8 @@ def to_text(comp: Comparison) -> str:
         return lines
 
     out += line(" ", "scenario", [c.rec.scenario.id if c.rec else "(not evaluated)" for c in comp.columns])
+    out += line(" ", "title", [f"{c.rec.scenario.title} ({c.rec.scenario.country}, {c.rec.scenario.as_of})"
+                               if c.rec else "" for c in comp.columns])
     out += line(" ", "file", [c.file for c in comp.columns])
     out.append("-" * (2 + LABEL + (WIDTH + 3) * len(comp.columns)))
     if comp.failed:
