@@ -194,9 +194,19 @@ def _rows(columns: list[Column], evaluations: list[Optional[Evaluation]]) -> lis
     return rows
 
 
-def error_text(error: ScaleupError) -> str:
-    label = "internal error: " if isinstance(error, EngineError) else "error: "
-    return "; ".join(f"{label}{p}" for p in error.problems)
+def error_lines(column: Column) -> list[str]:
+    """The problems of a failed column, one per line, without the file the column names."""
+    if column.error is None:
+        return []
+    label = "internal error: " if isinstance(column.error, EngineError) else ""
+    out = []
+    for p in column.error.problems:
+        text = str(p)
+        if p.file == column.file:
+            text = text.removeprefix(p.file).removeprefix(":").lstrip()
+            text = f"line {text}" if p.line is not None else text
+        out.append(label + text)
+    return out
 
 
 # --- text ----------------------------------------------------------------------------------------
@@ -206,8 +216,10 @@ LABEL = 26
 
 
 def _wrap(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` characters; each paragraph (``\n``) starts a line."""
     import textwrap
-    return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
+    return [line for part in text.split("\n")
+            for line in textwrap.wrap(part, width, break_long_words=True, break_on_hyphens=False) or [""]]
 
 
 def to_text(comp: Comparison) -> str:
@@ -224,6 +236,7 @@ def to_text(comp: Comparison) -> str:
     out.append("")
 
     def line(mark: str, label: str, cells: list[str]) -> list[str]:
+        """One table row; a cell's lines are ``\n``-separated, user text in them already escaped."""
         wrapped = [_wrap(label, LABEL)] + [_wrap(c, WIDTH) for c in cells]
         height = max(len(w) for w in wrapped)
         lines = []
@@ -233,17 +246,17 @@ def to_text(comp: Comparison) -> str:
             lines.append((head + "".join(f" | {p:<{WIDTH}}" for p in parts[1:])).rstrip())
         return lines
 
-    out += line(" ", "scenario", [c.rec.scenario.id if c.rec else "(not evaluated)" for c in comp.columns])
-    out += line(" ", "title", [f"{c.rec.scenario.title} ({c.rec.scenario.country}, {c.rec.scenario.as_of})"
+    out += line(" ", "scenario", [terminal(c.rec.scenario.id) if c.rec else "(not evaluated)" for c in comp.columns])
+    out += line(" ", "title", [terminal(f"{c.rec.scenario.title} ({c.rec.scenario.country}, {c.rec.scenario.as_of})")
                                if c.rec else "" for c in comp.columns])
-    out += line(" ", "file", [c.file for c in comp.columns])
+    out += line(" ", "file", [terminal(c.file) for c in comp.columns])
     out.append("-" * (2 + LABEL + (WIDTH + 3) * len(comp.columns)))
     if comp.failed:
-        out += line("!", "error", [error_text(c.error) if c.error else "" for c in comp.columns])
+        out += line("!", "error", ["\n".join(map(terminal, error_lines(c))) for c in comp.columns])
     for row in comp.rows:
-        out += line("*" if row.differs else " ", row.label, [c.text if c else "-" for c in row.cells])
+        out += line("*" if row.differs else " ", row.label, [terminal(c.text) if c else "-" for c in row.cells])
     out += ["", "* the crises differ on this row" + ("; ! a scenario could not be evaluated" if comp.failed else "")]
-    return "\n".join(map(terminal, out)) + "\n"
+    return "\n".join(map(terminal, out)) + "\n"   # (again: the header lines hold rule set text)
 
 
 def _cite(caveat: Caveat) -> str:
@@ -257,5 +270,5 @@ def to_html(comp: Comparison) -> str:
     a ``<details>`` (no script; printing opens them)."""
     from .render.html import environment
     title = "Scale-Up comparison: " + ", ".join(c.rec.scenario.id if c.rec else c.file for c in comp.columns)
-    return environment().get_template("compare.html.j2").render(comp=comp, title=title, error_text=error_text,
+    return environment().get_template("compare.html.j2").render(comp=comp, title=title, error_lines=error_lines,
                                                                  criteria=CRITERIA)
