@@ -23,7 +23,7 @@ from .errors import EngineError, Problem, ScaleupError, ScenarioError
 from .evaluate import evaluate as evaluate_loaded
 from .recommend import Recommendation
 from .rules.ir import CompiledRuleset
-from .rules.load import DEFAULT_RULESET, load_ruleset
+from .rules.load import DEFAULT_RULESET, load_ruleset, resolve_ruleset
 from .scenario_load import LoadedScenario, load_scenario
 
 if TYPE_CHECKING:
@@ -66,8 +66,8 @@ def parse_overrides(values: Overrides) -> dict[str, Any]:
 
 def get_ruleset(ruleset: RulesetInput = DEFAULT_RULESET, set: Overrides = None) -> CompiledRuleset:
     """A compiled rule set: ``ruleset`` as it is when compiled, else loaded by name or folder with
-    the overrides ``set`` and kept for the rest of the process (by name or absolute folder, and
-    overrides; call :func:`scaleup.load_ruleset` to read a folder you have edited since).
+    the overrides ``set`` and kept for the rest of the process (by its folder, however named, and
+    the overrides; call :func:`scaleup.load_ruleset` to read a folder you have edited since).
 
     Raises:
         RulesetError: the rule set cannot be loaded or an override is invalid, located.
@@ -79,8 +79,7 @@ def get_ruleset(ruleset: RulesetInput = DEFAULT_RULESET, set: Overrides = None) 
             raise ValueError("set= needs a rule set name or folder: a compiled rule set already has its parameters")
         return ruleset
     name = os.fspath(ruleset)
-    where = str(Path(name).resolve()) if Path(name).is_dir() else name
-    key = (where, json.dumps(sorted(overrides.items()), default=str))
+    key = (str(resolve_ruleset(name).resolve()), json.dumps(sorted(overrides.items()), default=str))
     found = _RULESETS.get(key)
     if found is None:
         found = _RULESETS[key] = load_ruleset(name, overrides)
