@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 RESULT_COLUMNS = ("id", "decision", "route", "variant", *LEVELS, "leads", "cluster_leads", "flags",
                   "unhcr_level", "errors")
-_WHOLE = {*LEVELS, "unhcr_level"}   # nullable whole numbers (pandas "Int64")
+_WHOLE = {*LEVELS, "unhcr_level"}   # nullable whole numbers (pandas "Int64"); the rest is text ("string")
 
 
 def _pandas() -> Any:
@@ -85,8 +85,8 @@ def result_row(result: Result) -> dict[str, Any]:
 
 def _frame(pd: Any, rows: list[dict[str, Any]], index: Any = None) -> "pandas.DataFrame":
     frame = pd.DataFrame(rows, columns=list(rows[0]) if rows else list(RESULT_COLUMNS), index=index)
-    for column in _WHOLE & set(frame.columns):
-        frame[column] = frame[column].astype("Int64")
+    for column in frame.columns:
+        frame[column] = frame[column].astype("Int64" if column in _WHOLE else "string")
     return frame
 
 
