@@ -8,7 +8,8 @@ or exit: bad input raises :class:`~scaleup.errors.ScaleupError` (``evaluate``, `
 comes back as one (``evaluate_many``).
 
 The engine-level function, for a scenario already loaded and a rule set already compiled, is
-:func:`scaleup.evaluate.evaluate` (the module ``scaleup/evaluate.py``).
+:func:`scaleup.recommendation.evaluate.evaluate`, which this module calls; ``scaleup.evaluate(loaded,
+compiled)`` calls it with the same arguments.
 """
 
 from __future__ import annotations
@@ -20,16 +21,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 from .errors import EngineError, Problem, ScaleupError, ScenarioError
-from .evaluate import evaluate as evaluate_loaded
-from .recommend import Recommendation
+from .recommendation.evaluate import evaluate as evaluate_loaded
+from .recommendation.model import Recommendation
 from .rules.ir import CompiledRuleset
 from .rules.load import DEFAULT_RULESET, load_ruleset, resolve_ruleset
-from .scenario_load import LoadedScenario, load_scenario
+from .scenario.load import LoadedScenario, load_scenario
 
 if TYPE_CHECKING:
-    from .batch_input import Task
-    from .batch_worker import Outcome
-    from .explain import Explanation
+    from .batch.input import Task
+    from .batch.worker import Outcome
+    from .explain.derivation import Explanation
 
 ScenarioInput = Union[str, "os.PathLike[str]", Mapping[str, Any], LoadedScenario]
 RulesetInput = Union[str, "os.PathLike[str]", CompiledRuleset]
@@ -96,7 +97,7 @@ def load_input(x: ScenarioInput, name: Optional[str] = None) -> LoadedScenario:
     if isinstance(x, LoadedScenario):
         return x
     if isinstance(x, Mapping):
-        from .mapping_input import DEFAULT_NAME, load_mapping
+        from .scenario.mapping import DEFAULT_NAME, load_mapping
         return load_mapping(x, name or DEFAULT_NAME)
     if isinstance(x, (str, os.PathLike)):
         return load_scenario(x, name=name)
@@ -108,7 +109,7 @@ def evaluate(x: ScenarioInput, ruleset: RulesetInput = DEFAULT_RULESET, set: Ove
 
     Args:
         x: a scenario file (``str`` or ``Path``), a mapping with the fields of a scenario file,
-            or a :class:`~scaleup.scenario_load.LoadedScenario`.
+            or a :class:`~scaleup.scenario.load.LoadedScenario`.
         ruleset: a shipped rule set name, a rule set folder, or a compiled rule set.
         set: parameter overrides, ``{"recommend_gap_level": 5}`` or ``["recommend_gap_level=5"]``.
 
@@ -139,7 +140,7 @@ def explain(x: ScenarioInput, ruleset: RulesetInput = DEFAULT_RULESET, set: Over
         ValueError: a ``why_not`` target is unknown.
         ScaleupError: as for :func:`evaluate`.
     """
-    from .explain import explain as build
+    from .explain.derivation import explain as build
     rules = get_ruleset(ruleset, set)
     return build(load_input(x), rules, depth=depth, targets=tuple(why_not), flips=flips, flip_budget=flip_budget)
 
@@ -188,8 +189,8 @@ def _task(item: ScenarioInput, name: str) -> "Optional[Task]":
     Lines), or None for one evaluated in this process."""
     from dataclasses import replace
 
-    from .batch_input import Task, is_jsonl, iter_tasks
-    from .mapping_input import MAPPING_FMT, mapping_bytes
+    from .batch.input import Task, is_jsonl, iter_tasks
+    from .scenario.mapping import MAPPING_FMT, mapping_bytes
     if isinstance(item, Mapping):
         try:
             raw = mapping_bytes(item, name)
@@ -209,7 +210,7 @@ def _from_outcome(outcome: "Outcome", item: ScenarioInput, rules: CompiledRulese
     if "raised" in values:
         kind, problems = values["raised"]
         if isinstance(item, Mapping):
-            from .mapping_input import pointed
+            from .scenario.mapping import pointed
             problems = pointed(problems)
         return kind(list(problems))
     if outcome.status == "crashed":
@@ -220,7 +221,7 @@ def _from_outcome(outcome: "Outcome", item: ScenarioInput, rules: CompiledRulese
 
 
 def _pooled(items: list[ScenarioInput], rules: CompiledRuleset, jobs: int, label: Callable[[int], str]) -> Iterator[Result]:
-    from .batch_pool import make_pool
+    from .batch.pool import make_pool
     tasks: list["Task"] = []
     origin: list[int] = []   # input position of each task
     for position, item in enumerate(items):

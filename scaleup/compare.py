@@ -2,7 +2,7 @@
 
 Rows: the decision, the route, the five criterion levels with the indicator behind each, one row
 per lead role, and the flags. A row where the crises differ is marked. Each cell carries the
-derivation of what it shows (the explanation model of :mod:`scaleup.explain`: the rule, its
+derivation of what it shows (the explanation model of :mod:`scaleup.explain.derivation`: the rule, its
 citation and thresholds, the facts it matched down to the scenario lines), which the HTML form
 opens on demand. A scenario that could not be evaluated keeps its column, which shows the error.
 
@@ -15,16 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Union
 
-from .audit import Evaluation
+from .engine.audit import Evaluation
 from .errors import EngineError, ScaleupError
-from .evaluate import evaluate_traced
-from .explain import TreeNode, derivation
-from .facts import CRITERIA, CRITERION_WORDS
-from .recommend import Recommendation
+from .explain.derivation import TreeNode, derivation
+from .recommendation.evaluate import evaluate_traced
+from .recommendation.model import Recommendation
 from .rules.ir import CompiledRuleset
 from .safetext import terminal
-from .scenario_load import LoadedScenario
-from .wording import fmt
+from .scenario.load import LoadedScenario
+from .vocabulary import CRITERIA, Criterion
+from .words import fmt
 
 WHY_DEPTH = 2   # levels of rules a cell's explanation shows (a criterion: its band rules and indicators)
 # When the rule set carries no caveat about ranking (a custom one), this one is shown; it is the
@@ -183,7 +183,7 @@ def _rows(columns: list[Column], evaluations: list[Optional[Evaluation]]) -> lis
         return Cell(", ".join(n.replace("_", " ") for n in names) or "none", tuple(names), _why(ev, ev.of_type("flag")))
 
     rows = [row("decision", "decision", value_cell("decision")), row("route", "route", value_cell("route"))]
-    rows += [row(name, CRITERION_WORDS[name], level_cell(name)) for name in CRITERIA]
+    rows += [row(name, Criterion(name).phrase, level_cell(name)) for name in CRITERIA]
     roles: list[str] = []
     for column in columns:
         for lead in column.rec.leadership if column.rec else ():
@@ -230,7 +230,7 @@ def to_text(comp: Comparison) -> str:
     out.append(f"Comparison of {len(comp.columns)} scenario{'s' if len(comp.columns) != 1 else ''} "
                f"(rule set {rs.id} {rs.version})")
     if comp.sorted_by:
-        out.append("Sorted by the five criterion levels (" + ", ".join(CRITERION_WORDS[c] for c in CRITERIA)
+        out.append("Sorted by the five criterion levels (" + ", ".join(Criterion(c).phrase for c in CRITERIA)
                    + "), highest first.")
         out.append(f"Caveat: {comp.caveat.text} [{_cite(comp.caveat)}]" if comp.caveat else "")
     out.append("")

@@ -4,8 +4,8 @@
 field names of the scenario format (``populations.in_need``); :func:`to_frame` turns results of
 :func:`scaleup.evaluate_many` into a frame. The result columns are those of ``scaleup batch``
 (:data:`RESULT_COLUMNS`), filled by the batch's own functions: the values of a recommendation
-(:func:`scaleup.batch_worker.result_values`) with mappings and lists packed as in the batch CSV
-(:func:`scaleup.batch_output.csv_cell`, ``role=actor; role=actor``). A row whose scenario is
+(:func:`scaleup.batch.worker.result_values`) with mappings and lists packed as in the batch CSV
+(:func:`scaleup.batch.output.csv_cell`, ``role=actor; role=actor``). A row whose scenario is
 invalid keeps empty results and says why in ``errors``.
 
 pandas is imported only inside these functions.
@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional
 
 from .api import DEFAULT_RULESET, Overrides, Result, RulesetInput, evaluate_many
-from .batch_output import LEVELS, csv_cell
+from .batch.output import LEVELS, csv_cell
 from .errors import EngineError, Problem, ScaleupError, ScenarioError
-from .recommend import Recommendation
+from .recommendation.model import Recommendation
 
 if TYPE_CHECKING:
     import pandas
@@ -71,7 +71,7 @@ def nest(cells: Mapping[str, Any], name: str) -> dict[str, Any]:
 
 def result_row(result: Result) -> dict[str, Any]:
     """The result columns of one result (a recommendation or an error)."""
-    from .batch_worker import result_values
+    from .batch.worker import result_values
     row: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS)
     if isinstance(result, Recommendation):
         for column, value in result_values(result).items():

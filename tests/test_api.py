@@ -119,11 +119,12 @@ def test_explain_returns_the_explanation_of_the_command() -> None:
         scaleup.explain(CYCLONE, why_not=["no-such-target"])
 
 
-def test_the_api_names_stay_functions_when_the_modules_of_the_same_names_are_imported() -> None:
-    code = ("import scaleup, scaleup.explain, scaleup.evaluate\n"
-            "from scaleup.explain import explain as e\nfrom scaleup.evaluate import evaluate as v\n"
+def test_scaleup_explain_stays_the_function_when_the_explain_package_is_imported() -> None:
+    code = ("import scaleup, scaleup.explain, scaleup.explain.flips\n"
+            "from scaleup.explain.derivation import explain as e\n"
+            "from scaleup.recommendation.evaluate import evaluate as v\n"
             "assert scaleup.explain.__module__ == scaleup.evaluate.__module__ == 'scaleup.api'\n"
-            "assert e.__module__ == 'scaleup.explain' and v.__module__ == 'scaleup.evaluate'\n")
+            "assert e.__module__ == 'scaleup.explain.derivation' and v.__module__ == 'scaleup.recommendation.evaluate'\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
@@ -160,7 +161,7 @@ def test_workers_give_the_same_results_as_this_process(cyclone: dict) -> None:
 
 
 def test_a_worker_that_dies_costs_only_its_scenario(cyclone: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    from scaleup import batch_worker
+    from scaleup.batch import worker as batch_worker
     monkeypatch.setattr(batch_worker, "CRASH_ON_ID", "cyclone-coastal")
     monkeypatch.setattr(batch_worker, "CRASH_HOW", "exit")
     results = list(scaleup.evaluate_many([REFUGEE, cyclone, REFUGEE], jobs=2))

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from scaleup.cli import main
+from scaleup.cli.main import main
 from scaleup.compare import FALLBACK_CAVEAT, compare, ranking_caveat, to_text
 from scaleup.errors import ScenarioError
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario_load import load_scenario
+from scaleup.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"

@@ -7,7 +7,7 @@ and the report's stylesheet scoped to the card.
 
 from __future__ import annotations
 
-from ..recommend import Recommendation
+from ..recommendation.model import Recommendation
 
 
 def card(rec: Recommendation) -> str:
