@@ -148,3 +148,10 @@ def test_the_library_keeps_failed_scenarios_as_columns() -> None:
     assert [c.file for c in comp.columns] == [CYCLONE, "x.yaml"]      # failed ones sort last
     assert comp.failed and comp.rows[0].cells[1] is None
     assert "| line 3: populations.idps: must be" in to_text(comp)
+
+
+def test_uncertain_figures_are_compared_at_their_point_estimates_with_a_note() -> None:
+    uncertain = next(iter(sorted((ROOT / "scenarios" / "uncertain").glob("*.yaml"))))
+    result = run(CYCLONE, str(uncertain.relative_to(ROOT)))
+    assert result.exit_code == 0
+    assert "compared at their point estimates; scaleup evaluate --samples N" in result.stderr

@@ -52,6 +52,12 @@ def compare(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: s
             click.echo(terminal(f"skipped: {display_name(path)} (kind {item.kind!r} is not a scenario)"), err=True)
         else:
             items.append((display_name(path), item))
+            ranges = getattr(item, "ranges", ())
+            if ranges:
+                click.echo(terminal(f"note: {display_name(path)}: {len(ranges)} uncertain figure"
+                                    f"{'s' if len(ranges) != 1 else ''} compared at their point estimates; "
+                                    "scaleup evaluate --samples N gives the probability of each decision "
+                                    "(docs/uncertainty.md)"), err=True)
     if not items:
         fail(ctx)
     comp = build(items, rules, sort=sort)
