@@ -24,7 +24,7 @@ from .rules.ir import CompiledRuleset
 from .safetext import terminal
 from .scenario.load import LoadedScenario
 from .vocabulary import CRITERIA, Criterion
-from .words import fmt
+from .display import fmt
 
 WHY_DEPTH = 2   # levels of rules a cell's explanation shows (a criterion: its band rules and indicators)
 # When the rule set carries no caveat about ranking (a custom one), this one is shown; it is the
