@@ -191,6 +191,11 @@ class Recommendation(Out):
     def cluster_lead(self, cluster: str) -> Optional[str]:
         return next((x.lead for x in self.clusters if x.cluster == cluster), None)
 
+    def _repr_html_(self) -> str:
+        """The HTML summary card a notebook shows (:func:`scaleup.render.card.card`)."""
+        from ..render.card import card
+        return card(self)
+
 
 def add_months(day: dt.date, months: float) -> dt.date:
     """Calendar months (day clamped to the month's end); a fractional part counts 30.44 days."""
