@@ -193,7 +193,7 @@ class Recommendation(Out):
 
     def _repr_html_(self) -> str:
         """The HTML summary card a notebook shows (:func:`scaleup.render.card.card`)."""
-        from ..render.card import card
+        from ..render.card import card   # the one upward import (tests/test_architecture.py: UPWARD_ALLOWED)
         return card(self)
 
 
