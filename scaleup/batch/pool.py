@@ -14,7 +14,8 @@ when their pipe closes or their parent dies.
 
 :class:`InlinePool` runs tasks in the calling process (``-j 1``): no isolation, no start-up cost.
 
-Longer than 300 lines because the worker processes, their pipes, deadlines and crash accounting are one state machine.
+Longer than 300 lines because the worker processes, their pipes, deadlines and crash accounting are
+one state machine.
 """
 
 from __future__ import annotations

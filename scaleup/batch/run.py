@@ -12,7 +12,8 @@ so it ends byte-identical to an uninterrupted run. ``crashed`` rows are evaluate
 The library never prints: progress goes to a callback and the run returns a
 :class:`BatchSummary` for the command line to show.
 
-Longer than 300 lines because a batch run is one loop (inputs, pool, ordered output, resume, interruption) whose parts share the output file's state.
+Longer than 300 lines because a batch run is one loop (inputs, pool, ordered output, resume,
+interruption) whose parts share the output file's state.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def make_row(task: Task, outcome: Outcome, ruleset: CompiledRuleset) -> dict[str
     values = dict(outcome.values)
     if outcome.status == "crashed" and not values.get("id"):
         values["id"] = _id_from(task)
-    row = {c: None for c in COLUMNS}
+    row = dict.fromkeys(COLUMNS)
     row.update(values, file=task.file, line=task.line, status=outcome.status, ruleset_id=ruleset.id,
                ruleset_version=version_label(ruleset), ruleset_sha256=ruleset.sha256,
                scenario_sha256=task.sha256 or None)

@@ -4,7 +4,8 @@ The assembler only reads the catalogue's fact types; it decides nothing. It chec
 set's one-value slots (one decision, one route, one scope, one variant, one UNHCR level, one lead
 per role, one lead per cluster, one level per criterion) and reports a rule set that breaks them.
 
-Longer than 300 lines because the output models and their assembly from an evaluation change together, at every schema version.
+Longer than 300 lines because the output models and their assembly from an evaluation change
+together, at every schema version.
 """
 
 from __future__ import annotations

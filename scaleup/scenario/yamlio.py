@@ -9,7 +9,8 @@ size, node count, depth and lengths are bounded. JSON is read by :mod:`scaleup.s
 limits and problem helpers both readers share are in :mod:`scaleup.scenario.reading`. Every failure is a
 located :class:`~scaleup.errors.Problem`.
 
-Longer than 300 lines because the safe reader is one composer whose limits and line tracking apply at every node.
+Longer than 300 lines because the safe reader is one composer whose limits and line tracking apply
+at every node.
 """
 
 from __future__ import annotations
