@@ -412,7 +412,8 @@ for rel in sys.argv[2:]:
 """
 
 
-def test_ten_thousand_evaluations_in_one_process_equal_a_fresh_process() -> None:
+def test_thousands_of_evaluations_in_one_process_equal_a_fresh_process() -> None:
+    """2,500 evaluations: more than twice durable_rules' 1,024 live states, so a leaked state fails."""
     paths = [CYCLONE, *GOLDEN]
     start = [recommendation_json(p) for p in paths]
     rs, traps = load_ruleset(), load_ruleset(TRAPS)
@@ -426,7 +427,7 @@ def test_ten_thousand_evaluations_in_one_process_equal_a_fresh_process() -> None
             f"health_nutrition: {{cmr: {rng.randrange(0, 300) / 100}}}")), f"variant-{n}.yaml"))
     jobs = [(engine_for(rules), s.facts(), s.name) for s in pool for rules in (rs, traps)]
     expected = [eng.evaluate(facts, name) for eng, facts, name in jobs]
-    order = [rng.randrange(len(jobs)) for _ in range(10_000)]
+    order = [rng.randrange(len(jobs)) for _ in range(2_500)]
     for i in order:
         eng, facts, name = jobs[i]
         ev = eng.evaluate(facts, name)
