@@ -24,7 +24,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from .batch_input import Task, count_tasks, expand_inputs, iter_tasks
 from .batch_output import COLUMNS, RowWriter, StoredRow, csv_line, read_rows
-from .batch_pool import StopCheck, cap_workers, make_pool
+from .batch_pool import StopCheck, make_pool, plan_workers
 from .batch_worker import Outcome
 from .errors import Problem, ScaleupError, ScenarioError
 from .paths import display_name, kind_of_mode
@@ -233,10 +233,7 @@ def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, outpu
     if target is None:
         raise ValueError("run_batch needs an output file or a stream")
     pending_count = max(summary.total - len(done), 0)
-    summary.workers = cap_workers(workers, pending_count)
-    if summary.workers < workers:
-        summary.capped = (f"{workers} workers asked for, {summary.workers} started "
-                          f"({_cap_reason(workers, pending_count)})")
+    summary.workers, summary.capped = plan_workers(workers, pending_count)
     try:
         writer = RowWriter(target, fmt, header=fresh)
         pool = make_pool(ruleset, summary.workers, timeout, start_method, tasks=pending_count)
@@ -281,13 +278,6 @@ def _check_resumable(output: Path) -> None:
     if not stat.S_ISREG(mode):
         raise ScaleupError.at(display_name(output), None, "", f"--resume reads the output back, and it is {kind_of_mode(mode)}",
                               "resume into a regular file, or run without --resume")
-
-
-def _cap_reason(requested: int, tasks: int) -> str:
-    from .batch_pool import MAX_WORKERS, MAX_WORKERS_PER_CPU, usable_cpus
-    if cap_workers(requested, tasks) == max(1, tasks):
-        return f"one per scenario to evaluate: {tasks}"
-    return f"at most {MAX_WORKERS_PER_CPU} per core ({usable_cpus()} here) and {MAX_WORKERS} in all"
 
 
 def _note_id(row: dict[str, Any], seen: dict[str, str], summary: BatchSummary) -> None:

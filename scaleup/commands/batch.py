@@ -239,6 +239,8 @@ def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], output: Op
                                    should_stop=stop, progress=display)
             finally:
                 display.close()
+        if result.capped and jobs:
+            click.echo(f"note: {result.capped}", err=True)
         if result.interrupted:
             click.echo("interrupted: nothing written (a partial grid would mislead)", err=True)
             raise Failed(stop.exit_code)
