@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from scaleup import batch_worker
 from scaleup.batch import BatchSummary, run_batch
+from scaleup.batch_files import partial_path
 from scaleup.batch_output import COLUMNS, read_rows
 from scaleup.cli import main
 from scaleup.commands.progress import ProgressDisplay, StopFlag, progress_mode
@@ -63,8 +64,8 @@ def write_jsonl(path: Path, docs: list[Any]) -> Path:
     return path
 
 
-def rows_of(path: Path) -> list[dict[str, Any]]:
-    fmt = "csv" if path.suffix == ".csv" else "jsonl"
+def rows_of(path: Path, fmt: str = "") -> list[dict[str, Any]]:
+    fmt = fmt or ("csv" if path.suffix == ".csv" else "jsonl")
     rows, _ = read_rows(path.read_bytes().decode("utf-8"), fmt, str(path))
     return [r.values for r in rows]
 
@@ -257,12 +258,15 @@ def test_resume_after_sigkill_gives_the_same_file_as_an_uninterrupted_run(many, 
     full = tmp_path / f"full.{fmt}"
     run_batch([str(many / "many.jsonl")], ruleset, fmt=fmt, output=full, workers=2)
     out = tmp_path / f"cut.{fmt}"
+    out.write_text("yesterday's results\n")
     proc = start_batch([str(many / "many.jsonl"), "-o", str(out), "-j", "2"], tmp_path)
-    wait_for_rows(out, proc, 40)
+    wait_for_rows(partial_path(out), proc, 40)   # rows go to .cut.jsonl.partial while the run lasts
     os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate()
-    written = len(rows_of(out))
+    written = len(rows_of(partial_path(out), fmt))
     assert 0 < written < 800
+    assert out.read_text() == "yesterday's results\n"   # never touched by the killed run
+    out.unlink()   # not batch output: --resume would refuse it
     result = CliRunner().invoke(main, ["batch", str(many / "many.jsonl"), "-o", str(out), "-j", "2", "--resume"])
     assert result.exit_code == 0, result.stderr
     assert f"resumed: {written}" in result.stderr
@@ -272,7 +276,7 @@ def test_resume_after_sigkill_gives_the_same_file_as_an_uninterrupted_run(many, 
 def test_a_killed_parent_leaves_no_worker_behind(many, tmp_path):
     out = tmp_path / "r.jsonl"
     proc = start_batch([str(many / "many.jsonl"), "-o", str(out), "-j", "2"], tmp_path)
-    wait_for_rows(out, proc, 20)
+    wait_for_rows(partial_path(out), proc, 20)
     os.kill(proc.pid, signal.SIGKILL)   # the parent only, as `kill -9 <pid>` does
     proc.communicate()
     assert gone(proc.pid), "worker processes outlived their parent"
@@ -282,17 +286,19 @@ def test_a_killed_parent_leaves_no_worker_behind(many, tmp_path):
 def test_an_interrupted_batch_keeps_its_rows_and_says_how_to_resume(many, tmp_path, ruleset, sig, code):
     out = tmp_path / "r.jsonl"
     proc = start_batch([str(many / "many.jsonl"), "-o", str(out), "-j", "2"], tmp_path)
-    wait_for_rows(out, proc, 40)
+    wait_for_rows(partial_path(out), proc, 40)
     # Ctrl-C reaches the whole process group; SIGTERM is usually sent to the parent alone
     (os.killpg if sig == signal.SIGINT else os.kill)(proc.pid, sig)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == code, stderr
     assert "resume with: scaleup batch" in stderr and "--resume" in stderr
-    text = out.read_bytes().decode("utf-8")
+    assert not out.exists()   # an interrupted run replaces nothing; its rows wait in the partial file
+    text = partial_path(out).read_bytes().decode("utf-8")
     rows, valid = read_rows(text, "jsonl", str(out))
     assert valid == len(text) and 40 <= len(rows) < 800
     summary = run_batch([str(many / "many.jsonl")], ruleset, fmt="jsonl", output=out, workers=2, resume=True)
     assert summary.resumed == len(rows) and summary.status["ok"] == 800
+    assert len(rows_of(out)) == 800 and not partial_path(out).exists()
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
