@@ -4,10 +4,12 @@ count; interrupted runs resume to the same file; CSV a spreadsheet can open safe
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -343,6 +345,102 @@ def test_resume_refuses_a_file_that_is_not_batch_output(tmp_path, ruleset):
     out.write_text('{"hello": 1}\n{"x": 2}\n')
     with pytest.raises(ScaleupError, match=r"r.jsonl:1: not a result row"):
         run_batch([str(BASE)], ruleset, fmt="jsonl", output=out, workers=1, resume=True)
+
+
+# -- a full disk never harms the output (issue 17, item 10) ------------------------------------
+
+def fill_disk_after(monkeypatch, rows: int) -> None:
+    """Every row write after the first ``rows`` fails with ENOSPC, as on a full disk."""
+    from scaleup import batch_output
+    real, count = batch_output.RowWriter._put, [0]
+
+    def put(self, text: str) -> None:
+        count[0] += 1
+        if count[0] > rows:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, text)
+    monkeypatch.setattr(batch_output.RowWriter, "_put", put)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_full_disk_mid_run_keeps_the_previous_file_and_resume_finishes_the_run(tmp_path, ruleset, monkeypatch, fmt):
+    data = write_jsonl(tmp_path / "in.jsonl", [variant(i) for i in range(12)])
+    full = tmp_path / f"full.{fmt}"
+    run_batch([str(data)], ruleset, fmt=fmt, output=full, workers=1)
+    out = tmp_path / f"out.{fmt}"
+    out.write_text("yesterday\n")
+    fill_disk_after(monkeypatch, 6)
+    result = CliRunner().invoke(main, ["batch", str(data), "-o", str(out), "-j", "1", "--no-progress"])
+    monkeypatch.undo()
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {out}: cannot write the file: No space left on device; the file was left as it was "
+                      f"(free some disk space, or write to another disk; the rows finished so far are in "
+                      f"{partial_path(out)}: run again with --resume to continue)"]
+    assert out.read_text() == "yesterday\n"
+    assert len(rows_of(partial_path(out), fmt)) == 6 - (fmt == "csv")
+    out.unlink()   # not batch output; the partial file holds the run
+    summary = run_batch([str(data)], ruleset, fmt=fmt, output=out, workers=1, resume=True)
+    assert summary.resumed == 6 - (fmt == "csv") and out.read_bytes() == full.read_bytes()
+    assert sorted(os.listdir(tmp_path)) == sorted(["in.jsonl", full.name, out.name])
+
+
+def test_a_full_disk_during_resume_keeps_the_old_output_and_every_row_evaluated(tmp_path, ruleset, monkeypatch):
+    data = write_jsonl(tmp_path / "in.jsonl", [variant(i) for i in range(12)])
+    full = tmp_path / "full.jsonl"
+    run_batch([str(data)], ruleset, fmt="jsonl", output=full, workers=1)
+    first = write_jsonl(tmp_path / "first.jsonl", [variant(i) for i in range(12)][:5])
+    out = tmp_path / "out.jsonl"
+    run_batch([str(first)], ruleset, fmt="jsonl", output=out, workers=1)
+    before = out.read_bytes()
+    first.rename(tmp_path / "gone.jsonl")
+    data.rename(first)   # the same file name, now with 12 scenarios: 5 are reused, 7 evaluated
+    fill_disk_after(monkeypatch, 8)   # 5 copied, then 3 written to both files (1 row and a half)
+    with pytest.raises(ScaleupError, match="No space left on device; the file was left as it was"):
+        run_batch([str(first)], ruleset, fmt="jsonl", output=out, workers=1, resume=True)
+    monkeypatch.undo()
+    assert out.read_bytes() == before
+    assert [r["id"] for r in rows_of(partial_path(out))] == ["v-0005"]   # evaluated, appended, kept
+    assert not (tmp_path / ".out.jsonl.resume").exists()
+    summary = run_batch([str(first)], ruleset, fmt="jsonl", output=out, workers=1, resume=True)
+    assert (summary.resumed, summary.evaluated) == (6, 6)
+    assert out.read_bytes() == full.read_bytes().replace(str(data).encode(), str(first).encode())
+    assert not partial_path(out).exists()
+
+
+def test_an_output_link_stays_a_link_and_hard_links_see_the_new_rows(tmp_path, ruleset):
+    data = write_jsonl(tmp_path / "in.jsonl", [variant(i) for i in range(3)])
+    real, twin, link = tmp_path / "real.jsonl", tmp_path / "twin.jsonl", tmp_path / "link.jsonl"
+    real.write_text("old\n")
+    os.link(real, twin)
+    link.symlink_to(real)
+    real.chmod(0o640)
+    run_batch([str(data)], ruleset, fmt="jsonl", output=link, workers=1)
+    assert link.is_symlink() and len(rows_of(real)) == 3 and twin.read_bytes() == real.read_bytes()
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640 and not partial_path(link).exists()
+    twin.unlink()
+    run_batch([str(data)], ruleset, fmt="jsonl", output=link, workers=1, resume=True)
+    assert link.is_symlink() and len(rows_of(real)) == 3 and stat.S_IMODE(real.stat().st_mode) == 0o640
+
+
+def test_resume_ignores_an_older_output_of_another_rule_set_when_a_partial_run_waits(tmp_path, ruleset):
+    data = write_jsonl(tmp_path / "in.jsonl", [variant(i) for i in range(6)])
+    full = tmp_path / "full.jsonl"
+    run_batch([str(data)], ruleset, fmt="jsonl", output=full, workers=1)
+    out = tmp_path / "out.jsonl"
+    out.write_text(full.read_text().replace(ruleset.sha256, "0" * 64))   # yesterday, another rule set
+    partial_path(out).write_text("".join(full.read_text().splitlines(keepends=True)[:2]))   # today's, interrupted
+    summary = run_batch([str(data)], ruleset, fmt="jsonl", output=out, workers=1, resume=True)
+    assert (summary.resumed, summary.evaluated) == (2, 4) and out.read_bytes() == full.read_bytes()
+
+
+def test_duplicate_ids_are_found_without_keeping_the_ids(tmp_path, ruleset):
+    from scaleup.batch_ids import SeenIds
+    seen = SeenIds(4)   # grows past what it was sized for
+    assert [seen.add(f"id-{i % 300}") for i in range(600)] == [False] * 300 + [True] * 300 and len(seen) == 300
+    data = write_jsonl(tmp_path / "in.jsonl", [variant(1), variant(2), variant(1)])
+    summary = run_batch([str(data)], ruleset, fmt="jsonl", output=tmp_path / "o.jsonl", workers=1)
+    assert summary.duplicate_ids == [f"{data}:3: id 'v-0001' is also used by an earlier scenario of this batch"]
 
 
 # -- the command line --------------------------------------------------------------------------
