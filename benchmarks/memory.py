@@ -16,6 +16,7 @@ checked out in DIR instead of this one (for a before/after).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import signal
@@ -31,6 +32,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from generate import scenarios  # noqa: E402
+from report import replace_section  # noqa: E402
 
 WARM_UP = 10_000
 TARGET = 1_000_000
@@ -114,9 +116,12 @@ def main() -> None:
     parser.add_argument("--input", type=Path, help="an existing JSON Lines file instead of generating one")
     parser.add_argument("--code", type=Path, default=ROOT, help="the scaleup checkout to measure")
     parser.add_argument("--resume", action="store_true", help="also measure --resume over the finished output")
+    parser.add_argument("--write", action="store_true", help="put the figures in benchmarks/results.md")
+    parser.add_argument("--label", default="", help="what --code is, for results.md (e.g. 'main before the change')")
     parser.add_argument("--time-limit", type=float, default=0,
                         help="stop the batch (Ctrl-C) after this many seconds and report the rows done (a busy machine)")
     args = parser.parse_args()
+    started, load_before = dt.datetime.now(dt.timezone.utc), os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         data = args.input
         if data is None:
@@ -133,7 +138,38 @@ def main() -> None:
         if args.resume:
             counter = RowCounter(Path(tmp) / ".out.jsonl.resume", Path(tmp) / ".out.jsonl.partial")
             result["resume"] = measure([str(data), "-o", str(out), "--resume"], args.code.resolve(), counter, n)
+    result["date"], result["load"] = started.strftime("%Y-%m-%d %H:%M UTC"), [load_before, os.getloadavg()]
+    result["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=args.code, capture_output=True,
+                                      text=True).stdout.strip()
+    result["label"] = args.label
     print(json.dumps(result, indent=1))
+    if args.write:
+        replace_section(HERE / "results.md", section([result]))
+
+
+def section(results: list[dict[str, Any]]) -> str:
+    """The results.md section for one or more runs (e.g. after and before a change)."""
+    lines = ["## The batch parent's memory (benchmarks/memory.py)", "",
+             "`scaleup batch in.jsonl -o out.jsonl -j 2` on generated scenarios (benchmarks/generate.py) in a new process; "
+             "the parent's RSS (not the workers') sampled twice a second with the rows written; growth from the sample "
+             f"after {WARM_UP:,} rows to the largest later one; the slope is a least-squares line through those "
+             f"samples, extrapolated to {TARGET:,} scenarios (target: parent growth < 20 MB over {TARGET:,}).", "",
+             "| code | scenarios in the input | rows done | wall | rows/s | RSS after warm-up | growth | slope | "
+             f"extrapolated to {TARGET:,} |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        for mode in ("fresh", "resume"):
+            m = r.get(mode)
+            if not m:
+                continue
+            name = f"{r['label'] or r['commit']}{' --resume' if mode == 'resume' else ''}"
+            lines.append(f"| {name} | {r['n']:,} | {m['rows_done']:,}{' (stopped)' if m['stopped_after_time_limit'] else ''} "
+                         f"| {m['wall_s']:,.0f} s | {m['rate']:,} | {m['rss_at_warm_up_mb']} MB | {m['growth_mb']:+.2f} MB "
+                         f"| {m['slope_bytes_per_row']:.1f} B/row | {m['extrapolated_growth_1m_mb']:+.1f} MB |")
+    loads = "; ".join(f"{r['date']}, commit {r['commit']}, load {' '.join(f'{x:.1f}' for x in r['load'][0])} -> "
+                      f"{' '.join(f'{x:.1f}' for x in r['load'][1])}" for r in results)
+    lines += ["", f"Runs: {loads}.", ""]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

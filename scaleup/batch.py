@@ -3,11 +3,15 @@ order, survive bad files, dead workers and interruptions, and resume where a run
 
 The flow: :func:`~scaleup.batch_input.iter_tasks` reads the inputs lazily; a pool
 (:mod:`scaleup.batch_pool`) evaluates them; :func:`ordered` puts results back in input order
-whatever the worker count; each row is written and flushed as soon as all rows before it are, so
-an interrupted run leaves a valid prefix. ``resume`` keeps the rows already in the output
-(``ok`` and ``error`` rows of the same rule set, matched by input file, JSON Lines line and
-scenario SHA-256), evaluates the rest, and finally rewrites the file atomically in input order,
-so it ends byte-identical to an uninterrupted run. ``crashed`` rows are evaluated again.
+whatever the worker count; each row is written and flushed as soon as all rows before it are.
+With ``-o FILE`` the rows go to a partial file that replaces FILE only when the run completes,
+so a failed or interrupted run leaves FILE as it was and its rows wait for ``resume``
+(:mod:`scaleup.batch_files`). ``resume`` reuses the rows of FILE and of the partial file (``ok``
+and ``error`` rows of the same rule set, matched by input file, JSON Lines line and scenario
+SHA-256), evaluates the rest, and writes the new output in input order, so it ends
+byte-identical to an uninterrupted run. ``crashed`` rows are evaluated again. The parent keeps
+no state per scenario, except the index of reusable rows a ``resume`` needs and an 8-byte
+fingerprint per id (:mod:`scaleup.batch_ids`).
 
 The library never prints: progress goes to a callback and the run returns a
 :class:`BatchSummary` for the command line to show.
@@ -56,6 +60,7 @@ class BatchSummary:
     missing: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     capped: str = ""      # why fewer workers were started than asked for, if they were
+    partial: str = ""     # where the rows of an interrupted run wait for --resume (-o FILE untouched)
     dropped: int = 0
     workers: int = 1
     wall: float = 0.0
@@ -222,6 +227,8 @@ def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, outpu
         raise
     if summary.interrupted:
         rows.abandon()
+        if rows.path is not None and output is not None:
+            summary.partial = display_name(partial_path(output))
     summary.wall = time.monotonic() - started
     return summary
 

@@ -149,8 +149,9 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
         for line in summary_lines(summary):
             click.echo(line, err=True)
         if summary.interrupted:
-            click.echo(f"interrupted: {summary.done + summary.resumed} of {summary.total} scenarios done; "
-                       f"{_resume_hint(ctx, output)}", err=True)
+            kept = f" (their rows are in {summary.partial}; {where} is unchanged)" if summary.partial else ""
+            click.echo(terminal(f"interrupted: {summary.done + summary.resumed} of {summary.total} scenarios done{kept}; "
+                                f"{_resume_hint(ctx, output)}"), err=True)
             raise Failed(stop.exit_code)
         if summary.missing or summary.status["error"] or summary.status["crashed"]:
             raise Failed(EXIT_INVALID)
