@@ -99,8 +99,13 @@ def replace_with(done: Path, output: Path) -> None:
                 os.fsync(sink.fileno())
             os.unlink(done)
             return
-        if info is not None:
+        if info is not None:   # the new file keeps the old one's mode (and owner, when allowed)
             os.chmod(done, stat.S_IMODE(info.st_mode))
+            if (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+                try:
+                    os.chown(done, info.st_uid, info.st_gid)
+                except OSError:
+                    pass
         os.replace(done, target)
     except OSError as exc:
         raise output_error(output, exc) from None

@@ -434,6 +434,31 @@ def test_resume_ignores_an_older_output_of_another_rule_set_when_a_partial_run_w
     assert (summary.resumed, summary.evaluated) == (2, 4) and out.read_bytes() == full.read_bytes()
 
 
+def test_rows_are_read_back_one_by_one_with_their_byte_ranges(tmp_path):
+    from scaleup.batch_output import RowScan, RowWriter, csv_line
+    rows = [{c: None for c in COLUMNS} | {"file": f"a{i}.yaml", "id": f"é-{i}", "status": "ok", "leads": {},
+                                         "cluster_leads": {}, "flags": [], "mismatches": [],
+                                         "error": "two\nlines" if i == 1 else None} for i in range(3)]
+    for fmt in ("jsonl", "csv"):
+        buffer = io.StringIO()
+        writer = RowWriter(buffer, fmt)
+        for row in rows:
+            writer.write(row)
+        data = buffer.getvalue().encode("utf-8")
+        scan = RowScan(io.BytesIO(data + data[-30:-5]), fmt, "o")   # a torn last row
+        got = list(scan)
+        assert [v["id"] for v, _, _ in got] == ["é-0", "é-1", "é-2"] and scan.valid == len(data)
+        assert got[1][0]["error"] == "two\nlines" and data[got[2][1]:got[2][2]].decode().count("é-2") == 1
+    header = csv_line(COLUMNS).encode()
+    with pytest.raises(ScaleupError, match="o:2: not a result row of this scaleup version: expected"):
+        list(RowScan(io.BytesIO(header + b"a,b\r\n" + header), "csv", "o"))   # damaged, not the last row
+    with pytest.raises(ScaleupError, match="o:1: not a result row .*header"):
+        list(RowScan(io.BytesIO(b"x,y\r\n"), "csv", "o"))
+    with pytest.raises(ScaleupError, match="o:1: not UTF-8 text"):
+        list(RowScan(io.BytesIO(b"\xff\n"), "jsonl", "o"))
+    assert list(RowScan(io.BytesIO(header[:9]), "csv", "o")) == [] and list(RowScan(io.BytesIO(b'{"a'), "jsonl", "o")) == []
+
+
 def test_duplicate_ids_are_found_without_keeping_the_ids(tmp_path, ruleset):
     from scaleup.batch_ids import SeenIds
     seen = SeenIds(4)   # grows past what it was sized for
