@@ -19,15 +19,15 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from scaleup import batch_worker
-from scaleup.batch import BatchSummary, run_batch
-from scaleup.batch_files import partial_path
-from scaleup.batch_output import COLUMNS, read_rows
-from scaleup.cli import main
-from scaleup.commands.progress import ProgressDisplay, StopFlag, progress_mode
+from scaleup.batch import worker as batch_worker
+from scaleup.batch.run import BatchSummary, run_batch
+from scaleup.batch.files import partial_path
+from scaleup.batch.output import COLUMNS, read_rows
+from scaleup.cli.main import main
+from scaleup.cli.progress import ProgressDisplay, StopFlag, progress_mode
 from scaleup.errors import ScaleupError
 from scaleup.rules.load import load_ruleset
-from scaleup.yamlio import load_document
+from scaleup.scenario.yamlio import load_document
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "scenarios" / "cyclone-coastal.yaml"
@@ -351,7 +351,7 @@ def test_resume_refuses_a_file_that_is_not_batch_output(tmp_path, ruleset):
 
 def fill_disk_after(monkeypatch, rows: int) -> None:
     """Every row write after the first ``rows`` fails with ENOSPC, as on a full disk."""
-    from scaleup import batch_output
+    from scaleup.batch import output as batch_output
     real, count = batch_output.RowWriter._put, [0]
 
     def put(self, text: str) -> None:
@@ -435,7 +435,7 @@ def test_resume_ignores_an_older_output_of_another_rule_set_when_a_partial_run_w
 
 
 def test_rows_are_read_back_one_by_one_with_their_byte_ranges(tmp_path):
-    from scaleup.batch_output import RowScan, RowWriter, csv_line
+    from scaleup.batch.output import RowScan, RowWriter, csv_line
     rows = [{c: None for c in COLUMNS} | {"file": f"a{i}.yaml", "id": f"é-{i}", "status": "ok", "leads": {},
                                          "cluster_leads": {}, "flags": [], "mismatches": [],
                                          "error": "two\nlines" if i == 1 else None} for i in range(3)]
@@ -460,7 +460,7 @@ def test_rows_are_read_back_one_by_one_with_their_byte_ranges(tmp_path):
 
 
 def test_duplicate_ids_are_found_without_keeping_the_ids(tmp_path, ruleset):
-    from scaleup.batch_ids import SeenIds
+    from scaleup.batch.ids import SeenIds
     seen = SeenIds(4)   # grows past what it was sized for
     assert [seen.add(f"id-{i % 300}") for i in range(600)] == [False] * 300 + [True] * 300 and len(seen) == 300
     data = write_jsonl(tmp_path / "in.jsonl", [variant(1), variant(2), variant(1)])

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scaleup.batch import run_batch
-from scaleup.batch_pool import MAX_WORKERS, cap_workers
-from scaleup.cli import main
+from scaleup.batch.run import run_batch
+from scaleup.batch.pool import MAX_WORKERS, cap_workers
+from scaleup.cli.main import main
 from scaleup.errors import ScaleupError
-from scaleup.input_search import glob_paths
-from scaleup.inputs import find_inputs
+from scaleup.scenario.search import glob_paths
+from scaleup.scenario.inputs import find_inputs
 from scaleup.rules.load import load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,7 +201,7 @@ def test_workers_are_capped_at_the_tasks_and_the_documented_maximum(tmp_path: Pa
 
 
 def test_a_sweep_says_so_when_it_caps_the_workers_as_a_batch_does(tmp_path: Path) -> None:
-    # sweep shares batch's cap and its note (scaleup.batch_pool.plan_workers); one point: one worker
+    # sweep shares batch's cap and its note (scaleup.batch.pool.plan_workers); one point: one worker
     scenario(tmp_path / "a.yaml")
     result = run("sweep", tmp_path / "a.yaml", "--vary", "hazard.onset=gradual", "-j", "48", "--no-progress")
     assert result.exit_code == 0, result.output
