@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -172,3 +173,57 @@ def validate_(ctx: click.Context, files: tuple[str, ...], key: bool, allow_outsi
                                     + (q.label(str(q.key)) + f" [{q.key}]" if q.scored else "(reflection)")))
     if failed:
         fail(ctx)
+
+
+@exercise.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "html"]), default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+@outside_option
+@click.pass_context
+def handout(ctx: click.Context, file: str, fmt: str, output: Optional[Path], allow_outside: bool) -> None:
+    """Print the paper version: a participant booklet and a blank answer sheet with tick boxes.
+
+    Type what participants ticked into an answer sheet as they wrote it (an option's number,
+    value or label, a date such as 19/08/2026) and score it with `scaleup exercise score`.
+
+    \b
+    Example:
+      scaleup exercise handout scenarios/exercises/cyclone-idp-surge.yaml -f html -o handout.html
+    """
+    from ..exercise.handout import FORMATS
+    from ..writeout import write_atomic
+    text = FORMATS[fmt](_load(file, allow_outside))
+    if output:
+        write_atomic(output, text)
+        click.echo(terminal(f"wrote {output}"), err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@exercise.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Phones on the room's network need --host 0.0.0.0.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the sessions (one subfolder of answer sheets each). Default: room-EXERCISE.")
+@click.option("--anonymous", is_flag=True, help="Show participants as 'Participant 1'... in the debrief page.")
+@outside_option
+@click.pass_context
+def serve(ctx: click.Context, file: str, host: str, port: int, folder: Optional[Path], anonymous: bool,
+          allow_outside: bool) -> None:
+    """Run the exercise for a room: a projector page for the facilitator, phones for participants.
+
+    Prints the join URL with a QR code, and the facilitator's URL with its token. Answers are
+    written to answer sheets in the session's folder as they come (score and debrief them as
+    usual); a restarted server resumes its sessions from the folder.
+
+    \b
+    Example:
+      scaleup exercise serve scenarios/exercises/cyclone-idp-surge.yaml --host 0.0.0.0
+    """
+    from ..room.serve import run
+    ex = _load(file, allow_outside)
+    run(ex, host=host, port=port, folder=folder or Path(f"room-{ex.exercise.id}"), anonymous=anonymous,
+        out=sys.stdout)
