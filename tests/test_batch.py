@@ -294,6 +294,7 @@ def test_an_interrupted_batch_keeps_its_rows_and_says_how_to_resume(many, tmp_pa
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == code, stderr
     assert "resume with: scaleup batch" in stderr and "--resume" in stderr
+    assert f"(their rows are in {partial_path(out)}; {out} is unchanged)" in stderr
     assert not out.exists()   # an interrupted run replaces nothing; its rows wait in the partial file
     text = partial_path(out).read_bytes().decode("utf-8")
     rows, valid = read_rows(text, "jsonl", str(out))
