@@ -15,6 +15,8 @@ fingerprint per id (:mod:`scaleup.batch.ids`).
 
 The library never prints: progress goes to a callback and the run returns a
 :class:`BatchSummary` for the command line to show.
+
+Longer than 300 lines because a batch run is one loop (inputs, pool, ordered output, resume, interruption) whose parts share the output file's state.
 """
 
 from __future__ import annotations

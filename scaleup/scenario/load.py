@@ -10,7 +10,7 @@ import copy
 import os
 
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 from pydantic import ValidationError
 
@@ -55,8 +55,13 @@ def load_scenario(path: str | os.PathLike[str], name: Optional[str] = None) -> L
     return validate_document(document)
 
 
-def parse_scenario(text: str | bytes, name: str, fmt: str = "yaml") -> LoadedScenario:
-    """Like :func:`load_scenario` for text already in memory."""
+def parse_scenario(text: str | bytes | Mapping[str, Any], name: str = "<dict>", fmt: str = "yaml") -> LoadedScenario:
+    """Like :func:`load_scenario` for text already in memory, or for a mapping (a ``dict``):
+    a mapping's problems are located by JSON pointer (``/populations/in_need``) and ``fmt`` is
+    ignored (see :mod:`scaleup.scenario.mapping`)."""
+    if isinstance(text, Mapping):
+        from .mapping import load_mapping
+        return load_mapping(text, name)
     return validate_document(parse_document(text, name, fmt=fmt, error=ScenarioError, keep_going=True))
 
 
