@@ -437,7 +437,7 @@ def test_resume_ignores_an_older_output_of_another_rule_set_when_a_partial_run_w
 
 def test_rows_are_read_back_one_by_one_with_their_byte_ranges(tmp_path):
     from scaleup.batch.output import RowScan, RowWriter, csv_line
-    rows = [{c: None for c in COLUMNS} | {"file": f"a{i}.yaml", "id": f"é-{i}", "status": "ok", "leads": {},
+    rows = [dict.fromkeys(COLUMNS) | {"file": f"a{i}.yaml", "id": f"é-{i}", "status": "ok", "leads": {},
                                          "cluster_leads": {}, "flags": [], "mismatches": [],
                                          "error": "two\nlines" if i == 1 else None} for i in range(3)]
     for fmt in ("jsonl", "csv"):

@@ -178,7 +178,7 @@ class BatchOutput:
         for path in sources:
             index = len(self.sources)
             try:
-                reader = open(path, "rb")
+                reader = open(path, "rb")   # noqa: SIM115  (kept open for the whole resume; closed with the others at the end)
             except OSError as exc:
                 raise output_error(path, exc, "read") from None
             self._readers.append(reader)
@@ -189,10 +189,10 @@ class BatchOutput:
                 self._readers.pop().close()   # an older output of another rule set: replaced when this run completes
                 continue
             self.sources.append(path)
-            number = 2 if self.fmt == "csv" else 1
+            first_line = 2 if self.fmt == "csv" else 1
             for values, start, end in ([first] if first is not None else []):
-                self._note(values, path, number, (index, start, end))
-            for number, (values, start, end) in enumerate(rows, number + 1):
+                self._note(values, path, first_line, (index, start, end))
+            for number, (values, start, end) in enumerate(rows, first_line + 1):
                 self._note(values, path, number, (index, start, end))
             if path == partial and scan.valid < path.stat().st_size:
                 try:   # cut the torn last row before appending

@@ -258,7 +258,7 @@ class RowScan:
     def __iter__(self) -> Iterator[tuple[Row, int, int]]:
         lines = self._lines()
         if self.fmt != "csv":
-            for number, line in enumerate(lines, 1):
+            for line in lines:
                 if not line.endswith("\n"):
                     return
                 rows, _ = read_rows(line, "jsonl", self.name, self.columns)
