@@ -19,15 +19,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-from yaml.events import (DocumentEndEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent,
-                         SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
-
 from .reading import Limits, Path
 from .yamlcore import CORE, TAGS, scalar_value
 
 try:
-    from yaml.cyaml import CParser
+    # Events and errors are taken from the C module itself: they are yaml.events' and yaml.error's
+    # classes, but the extension module keeps the ones it was first loaded with when yaml is
+    # imported afresh (as coverage.py does when it measures a single module).
+    from yaml._yaml import (CParser, DocumentEndEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent,
+                            ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent, YAMLError)
 except ImportError:                      # pragma: no cover - PyYAML built without libyaml
     CParser = None
 
@@ -43,7 +43,7 @@ _UNSURE = re.compile("[^\x0A\x0D\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFEFE\u
                      "\U00010000-\U0010FFFF]|[|>][-+0-9]*#|(?:\\A|[\r\n])%")
 # Deeper than this, the pure reader's recursion could run out where libyaml's loop does not.
 _SAFE_DEPTH = 64
-_COLLECTION_TAGS = {MappingStartEvent: (None, "!", CORE + "map"), SequenceStartEvent: (None, "!", CORE + "seq")}
+_MAP_TAGS, _SEQ_TAGS = (None, "!", CORE + "map"), (None, "!", CORE + "seq")
 
 
 class _Fallback(Exception):
@@ -72,7 +72,7 @@ def read_fast(text: str, limits: Limits) -> tuple[dict[str, Any], dict[Path, int
     parser = CParser(text)
     try:
         return _build(parser.get_event, limits)
-    except (_Fallback, ValueError, yaml.YAMLError):   # ValueError: a scalar that does not resolve
+    except (_Fallback, ValueError, YAMLError):   # ValueError: a scalar that does not resolve
         return None
     finally:
         parser.dispose()
@@ -84,7 +84,7 @@ def _build(get: Any, limits: Limits) -> tuple[dict[str, Any], dict[Path, int]]:
     if type(get()) is not DocumentStartEvent:
         raise _Fallback("an empty stream")
     event = get()
-    if type(event) is not MappingStartEvent or event.anchor is not None or event.tag not in _COLLECTION_TAGS[MappingStartEvent]:
+    if type(event) is not MappingStartEvent or event.anchor is not None or event.tag not in _MAP_TAGS:
         raise _Fallback("the top level is not a plain mapping")
     max_nodes, max_depth, max_list = limits.max_nodes, min(limits.max_depth, _SAFE_DEPTH), limits.max_list
     lines: dict[Path, int] = {(): 1}
@@ -129,7 +129,7 @@ def _build(get: Any, limits: Limits) -> tuple[dict[str, Any], dict[Path, int]]:
                 value = scalar_value(event.value, tag, plain, limits)
             else:
                 depth += 1
-                if depth > max_depth or tag not in _COLLECTION_TAGS[kind]:
+                if depth > max_depth or tag not in (_MAP_TAGS if kind is MappingStartEvent else _SEQ_TAGS):
                     raise _Fallback("too deep, or a tag that does not fit")
                 value = {} if kind is MappingStartEvent else []
             if is_map:
