@@ -20,10 +20,12 @@ from .reading import BASE_WORDS, FLOAT_RE, INT_RE, SURROGATE_RE, Limits, max_dig
 CORE = "tag:yaml.org,2002:"
 TAGS = frozenset({"!", *(CORE + t for t in ("str", "int", "float", "bool", "null", "seq", "map"))})
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TEXT_TAGS = ("!", CORE + "str")
 _TAG_TYPES: dict[str, Any] = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INF_NAN = re.compile(r"[-+]?\.(?:inf|nan)", re.IGNORECASE)
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_NUMBER_START = frozenset("+-.0123456789")
 
 
 def resolve_plain(text: str) -> Any:
@@ -35,6 +37,8 @@ def resolve_plain(text: str) -> Any:
     """
     if text in NULLS or text in _BOOLS:
         return _BOOLS.get(text)
+    if text[0] not in _NUMBER_START:          # every number, infinity, NaN and date starts so
+        return text
     if INT_RE.fullmatch(text):
         base = {"0o": 8, "0x": 16}.get(text[:2], 10)
         digits = (text[2:] if base != 10 else text).lstrip("+-").replace("_", "").lstrip("0")
@@ -44,10 +48,12 @@ def resolve_plain(text: str) -> Any:
             return int(text[2:] if base != 10 else text, base)  # int() accepts single "_"
         except ValueError:
             raise ValueError(*message_of("digits", n=len(text))) from None
-    if _INF_NAN.fullmatch(text) or (FLOAT_RE.fullmatch(text) and not math.isfinite(float(text))):
-        raise ValueError(*message_of("finite", token=text[:40]))
     if FLOAT_RE.fullmatch(text):
-        return float(text)
+        if math.isfinite(value := float(text)):
+            return value
+        raise ValueError(*message_of("finite", token=text[:40]))
+    if _INF_NAN.fullmatch(text):
+        raise ValueError(*message_of("finite", token=text[:40]))
     if match := _DATE.fullmatch(text):
         try:
             return datetime.date(*(int(part) for part in match.groups()))
@@ -71,13 +77,15 @@ def scalar_value(text: str, tag: str | None, plain: bool, limits: Limits) -> Any
     """
     if len(text) > limits.max_string:
         raise ValueError(*message_of("long", n=len(text), limit=limits.max_string))
-    if lone := SURROGATE_RE.search(text):
+    if not text.isascii() and (lone := SURROGATE_RE.search(text)):
         raise ValueError(*message_of("surrogate", code=ord(lone.group())))
-    if tag in ("!", CORE + "str") or (tag is None and not plain):
+    if tag is None:
+        return resolve_plain(text) if plain else text
+    if tag in _TEXT_TAGS:
         return text
     value = resolve_plain(text)
-    want = _TAG_TYPES.get(str(tag)[len(CORE):])
-    if tag is None or (want and isinstance(value, want) and (want is bool or not isinstance(value, bool))):
+    want = _TAG_TYPES.get(tag[len(CORE):])
+    if want and isinstance(value, want) and (want is bool or not isinstance(value, bool)):
         return float(value) if tag == CORE + "float" else value
     raise ValueError(f"{text!r} is not a valid {tag.replace(CORE, '!!')} value",
                      "remove the tag or correct the value")

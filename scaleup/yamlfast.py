@@ -104,7 +104,6 @@ def _build(get: Any, limits: Limits) -> tuple[dict[str, Any], dict[Path, int]]:
             tag = event.tag
             if nodes > max_nodes or event.anchor is not None or (tag is not None and tag not in TAGS):
                 raise _Fallback("a node the reader refuses")
-            line = event.start_mark.line + 1
             if kind is ScalarEvent:
                 plain = not event.style
                 if plain and flow and "?" in event.value:   # libyaml reads `[a?b]`; PyYAML refuses it
@@ -117,14 +116,14 @@ def _build(get: Any, limits: Limits) -> tuple[dict[str, Any], dict[Path, int]]:
                 key = scalar_value(event.value, tag, plain, limits)
                 if type(key) is not str or not key or key in box:
                     raise _Fallback("a key that is not unique non-empty text")
-                key_line = line
+                key_line = event.start_mark.line + 1
                 continue
             if is_map:
                 where = path + (key,)
                 lines[where] = key_line
             else:
                 where = path + (len(box),)
-                lines[where] = line
+                lines[where] = event.start_mark.line + 1
             if kind is ScalarEvent:
                 value = scalar_value(event.value, tag, plain, limits)
             else:
