@@ -86,6 +86,11 @@ def scalar_value(text: str, tag: str | None, plain: bool, limits: Limits) -> Any
     value = resolve_plain(text)
     want = _TAG_TYPES.get(tag[len(CORE):])
     if want and isinstance(value, want) and (want is bool or not isinstance(value, bool)):
-        return float(value) if tag == CORE + "float" else value
+        if tag != CORE + "float":
+            return value
+        try:
+            return float(value)
+        except OverflowError:       # `!!float 1000...0` with more than 308 digits
+            raise ValueError(*message_of("finite", token=text[:40])) from None
     raise ValueError(f"{text!r} is not a valid {tag.replace(CORE, '!!')} value",
                      "remove the tag or correct the value")
