@@ -11,7 +11,7 @@ JSON Lines file:
   and over the one .jsonl file; runs interleaved, medians of ``--repeat`` runs of CPU and wall
   time; the YAML / JSON Lines ratio is the figure of issue 16 (target <= 1.5x).
 
-The pure reader is measured by switching the fast path off (``scaleup.yamlio.read_fast`` returning
+The pure reader is measured by switching the fast path off (``scaleup.scenario.yamlio.read_fast`` returning
 None), which is what happens when PyYAML has no libyaml.
 
 Usage:
@@ -43,8 +43,8 @@ from generate import scenarios  # noqa: E402
 from processes import load, machine  # noqa: E402
 from report import replace_section  # noqa: E402
 
-from scaleup import yamlfast, yamlio  # noqa: E402
-from scaleup.batch import run_batch  # noqa: E402
+from scaleup.scenario import yamlfast, yamlio  # noqa: E402
+from scaleup.batch.run import run_batch  # noqa: E402
 from scaleup.rules.load import load_ruleset  # noqa: E402
 
 TARGET = 1.5

@@ -1,4 +1,4 @@
-"""The fast YAML path (scaleup.yamlfast) reads every document exactly as the pure-Python reader does.
+"""The fast YAML path (scaleup.scenario.yamlfast) reads every document exactly as the pure-Python reader does.
 
 ``parse_document`` first asks libyaml (through PyYAML's C bindings) and falls back to the
 pure-Python reader on anything unusual. These tests read each input twice -- as users get it, and
@@ -13,7 +13,6 @@ ordinary files.
 from __future__ import annotations
 
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzz.cases import ROOT, case_for, shipped_scenarios
-from scaleup import yamlfast, yamlio
 from scaleup.errors import ScaleupError
-from scaleup.reading import DEFAULT_LIMITS, Limits
-from scaleup.yamlio import parse_document
+from scaleup.scenario import yamlfast, yamlio
+from scaleup.scenario.reading import DEFAULT_LIMITS, Limits
+from scaleup.scenario.yamlio import parse_document
 
 FILES = sorted(p for p in ROOT.glob("**/*") if p.suffix in (".yaml", ".yml") and ".git" not in p.parts
                and p.is_file())
