@@ -161,6 +161,7 @@ def test_the_fast_path_leaves_unusual_documents_to_the_pure_reader(text: str, wh
     ("a: [1, 2, 3]\n", Limits(max_nodes=4)),
     ("a: {b: {c: 1}}\n", Limits(max_depth=2)),
     ("a: xxxxx\n", Limits(max_string=4)),
+    ("a: 1\n", Limits(max_depth=0)),
     ("a: " + "[" * 70 + "]" * 70 + "\n", Limits(max_depth=1000, max_nodes=1000)),   # the pure reader's recursion decides
 ])
 def test_the_fast_path_leaves_documents_beyond_a_limit_to_the_pure_reader(text: str, limits: Limits) -> None:

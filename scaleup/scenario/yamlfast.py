@@ -87,6 +87,8 @@ def _build(get: Any, limits: Limits) -> tuple[dict[str, Any], dict[Path, int]]:
     if type(event) is not MappingStartEvent or event.anchor is not None or event.tag not in _MAP_TAGS:
         raise _Fallback("the top level is not a plain mapping")
     max_nodes, max_depth, max_list = limits.max_nodes, min(limits.max_depth, _SAFE_DEPTH), limits.max_list
+    if max_nodes < 1 or max_depth < 1:
+        raise _Fallback("limits that refuse the top level itself")
     lines: dict[Path, int] = {(): 1}
     root: dict[str, Any] = {}
     # the open collection: its value, path, whether it is a mapping, whether it is in flow style,
