@@ -21,7 +21,7 @@ from scaleup.cli.main import main  # noqa: E402
 from scaleup.errors import ScaleupError  # noqa: E402
 from scaleup.exercise.score import read_sheet  # noqa: E402
 from scaleup.room import serve as serve_module  # noqa: E402
-from scaleup.room.app import FAC_COOKIE, JoinLimiter, create_app  # noqa: E402
+from scaleup.room.app import JoinLimiter, create_app  # noqa: E402
 from scaleup.room.state import STATE, Room, RoomError, Session  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +94,7 @@ def test_lock_reveal_next_back_end_and_the_folder_scores_and_debriefs_unchanged(
     big = fac.get(f"/s/{s.sid}/f/qr").text
     assert "<svg" in big and f"http://testserver/s/{s.sid}/" in big and "1 joined" in big
     assert act(fac, s.sid, "back") == 409                              # the first inject
-    for step in range(1, len(drill.steps)):
+    for _step in range(1, len(drill.steps)):
         assert act(fac, s.sid, "next") == 303
         for q in s.questions():
             ben.post(f"/s/{s.sid}/answer", data={"q": q.id, "a": str(q.key) if q.scored else "A thought <b>"})

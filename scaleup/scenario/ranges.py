@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from .dependent import get, put
-from .errors import Problem
-from .scenario.fields import CATALOGUE, DERIVED, FieldInfo
-from .scenario.validation import split_path
-from .words import fmt
-from .scenario.yamlio import Document
+from ..errors import Problem
+from .fields import CATALOGUE, DERIVED, FieldInfo
+from .validation import split_path
+from ..display import fmt
+from .yamlio import Document
 
 UNCERTAIN_FIELDS: dict[str, FieldInfo] = {
     path: info for path, info in CATALOGUE.items()
@@ -151,7 +151,7 @@ def read_ranges(document: Document) -> RangeRead:
     problems: list[Problem] = []
     points = copy.deepcopy(data)
     for path in sorted(found):
-        def problem(key: str, message: str, hint: str = "") -> None:
+        def problem(key: str, message: str, hint: str = "", path: str = path) -> None:
             where = split_path(path) + ((key,) if key else ())
             problems.append(Problem(document.name, document.line(where), f"{path}.{key}" if key else path, message, hint))
         parsed = _parse(path, found[path], problem)
