@@ -265,7 +265,8 @@ def _mapping(rnd: random.Random, indent: int, depth: int) -> str:
 def yaml_text(rnd: random.Random) -> str:
     """A YAML document in varied styles, often with a few characters of noise put in."""
     text = _mapping(rnd, 0, 0).lstrip("\n") + "\n"
-    text = rnd.choice(["", "", "---\n", "# c\n", _pick(rnd, ["%YAML 1.1\n---\n"], ["--- "], 0.5)]) + text + _pick(rnd, ["", "", "...\n"], ["---\nb: 1\n"])
+    text = (rnd.choice(["", "", "---\n", "# c\n", _pick(rnd, ["%YAML 1.1\n---\n"], ["--- "], 0.5)]) + text
+            + _pick(rnd, ["", "", "...\n"], ["---\nb: 1\n"]))
     for _ in range(rnd.choice((0, 0, 0, 0, 1, 1, 2))):
         at = rnd.randrange(len(text) + 1)
         if rnd.random() < 0.7:

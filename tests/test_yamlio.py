@@ -615,3 +615,11 @@ def test_arbitrary_text_never_escapes_as_another_exception(text: str) -> None:
             parse_document(text, "x", fmt=fmt)
         except ScaleupError as err:
             assert all(p.file == "x" for p in err.problems)
+
+
+def test_an_escape_beyond_unicode_is_a_located_problem() -> None:
+    """PyYAML's scanner raised ValueError (chr() out of range) past every check for "\\U0011FFFF"."""
+    with pytest.raises(ScaleupError) as caught:
+        parse_document('id: x\ntitle: "\\U0011FFFF"\n', "u.yaml")
+    (problem,) = caught.value.problems
+    assert problem.line == 2 and "escape names no character" in problem.message and "U0010FFFF" in problem.hint

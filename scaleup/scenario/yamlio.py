@@ -233,6 +233,9 @@ def _parse_yaml(text: str, limits: Limits) -> tuple[Any, dict[Path, int], list[P
             "check indentation and that every `key: value` has a space after the colon")
         message, hint = _syntax_hint(text, err, mark) or (message, hint)
         raise stop_at(mark.line + 1 if mark else None, (), message, hint) from None
+    except ValueError as err:   # PyYAML's scanner calls chr() on "\U0011FFFF" unchecked
+        raise stop_at(loader.get_mark().line + 1, (), f"invalid YAML: an escape names no character ({err})",
+                      "\\U escapes go up to \\U0010FFFF; write the character itself") from None
     finally:
         loader.dispose()
     if root is None or (isinstance(root, ScalarNode) and root.style is None
