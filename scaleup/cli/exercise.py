@@ -11,7 +11,7 @@ import click
 
 from ..errors import Problem
 from ..safetext import terminal
-from .common import fail
+from .common import emit, fail
 
 @click.group()
 def exercise() -> None:
@@ -129,15 +129,10 @@ def debrief(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, ou
       scaleup exercise debrief scenarios/exercises/cyclone-idp-surge.yaml answers/ -f html -o debrief.html
     """
     from ..exercise.debrief import FORMATS, build
-    from ..writeout import write_atomic
     ex = _load(file, allow_outside)
     valid, failed = _sheets(ex, sheets)
     text = FORMATS[fmt](build(ex, valid))
-    if output:
-        write_atomic(output, text)
-        click.echo(terminal(f"wrote {output}"), err=True)
-    else:
-        click.echo(text, nl=False)
+    emit(text, output, announce=True)
     if failed:
         fail(ctx)
 
@@ -192,13 +187,8 @@ def handout(ctx: click.Context, file: str, fmt: str, output: Optional[Path], all
       scaleup exercise handout scenarios/exercises/cyclone-idp-surge.yaml -f html -o handout.html
     """
     from ..exercise.handout import FORMATS
-    from ..writeout import write_atomic
     text = FORMATS[fmt](_load(file, allow_outside))
-    if output:
-        write_atomic(output, text)
-        click.echo(terminal(f"wrote {output}"), err=True)
-    else:
-        click.echo(text, nl=False)
+    emit(text, output, announce=True)
 
 
 @exercise.command()

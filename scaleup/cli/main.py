@@ -25,7 +25,7 @@ from ..render.json import render as render_json
 from ..rules.load import load_ruleset
 from ..safetext import terminal
 from ..writeout import write_atomic
-from .common import ExitCode, Group, Settings, fail, parse_sets, report, ruleset_option, set_option
+from .common import ExitCode, Group, Settings, emit, fail, parse_sets, report, ruleset_option, set_option
 from .assurance import rules  # the rules group with check, coverage and diff added
 from .batch import batch, sweep
 from .compare import compare
@@ -149,10 +149,7 @@ def _evaluate_uncertain(ctx: click.Context, scenarios: tuple[str, ...], ruleset:
         click.echo("interrupted: nothing written (probabilities of part of the draws would mislead)", err=True)
         ctx.exit(stop.exit_code)
     text = RENDER[fmt](result)
-    if output:
-        write_atomic(output, text)
-    else:
-        click.echo(text, nl=False)
+    emit(text, output)
 
 
 @main.command()
