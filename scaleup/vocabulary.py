@@ -62,7 +62,22 @@ class Decision(StrEnum):
         return self.label.upper() + self.phrase[len(self.label):]
 
 
-class Route(StrEnum):
+class _Labelled(StrEnum):
+    """A value with a short ``label`` and a longer ``phrase`` (the base of the enums below)."""
+
+    label: str
+    phrase: str
+
+    def __new__(cls, value: str, label: str, phrase: str) -> "_Labelled":
+        return _member(cls, value, label=label, phrase=phrase)
+
+    @property
+    def headline(self) -> str:
+        """The phrase with its label in capitals, as the text report leads with it."""
+        return self.label.upper() + self.phrase[len(self.label):]
+
+
+class Route(_Labelled):
     """The coordination route: who coordinates the response.
 
     Attributes:
@@ -70,19 +85,13 @@ class Route(StrEnum):
         phrase: the route as a sentence-length answer.
     """
 
-    label: str
-    phrase: str
-
-    def __new__(cls, value: str, label: str, phrase: str) -> "Route":
-        return _member(cls, value, label=label, phrase=phrase)
-
     IASC_CLUSTERS = ("iasc_clusters", "IASC clusters", "IASC clusters, activated by the ERC")
     REFUGEE_RCM = ("refugee_rcm", "Refugee Coordination Model", "Refugee Coordination Model, led by UNHCR")
     MIXED_JOINT_NOTE = ("mixed_joint_note", "Mixed situation (Joint Note)", "Mixed situation: Joint UNHCR-OCHA Note")
     NATIONAL_LED = ("national_led", "Nationally led", "Government-led coordination, no clusters")
 
 
-class Variant(StrEnum):
+class Variant(_Labelled):
     """Which Scale-Up protocol applies.
 
     Attributes:
@@ -90,18 +99,12 @@ class Variant(StrEnum):
         phrase: the protocol's title, as reports cite it.
     """
 
-    label: str
-    phrase: str
-
-    def __new__(cls, value: str, label: str, phrase: str) -> "Variant":
-        return _member(cls, value, label=label, phrase=phrase)
-
     PROTOCOL_1_2018 = ("protocol_1_2018", "Protocol 1 (2018) System-Wide Scale-Up", "Protocol 1 (IASC, 2018)")
     INFECTIOUS_DISEASE_2019 = ("infectious_disease_2019", "Infectious-disease Scale-Up (2019 protocol)",
                                "IASC Protocol for the Control of Infectious Disease Events (2019)")
 
 
-class Lifecycle(StrEnum):
+class Lifecycle(_Labelled):
     """For a Scale-Up already active: what happens to it now.
 
     Attributes:
@@ -109,21 +112,10 @@ class Lifecycle(StrEnum):
         phrase: the step with its reason, starting with the label.
     """
 
-    label: str
-    phrase: str
-
-    def __new__(cls, value: str, label: str, phrase: str) -> "Lifecycle":
-        return _member(cls, value, label=label, phrase=phrase)
-
     CONTINUE = ("continue", "Continue", "Continue within the six-month period")
     EXTEND = ("extend", "Extend", "Extend: the one exceptional three-month extension may be considered")
     DEACTIVATE = ("deactivate", "Deactivate", "Deactivate on schedule and hand over through the transition plan")
     TRANSITION = ("transition", "Transition", "Transition: no further extension under Protocol 1")
-
-    @property
-    def headline(self) -> str:
-        """The phrase with its label in capitals, as the text report leads with it."""
-        return self.label.upper() + self.phrase[len(self.label):]
 
 
 class Criterion(StrEnum):
