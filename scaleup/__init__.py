@@ -9,7 +9,7 @@ Library entry points (the library never prints or exits)::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .errors import EngineError, Problem, RulesetError, ScaleupError, ScenarioError  # noqa: E402
 from .evaluate import evaluate, evaluate_traced  # noqa: E402

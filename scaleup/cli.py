@@ -16,7 +16,6 @@ from typing import Any, Callable, Optional, Sequence
 
 import click
 
-from . import __version__
 from .errors import EngineError, ScaleupError
 from .expect import check_expectations
 from .input_search import has_magic
@@ -111,8 +110,16 @@ set_option = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
                                "for this run (recorded in the stamp; see docs/assurance.md).")
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from .versions import version_text
+        click.echo(version_text())
+        ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="scaleup")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the versions of scaleup, the shipped rule sets and durable_rules, and exit.")
 @click.option("-v", "--verbose", count=True, help="More log detail on stderr (-vv: every rule firing).")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 @click.pass_context
@@ -249,6 +256,23 @@ def template() -> None:
     """
     from .schemas import scenario_template
     click.echo(scenario_template(), nl=False)
+
+
+@scenario.command()
+def examples() -> None:
+    """List the example scenarios and exercises shipped with scaleup, by name.
+
+    Any command that takes a scenario or exercise file also takes one of these names.
+
+    \b
+    Examples:
+      scaleup evaluate cyclone-coastal
+      scaleup exercise play cyclone-idp-surge
+    """
+    from .shipped import examples as shipped, shipped_scenarios_dir
+    click.echo(f"# in {display_name(shipped_scenarios_dir())}")
+    for example in shipped():
+        click.echo(f"{example.kind:<9} {example.short}")
 
 
 def _register_extensions() -> None:

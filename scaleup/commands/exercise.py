@@ -10,6 +10,7 @@ import click
 
 from ..errors import Problem
 from ..safetext import terminal
+from .names import FileOrExample
 
 EXIT_INVALID = 1   # as in scaleup.cli (imported lazily there: cli imports this module)
 
@@ -47,7 +48,7 @@ outside_option = click.option(
 
 
 @exercise.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=FileOrExample())
 @click.option("--sheet", type=click.Path(dir_okay=False, path_type=Path),
               help="Answer sheet to write (and to resume, if it exists). Default: answers-EXERCISE-NAME.yaml")
 @click.option("--name", help="The participant's name (asked for when not given).")
@@ -93,7 +94,7 @@ def _sheets(ex, paths: tuple[str, ...]):  # type: ignore[no-untyped-def]
 
 
 @exercise.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=FileOrExample())
 @click.argument("sheets", nargs=-1, required=True)
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @outside_option
@@ -127,7 +128,7 @@ def score(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, allo
 
 
 @exercise.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=FileOrExample())
 @click.argument("sheets", nargs=-1, required=True)
 @click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
@@ -160,7 +161,7 @@ def debrief(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, ou
 
 
 @exercise.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=FileOrExample())
 @click.option("--key", is_flag=True, help="Also print the answer key (for trainers).")
 @outside_option
 @click.pass_context

@@ -9,12 +9,13 @@ from typing import Optional
 import click
 
 from ..rules.load import DEFAULT_RULESET
+from .names import FileOrExample
 
 EXPLAIN_FORMATS = ("text", "json", "markdown", "html")
 
 
 @click.command()
-@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.argument("scenario", type=FileOrExample())
 @click.option("-r", "--ruleset", default=DEFAULT_RULESET, show_default=True,
               help="A shipped rule set name or a rule set folder.")
 @click.option("--depth", type=click.IntRange(min=0), default=None,
