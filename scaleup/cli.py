@@ -271,7 +271,8 @@ def examples() -> None:
     """
     from .shipped import examples as shipped, shipped_scenarios_dir
     click.echo(f"# in {display_name(shipped_scenarios_dir())}")
-    for example in shipped():
+    order = {"scenario": 0, "exercise": 1, "history": 2}
+    for example in sorted(shipped(), key=lambda e: (order[e.kind], e.name)):
         click.echo(f"{example.kind:<9} {example.short}")
 
 

@@ -8,7 +8,7 @@ reads ``scenarios/`` where it is. So, from any folder and from an installed whee
     scaleup exercise play cyclone-idp-surge
 
 A name is a file's path inside that folder without its ``.yaml`` suffix
-(``cyclone-coastal``, ``exercises/cyclone-idp-surge``, ``history/haiti-earthquake-2010``), or
+(``cyclone-coastal``, ``exercises/cyclone-idp-surge``, ``history/car-conflict-2013``), or
 just its file name without the suffix when no other shipped file has it (every shipped file
 does: ``tests/test_shipped.py``). A name is only looked up when no file or folder of that name
 exists: a user's own ``cyclone-coastal`` always wins.
