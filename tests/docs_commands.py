@@ -2,10 +2,12 @@
 and ``yaml`` blocks whose first line names the file they hold (``# folder/file.yaml``).
 
 A command's expected output is the lines after it up to the next command. Each expected line must
-appear, in order, in the command's output; ``...`` in a line stands for any text and a line that
-is only ``...`` for any number of lines. A comment ``# exits with N`` on the command line gives its
-exit code (default 0). Commands run through click's CliRunner in the current folder; shell
-syntax (pipes, redirections, ``&&``) is not supported and a page must not use it in these blocks.
+appear, in order, in the command's output (indentation aside): the first anywhere, each next one
+right after the one before unless a line that is only ``...`` (any number of lines) separates
+them; ``...`` within a line stands for any text. A comment ``# exits with N`` on the command line
+gives its exit code (default 0). Commands run through click's CliRunner in the current folder;
+shell syntax (pipes, redirections, ``&&``) is not supported and a page must not use it in these
+blocks.
 """
 
 from __future__ import annotations
@@ -67,7 +69,10 @@ def steps(markdown: str, program: str = "scaleup") -> list[Step]:
 
 
 def _line_matches(pattern: str, line: str) -> bool:
-    return re.fullmatch(".*?".join(re.escape(p) for p in pattern.split("...")), line) is not None
+    """Whether ``line`` matches ``pattern`` (``...`` for any text), indentation aside: a page may
+    show an excerpt of a deeply nested line less indented."""
+    regex = ".*?".join(re.escape(p) for p in pattern.strip().split("..."))
+    return re.fullmatch(regex, line.strip()) is not None
 
 
 def missing_lines(expected: list[str], output: str) -> list[str]:
