@@ -33,6 +33,15 @@ MODULES = (
     "scaleup.versions",
 )
 _HEADING = re.compile(r"^#{1,6} (.+?):?\s*$", re.M)
+# Type names that Python versions spell differently (3.13: pathlib._local.Path; typing.Annotated
+# shown with or without its module): one spelling, so the pages are the same on 3.11 to 3.13.
+_SPELLINGS = ((re.compile(r"\bpathlib\._local\."), "pathlib."), (re.compile(r"\btyping\."), ""))
+
+
+def _types(text: str) -> str:
+    for pattern, spelling in _SPELLINGS:
+        text = pattern.sub(spelling, text)
+    return text
 
 
 def _markdown(docstring: str, source: Optional[Path]) -> str:
@@ -54,8 +63,8 @@ def _is_shown(member: Any) -> bool:
 
 
 def _variable(var: Any) -> str:
-    annotation = var.annotation_str.lstrip(": ").strip() if var.annotation_str else ""
-    default = var.default_value_str
+    annotation = _types(var.annotation_str.lstrip(": ").strip()) if var.annotation_str else ""
+    default = _types(var.default_value_str)
     text = f"`{var.name}"
     text += f": {annotation}" if annotation else ""
     text += f" = {default}" if default and "PydanticUndefined" not in default else ""
@@ -67,7 +76,7 @@ def _variable(var: Any) -> str:
 def _function(fn: Any, level: str, owner: str = "") -> list[str]:
     from pdoc.doc import Function
     assert isinstance(fn, Function)
-    signature = str(fn.signature_without_self if owner else fn.signature)
+    signature = _types(str(fn.signature_without_self if owner else fn.signature))
     kind = "classmethod " if fn.is_classmethod else "staticmethod " if fn.is_staticmethod else ""
     out = [f"{level} `{owner}{fn.name}`", "", "```python", f"{kind}def {fn.name}{signature}", "```", ""]
     body = _markdown(fn.docstring, fn.source_file)
@@ -75,7 +84,7 @@ def _function(fn: Any, level: str, owner: str = "") -> list[str]:
 
 
 def _class(cls: Any) -> list[str]:
-    bases = ", ".join(b[2] for b in cls.bases)
+    bases = _types(", ".join(b[2] for b in cls.bases))
     out = [f"## `{cls.name}`", "", "```python", f"class {cls.name}" + (f"({bases})" if bases else ""), "```", ""]
     own = cls.obj.__dict__.get("__doc__")   # not the base's: pydantic's BaseModel has a long one
     body = _markdown(cls.docstring, cls.source_file) if own else ""

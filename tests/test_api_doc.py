@@ -48,3 +48,10 @@ def test_the_generator_checks_rewrites_and_prunes_the_folder(tmp_path: Path, cap
     (out / "scaleup.md").write_text("edited by hand\n", encoding="utf-8")
     assert api_doc.stale(out) == ["scaleup.md"]
 
+
+
+def test_type_names_are_spelt_the_same_on_every_python_version() -> None:
+    assert api_doc._types("def f(p: pathlib._local.Path) -> typing.Annotated[int, X()]") == \
+        "def f(p: pathlib.Path) -> Annotated[int, X()]"
+    pages = "".join(api_doc.render().values())
+    assert "pathlib.Path" in pages and "pathlib._local" not in pages and "typing." not in pages
