@@ -133,3 +133,14 @@ def test_scenario_examples_lists_every_name_by_kind() -> None:
     kinds = [kind for kind, _ in rows]
     assert kinds == sorted(kinds, key=["scenario", "exercise", "history"].index)
     assert ["exercise", "cyclone-idp-surge"] in rows
+
+
+def test_without_a_shipped_folder_no_name_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shipped, "__file__", str(tmp_path / "scaleup" / "shipped.py"))   # neither folder exists
+    assert shipped.examples() == [] and shipped.find_example("cyclone-coastal") is None
+    assert shipped.close_names("cyclone-coastl") == []
+
+
+def test_only_names_get_a_did_you_mean() -> None:
+    assert shipped.close_names("cyclone-coastl") == ["cyclone-coastal"]
+    assert shipped.close_names("cyclone-coastl.yaml") == [] and shipped.close_names("dir/../x") == []
