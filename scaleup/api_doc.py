@@ -22,15 +22,15 @@ REGENERATE = "python -m scaleup.api_doc"
 # helpers around them. Add a module here when it becomes public.
 MODULES = (
     "scaleup",
-    "scaleup.scenario_load",
+    "scaleup.scenario.load",
     "scaleup.rules.load",
     "scaleup.rules.ir",
-    "scaleup.recommend",
-    "scaleup.explain",
-    "scaleup.batch",
+    "scaleup.recommendation.model",
+    "scaleup.explain.derivation",
+    "scaleup.batch.run",
     "scaleup.errors",
-    "scaleup.shipped",
-    "scaleup.versions",
+    "scaleup.scenario.shipped",
+    "scaleup.version",
 )
 _HEADING = re.compile(r"^#{1,6} (.+?):?\s*$", re.M)
 # Type names that Python versions spell differently (3.13: pathlib._local.Path; typing.Annotated

@@ -29,7 +29,7 @@ def test_the_reference_documents_the_entry_points_with_their_docstrings() -> Non
 
 
 def test_classes_show_their_fields_and_own_docstring_only() -> None:
-    page = api_doc.render_module("scaleup.recommend")
+    page = api_doc.render_module("scaleup.recommendation.model")
     assert "- `presumed: bool = False`: the level is inferred from other evidence, not measured" in page
     assert "A base class for creating Pydantic models" not in page   # pydantic's, inherited
     assert "__pydantic" not in page

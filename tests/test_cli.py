@@ -12,12 +12,12 @@ import jsonschema
 import pytest
 from click.testing import CliRunner, Result
 
-from scaleup import engine as engine_module
-from scaleup.cli import main
-from scaleup.commands import COMMANDS
-from scaleup.fields import CATALOGUE, DERIVED
+from scaleup.engine import durable as engine_module
+from scaleup.cli.main import main
+from scaleup.cli.commands import COMMANDS
+from scaleup.scenario.fields import CATALOGUE, DERIVED
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario_load import parse_scenario
+from scaleup.scenario.load import parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 CYCLONE = "scenarios/cyclone-coastal.yaml"
@@ -193,8 +193,10 @@ def test_verbose_logging_goes_to_stderr_and_keeps_stdout_clean() -> None:
 
 
 def test_version() -> None:
+    # scaleup, then each shipped rule set, durable_rules and Python (tests/test_packaging.py has the lines)
     result = run("--version")
-    assert result.exit_code == 0 and re.fullmatch(r"scaleup, version \d+\.\d+\.\d+\n", result.stdout)
+    assert result.exit_code == 0 and re.match(r"scaleup \d+\.\d+\.\d+ \(distribution scaleup-iasc\)\nrule set iasc-2018 ",
+                                              result.stdout)
 
 
 # --- validate ----------------------------------------------------------------------------------

@@ -14,9 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 import scaleup
-from scaleup import versions
-from scaleup.cli import main
-from scaleup.engine import durable_version
+from scaleup.cli import main, versions
+from scaleup.engine.durable import durable_version
 from scaleup.rules.load import load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,9 +25,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 def test_the_version_is_written_once_in_scaleup_init() -> None:
     project = PYPROJECT["project"]
     assert "version" not in project and project["dynamic"] == ["version"]
-    assert PYPROJECT["tool"]["hatch"]["version"]["path"] == "scaleup/__init__.py"
-    init = (ROOT / "scaleup" / "__init__.py").read_text(encoding="utf-8")
-    assert re.findall(r'^__version__ = "([^"]+)"$', init, flags=re.M) == [scaleup.__version__]
+    assert PYPROJECT["tool"]["hatch"]["version"]["path"] == "scaleup/version.py"
+    source = (ROOT / "scaleup" / "version.py").read_text(encoding="utf-8")
+    assert re.findall(r'^__version__ = "([^"]+)"$', source, flags=re.M) == [scaleup.__version__]
+    written = [p for p in (ROOT / "scaleup").rglob("*.py") if re.search(r"^__version__ = ", p.read_text(encoding="utf-8"), re.M)]
+    assert written == [ROOT / "scaleup" / "version.py"]
     assert re.fullmatch(r"\d+\.\d+\.\d+", scaleup.__version__)
 
 

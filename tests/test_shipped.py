@@ -1,4 +1,4 @@
-"""Shipped example scenarios and exercises, found by name from any folder (scaleup/shipped.py),
+"""Shipped example scenarios and exercises, found by name from any folder (scaleup/scenario/shipped.py),
 through the source tree and through the package-data folder a wheel installs (``_scenarios``)."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scaleup import shipped
 from scaleup.cli import main
-from scaleup.inputs import find_inputs
+from scaleup.scenario import shipped
+from scaleup.scenario.inputs import find_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,11 +29,11 @@ def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def wheel_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """scaleup/shipped.py as a wheel installs it: beside a ``_scenarios`` folder holding a copy of
+    """scaleup/scenario/shipped.py as a wheel installs it: beside a ``_scenarios`` folder holding a copy of
     scenarios/ (as pyproject.toml's force-include puts it)."""
     package = tmp_path / "site-packages" / "scaleup"
     shutil.copytree(ROOT / "scenarios", package / "_scenarios")
-    monkeypatch.setattr(shipped, "__file__", str(package / "shipped.py"))
+    monkeypatch.setattr(shipped, "__file__", str(package / "scenario" / "shipped.py"))
     return package / "_scenarios"
 
 
@@ -84,7 +84,7 @@ def test_names_resolve_through_the_package_data_folder_a_wheel_installs(wheel_la
     assert json.loads(result.output)["scenario"]["file"] == str(wheel_layout / "cyclone-coastal.yaml")
 
 
-# scaleup/commands/exercise.py reads the terminal through click.get_text_stream, deprecated in click 8.2
+# scaleup/cli/exercise.py reads the terminal through click.get_text_stream, deprecated in click 8.2
 @pytest.mark.filterwarnings("ignore:'get_text_stream' is deprecated:DeprecationWarning")
 def test_an_exercise_is_played_by_name_from_the_package_data_folder(wheel_layout: Path, elsewhere: Path) -> None:
     result = CliRunner().invoke(main, ["exercise", "play", "cyclone-idp-surge", "--name", "Amina",
@@ -136,7 +136,7 @@ def test_scenario_examples_lists_every_name_by_kind() -> None:
 
 
 def test_without_a_shipped_folder_no_name_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shipped, "__file__", str(tmp_path / "scaleup" / "shipped.py"))   # neither folder exists
+    monkeypatch.setattr(shipped, "__file__", str(tmp_path / "scaleup" / "scenario" / "shipped.py"))   # neither folder exists
     assert shipped.examples() == [] and shipped.find_example("cyclone-coastal") is None
     assert shipped.close_names("cyclone-coastl") == []
 
