@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -35,7 +36,10 @@ MODULES = (
 _HEADING = re.compile(r"^#{1,6} (.+?):?\s*$", re.M)
 # Type names that Python versions spell differently (3.13: pathlib._local.Path; typing.Annotated
 # shown with or without its module): one spelling, so the pages are the same on 3.11 to 3.13.
-_SPELLINGS = ((re.compile(r"\bpathlib\._local\."), "pathlib."), (re.compile(r"\btyping\."), ""))
+# An annotation naming an optional dependency that is not installed (pandas) stays a quoted string:
+# written as when it is installed, so the pages do not depend on the extras either.
+_SPELLINGS = ((re.compile(r"\bpathlib\._local\."), "pathlib."), (re.compile(r"\btyping\."), ""),
+              (re.compile(r"\"'([^'\"]+)'\""), r"\1"))
 
 
 def _types(text: str) -> str:
@@ -49,6 +53,7 @@ def _markdown(docstring: str, source: Optional[Path]) -> str:
     from pdoc.docstrings import convert
     text = convert(docstring, "google", source) if docstring else ""
     text = _HEADING.sub(lambda m: f"**{m.group(1)}:**", text)
+    text = text.replace("`~", "`")   # reST's :class:`~a.B` (show B) comes through as `~a.B`
     text = "\n".join(line.rstrip() for line in text.splitlines())
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
@@ -134,8 +139,11 @@ def render_index() -> str:
 
 def render() -> dict[str, str]:
     """Every page, by file name."""
-    pages = {"README.md": render_index()}
-    pages.update({f"{name}.md": render_module(name) for name in MODULES})
+    with warnings.catch_warnings():
+        # pdoc warns of annotations it cannot resolve without an optional extra (pandas); see _SPELLINGS
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"pdoc\.")
+        pages = {"README.md": render_index()}
+        pages.update({f"{name}.md": render_module(name) for name in MODULES})
     return pages
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import scaleup
 from scaleup import api_doc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,8 +23,8 @@ def test_the_reference_documents_the_entry_points_with_their_docstrings() -> Non
     page = api_doc.render_module("scaleup")
     for name in ("evaluate", "load_scenario", "load_ruleset", "parse_scenario", "ScaleupError"):
         assert f"## `{name}`" in page
-    assert "Evaluate one valid scenario with a compiled rule set." in page
-    assert "**Raises:**\n - **RulesetError:**" in page
+    assert scaleup.evaluate.__doc__.splitlines()[0] in page
+    assert "**Raises:**\n - **ScenarioError:**" in page
     index = api_doc.render_index()
     assert all(f"[`{name}`]({name}.md)" in index for name in api_doc.MODULES)
 
@@ -53,5 +54,7 @@ def test_the_generator_checks_rewrites_and_prunes_the_folder(tmp_path: Path, cap
 def test_type_names_are_spelt_the_same_on_every_python_version() -> None:
     assert api_doc._types("def f(p: pathlib._local.Path) -> typing.Annotated[int, X()]") == \
         "def f(p: pathlib.Path) -> Annotated[int, X()]"
+    assert api_doc._types('def f(frame: "\'pandas.DataFrame\'") -> "\'pandas.DataFrame\'"') == \
+        "def f(frame: pandas.DataFrame) -> pandas.DataFrame"
     pages = "".join(api_doc.render().values())
     assert "pathlib.Path" in pages and "pathlib._local" not in pages and "typing." not in pages
