@@ -18,19 +18,21 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
+from dataclasses import replace
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 from .errors import EngineError, Problem, ScaleupError, ScenarioError
 from .recommendation.evaluate import evaluate as evaluate_loaded
 from .recommendation.model import Recommendation
 from .rules.ir import CompiledRuleset
 from .rules.load import DEFAULT_RULESET, load_ruleset, resolve_ruleset
-from .scenario.load import LoadedScenario, load_scenario
-
-if TYPE_CHECKING:
-    from .batch.input import Task
-    from .batch.worker import Outcome
-    from .explain.derivation import Explanation
+from .scenario.load import LoadedScenario, load_scenario, parse_scenario
+from .scenario.mapping import DEFAULT_NAME, MAPPING_FMT, mapping_bytes, pointed
+from .explain.derivation import Explanation
+from .explain.derivation import explain as build
+from .batch.input import Task, is_jsonl, iter_tasks
+from .batch.pool import make_pool
+from .batch.worker import Outcome
 
 ScenarioInput = Union[str, "os.PathLike[str]", Mapping[str, Any], LoadedScenario]
 RulesetInput = Union[str, "os.PathLike[str]", CompiledRuleset]
@@ -97,8 +99,7 @@ def load_input(x: ScenarioInput, name: Optional[str] = None) -> LoadedScenario:
     if isinstance(x, LoadedScenario):
         return x
     if isinstance(x, Mapping):
-        from .scenario.mapping import DEFAULT_NAME, load_mapping
-        return load_mapping(x, name or DEFAULT_NAME)
+        return parse_scenario(x, name or DEFAULT_NAME)
     if isinstance(x, (str, os.PathLike)):
         return load_scenario(x, name=name)
     raise TypeError(f"expected a path, a mapping or a loaded scenario, not {type(x).__name__}")
@@ -140,7 +141,6 @@ def explain(x: ScenarioInput, ruleset: RulesetInput = DEFAULT_RULESET, set: Over
         ValueError: a ``why_not`` target is unknown.
         ScaleupError: as for :func:`evaluate`.
     """
-    from .explain.derivation import explain as build
     rules = get_ruleset(ruleset, set)
     return build(load_input(x), rules, depth=depth, targets=tuple(why_not), flips=flips, flip_budget=flip_budget)
 
@@ -187,10 +187,7 @@ def _one(item: ScenarioInput, rules: CompiledRuleset, name: str) -> Result:
 def _task(item: ScenarioInput, name: str) -> "Optional[Task]":
     """The batch task of an input a worker can evaluate (a mapping, or a file that is not JSON
     Lines), or None for one evaluated in this process."""
-    from dataclasses import replace
 
-    from .batch.input import Task, is_jsonl, iter_tasks
-    from .scenario.mapping import MAPPING_FMT, mapping_bytes
     if isinstance(item, Mapping):
         try:
             raw = mapping_bytes(item, name)
@@ -210,7 +207,6 @@ def _from_outcome(outcome: "Outcome", item: ScenarioInput, rules: CompiledRulese
     if "raised" in values:
         kind, problems = values["raised"]
         if isinstance(item, Mapping):
-            from .scenario.mapping import pointed
             problems = pointed(problems)
         return kind(list(problems))
     if outcome.status == "crashed":
@@ -221,7 +217,6 @@ def _from_outcome(outcome: "Outcome", item: ScenarioInput, rules: CompiledRulese
 
 
 def _pooled(items: list[ScenarioInput], rules: CompiledRuleset, jobs: int, label: Callable[[int], str]) -> Iterator[Result]:
-    from .batch.pool import make_pool
     tasks: list["Task"] = []
     origin: list[int] = []   # input position of each task
     for position, item in enumerate(items):

@@ -25,6 +25,7 @@ from .safetext import terminal
 from .scenario.load import LoadedScenario
 from .vocabulary import CRITERIA, Criterion
 from .display import fmt
+from .render.html import environment
 
 WHY_DEPTH = 2   # levels of rules a cell's explanation shows (a criterion: its band rules and indicators)
 # When the rule set carries no caveat about ranking (a custom one), this one is shown; it is the
@@ -268,7 +269,6 @@ def _cite(caveat: Caveat) -> str:
 def to_html(comp: Comparison) -> str:
     """One self-contained page: the table, differing rows highlighted, each cell's derivation in
     a ``<details>`` (no script; printing opens them)."""
-    from .render.html import environment
     title = "Scale-Up comparison: " + ", ".join(c.rec.scenario.id if c.rec else c.file for c in comp.columns)
     return environment().get_template("compare.html.j2").render(comp=comp, title=title, error_lines=error_lines,
                                                                  criteria=CRITERIA)

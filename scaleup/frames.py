@@ -19,6 +19,7 @@ from .api import DEFAULT_RULESET, Overrides, Result, RulesetInput, evaluate_many
 from .batch.output import LEVELS, csv_cell
 from .errors import EngineError, Problem, ScaleupError, ScenarioError
 from .recommendation.model import Recommendation
+from .batch.worker import result_values
 
 if TYPE_CHECKING:
     import pandas
@@ -71,7 +72,6 @@ def nest(cells: Mapping[str, Any], name: str) -> dict[str, Any]:
 
 def result_row(result: Result) -> dict[str, Any]:
     """The result columns of one result (a recommendation or an error)."""
-    from .batch.worker import result_values
     row: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS)
     if isinstance(result, Recommendation):
         for column, value in result_values(result).items():

@@ -5,7 +5,6 @@ notebook card; data frames (the pandas extra)."""
 from __future__ import annotations
 
 import copy
-import json
 import subprocess
 import sys
 from pathlib import Path

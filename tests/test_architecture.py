@@ -28,10 +28,13 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("explain", ("scaleup.explain",)),
     ("render", ("scaleup.render",)),
     ("capabilities", ("scaleup.batch", "scaleup.exercise", "scaleup.assurance", "scaleup.uncertainty",
-                      "scaleup.room", "scaleup.schemas", "scaleup.docs_gen")),
-    ("facade", ("scaleup",)),
+                      "scaleup.room", "scaleup.schemas", "scaleup.docs_gen", "scaleup.compare")),
+    ("facade", ("scaleup", "scaleup.api", "scaleup.frames")),
     ("cli", ("scaleup.cli", "scaleup.__main__")),
 ]
+# The one import that goes up, with its reason: notebooks call a recommendation's _repr_html_,
+# so the output model hands itself to the render layer's card, imported when a notebook asks.
+UPWARD_ALLOWED = {("scaleup.recommendation.model", "scaleup.render.card")}
 MAX_LINES = 300
 LONG_REASON = "Longer than 300 lines"   # the docstring phrase that explains a long module
 
@@ -72,7 +75,8 @@ def _imports(name: str) -> dict[str, list[tuple[int, bool]]]:
     return found
 
 
-GRAPH = {name: _imports(name) for name in MODULES}
+GRAPH = {name: {target: sites for target, sites in _imports(name).items() if (name, target) not in UPWARD_ALLOWED}
+         for name in MODULES}
 
 
 def layer_of(name: str) -> int:
@@ -163,7 +167,7 @@ def test_imports_inside_functions_outside_the_cli_say_why() -> None:
 
 def test_no_module_over_300_lines_without_a_reason() -> None:
     long = []
-    for name, (path, _) in MODULES.items():
+    for path, _ in MODULES.values():
         text = path.read_text(encoding="utf-8")
         doc = ast.get_docstring(ast.parse(text)) or ""
         if len(text.splitlines()) > MAX_LINES and LONG_REASON not in doc:

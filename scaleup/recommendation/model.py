@@ -4,7 +4,8 @@ The assembler only reads the catalogue's fact types; it decides nothing. It chec
 set's one-value slots (one decision, one route, one scope, one variant, one UNHCR level, one lead
 per role, one lead per cluster, one level per criterion) and reports a rule set that breaks them.
 
-Longer than 300 lines because the output models and their assembly from an evaluation change together, at every schema version.
+Longer than 300 lines because the output models and their assembly from an evaluation change
+together, at every schema version.
 """
 
 from __future__ import annotations
@@ -193,7 +194,7 @@ class Recommendation(Out):
 
     def _repr_html_(self) -> str:
         """The HTML summary card a notebook shows (:func:`scaleup.render.card.card`)."""
-        from ..render.card import card
+        from ..render.card import card   # the one upward import (tests/test_architecture.py: UPWARD_ALLOWED)
         return card(self)
 
 

@@ -21,6 +21,7 @@ from .model import Scenario, cross_field_hint, cross_field_problems
 from .ranges import Range, read_ranges
 from .validation import problems_from, split_path
 from .yamlio import Document, load_document, parse_document
+from .mapping import mapping_bytes, mapping_document, pointed
 
 @dataclass(frozen=True)
 class LoadedScenario:
@@ -60,8 +61,10 @@ def parse_scenario(text: str | bytes | Mapping[str, Any], name: str = "<dict>", 
     a mapping's problems are located by JSON pointer (``/populations/in_need``) and ``fmt`` is
     ignored (see :mod:`scaleup.scenario.mapping`)."""
     if isinstance(text, Mapping):
-        from .mapping import load_mapping
-        return load_mapping(text, name)
+        try:
+            return validate_document(mapping_document(mapping_bytes(text, name), name))
+        except ScenarioError as exc:
+            raise ScenarioError(pointed(exc.problems)) from None
     return validate_document(parse_document(text, name, fmt=fmt, error=ScenarioError, keep_going=True))
 
 

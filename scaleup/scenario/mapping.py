@@ -97,20 +97,3 @@ def mapping_document(raw: bytes, name: str = DEFAULT_NAME) -> Document:
     except ScenarioError as exc:
         raise ScenarioError(pointed(exc.problems)) from None
     return replace(document, lines=MappingProxyType({}))
-
-
-def load_mapping(data: Mapping[str, Any], name: str = DEFAULT_NAME) -> Any:
-    """Validate a mapping as a scenario (see :func:`scaleup.scenario.load.parse_scenario`).
-
-    Returns:
-        The :class:`~scaleup.scenario.load.LoadedScenario`.
-
-    Raises:
-        ScenarioError: every problem, located by JSON pointer.
-    """
-    from .load import validate_document
-    document = mapping_document(mapping_bytes(data, name), name)
-    try:
-        return validate_document(document)
-    except ScenarioError as exc:
-        raise ScenarioError(pointed(exc.problems)) from None
