@@ -9,12 +9,13 @@ from typing import Optional
 import click
 
 from .common import emit, parse_sets, ruleset_option, set_option
+from .names import FileOrExample
 
 EXPLAIN_FORMATS = ("text", "json", "markdown", "html")
 
 
 @click.command()
-@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.argument("scenario", type=FileOrExample())
 @ruleset_option
 @click.option("--depth", type=click.IntRange(min=0), default=None,
               help="Levels of rules to show in the derivation tree (default: all).")
