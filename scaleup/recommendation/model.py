@@ -11,7 +11,7 @@ import calendar
 import datetime as dt
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, SkipValidation
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SkipValidation
 
 from ..version import __version__
 from ..engine.audit import Evaluation, Firing
@@ -160,7 +160,15 @@ class Stamp(Out):
 
 
 class Recommendation(Out):
-    """A recommendation to the ERC (never an activation), with its complete audit trail."""
+    """A recommendation to the ERC (never an activation), with its complete audit trail.
+
+    An assembled recommendation also carries the :class:`~scaleup.engine.audit.Evaluation` it was
+    made from (:attr:`evaluation`: the compiled rule set, facts and firings), so reports can cite
+    sources and draw the derivation tree without looking for the rule set again. It is not part of
+    the JSON, nor of equality: one read back from JSON equals the one that was written.
+    """
+
+    _evaluation: Optional[Evaluation] = PrivateAttr(default=None)
 
     schema_version: str
     scenario: ScenarioRef
@@ -181,6 +189,16 @@ class Recommendation(Out):
     caveats: list[Caveat]
     audit: Audit
     stamp: Stamp
+
+    @property
+    def evaluation(self) -> Optional[Evaluation]:
+        """The evaluation this recommendation was assembled from; None when read from JSON."""
+        return self._evaluation
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Recommendation):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
 
     def lead(self, role: str) -> Optional[str]:
         return next((x.actor for x in self.leadership if x.role == role), None)
@@ -291,7 +309,7 @@ class _Assembler:
         assert decision is not None
         # Plain data validated in one call: pydantic's core checks a nested structure far faster
         # than one model object per fact or firing.
-        return Recommendation.model_validate({
+        rec = Recommendation.model_validate({
             "schema_version": SCHEMA_VERSION,
             "scenario": {"id": s.id, "title": s.title, "file": self.loaded.name, "as_of": s.as_of,
                          "country": s.country.name},
@@ -319,6 +337,8 @@ class _Assembler:
                       "overrides": dict(ev.ruleset.overrides), "scenario_sha256": self.loaded.document.sha256,
                       "durable_rules_version": _durable_version()},
         })
+        rec._evaluation = ev
+        return rec
 
 
 def point_estimate_caveat(loaded: LoadedScenario) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from ..vocabulary import Criterion, Variant
 from ..recommendation.model import Recommendation
 from ..safetext import terminal
 from ..words import fmt
-from .context import Report, report, sources
+from ..explain.shown import Shown, shown
 
 if TYPE_CHECKING:   # explanations are imported only when rendered (keeps `scaleup evaluate` fast to start)
     from ..explain.derivation import Explanation, TreeNode
@@ -56,7 +56,7 @@ def code(value: Any) -> str:
     return "`" + text.replace("|", "\\|") + "`"
 
 
-def _head(rep: Report, level: str = "#") -> list[str]:
+def _head(rep: Shown, level: str = "#") -> list[str]:
     rec, s = rep.rec, rep.rec.scenario
     out = [f"{level} {esc(s.id)}: {esc(s.title)}", "",
            f"{esc(s.country)}, as of {s.as_of} · {esc(s.file)}", "",
@@ -102,10 +102,10 @@ def offset(m: Any) -> str:
     return " ".join(p for p in parts if p) + f" after {m.anchor}"
 
 
-def _tail(rep: Report, extra: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+def _tail(rep: Shown, extra: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
     rec = rep.rec
     out = ["## Sources", ""]
-    for s in sources(rec, rep.ruleset, extra) if extra else rep.sources:
+    for s in rep.cited(extra) if extra else rep.sources:
         what = ", ".join(esc(x) for x in (s["title"], s["publisher"], str(s["year"] or "")) if x) or "not described in the rule set"
         out.append(f"- **{esc(s['id'])}**: {what}" + (f". <{esc(s['url'])}>" if s["url"] else ""))
     out += ["", "## Caveats", "", *[f"- {esc(c.text)}" for c in rec.caveats], ""]
@@ -118,7 +118,7 @@ def _tail(rep: Report, extra: set[str] = frozenset()) -> list[str]:  # type: ign
 
 
 def render_one(rec: Recommendation) -> str:
-    rep = report(rec, tree=False)
+    rep = shown(rec, tree=False)
     fired = ["## Rules that fired", "", "| # | Rule | Source | Basis |", "|---|---|---|---|"]
     fired += [f"| {f.seq} | {code(f.key)} {esc(f.title)} | {esc(f.source)} | {esc(f.basis)} |" for f in rec.audit.firings]
     return "\n".join(_head(rep) + _lists(rec) + fired + [""] + _tail(rep))
@@ -174,7 +174,7 @@ def flip_lines(report_: FlipReport) -> list[str]:
 
 def render_explanation(exp: Explanation) -> str:
     """One Markdown document explaining one recommendation."""
-    rep = report(exp.recommendation, tree=False)
+    rep = shown(exp.recommendation, tree=False)
     out = _head(rep, "# Explanation:") + _lists(exp.recommendation)
     depth = f" ({exp.depth} level{'s' if exp.depth != 1 else ''} of rules)" if exp.depth is not None else ""
     out += [f"## Why: the derivation tree{depth}", ""]
