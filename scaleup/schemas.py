@@ -37,7 +37,7 @@ def json_schema(what: str) -> dict[str, Any]:
 
 
 def _allow_ranges(schema: dict[str, Any]) -> None:
-    from .uncertainty import UNCERTAIN_FIELDS
+    from .scenario.ranges import UNCERTAIN_FIELDS
     from .scenario.validation import unwrap
     schema["$defs"]["UncertainFigure"] = RANGE_SCHEMA
     for path in UNCERTAIN_FIELDS:

@@ -131,10 +131,10 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
 def _evaluate_uncertain(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: str,
                         output: Optional[Path], sets: tuple[str, ...], samples: int, seed: int, exact: bool,
                         jobs: Optional[int]) -> None:
-    """``evaluate --samples/--exact``: one scenario with ranges (:func:`scaleup.sampling.run_uncertain`)."""
+    """``evaluate --samples/--exact``: one scenario with ranges (:func:`scaleup.uncertainty.sampling.run_uncertain`)."""
     from .batch import default_jobs
-    from ..render.uncertainty import RENDER
-    from ..sampling import run_uncertain
+    from ..uncertainty.report import RENDER
+    from ..uncertainty.sampling import run_uncertain
     if len(scenarios) != 1 or Path(scenarios[0]).is_dir() or has_magic(scenarios[0]):
         raise click.UsageError("--samples and --exact take one scenario file")
     if fmt not in RENDER:

@@ -20,7 +20,7 @@ from ..facts import FACT_TYPES, Fact
 from .. import vocabulary
 from ..vocabulary import CRITERIA, DECISIONS, LIFECYCLE, level_label
 from ..scenario.load import LoadedScenario
-from ..words import fmt
+from ..display import fmt
 
 SCHEMA_VERSION = "2.0.0"
 # Literal types built from the vocabulary (pydantic reads them; mypy cannot check a computed Literal)

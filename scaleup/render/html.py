@@ -16,7 +16,7 @@ import jinja2
 
 from ..vocabulary import CRITERIA, Criterion, Variant
 from ..recommendation.model import Recommendation
-from ..words import fmt
+from ..display import fmt
 from ..explain.shown import Shown, shown
 from .markdown import offset
 

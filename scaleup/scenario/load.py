@@ -18,7 +18,7 @@ from ..errors import Problem, ScenarioError
 from ..facts import Fact
 from .fields import to_facts
 from .model import Scenario, cross_field_hint, cross_field_problems
-from ..uncertainty import Range, read_ranges
+from .ranges import Range, read_ranges
 from .validation import problems_from, split_path
 from .yamlio import Document, load_document, parse_document
 
@@ -27,7 +27,7 @@ class LoadedScenario:
     """A valid scenario with the document it came from (for line numbers and hashes).
 
     For a scenario with uncertain figures, ``scenario`` and ``document.data`` hold their point
-    estimates and ``ranges`` the ranges as written (:mod:`scaleup.uncertainty`).
+    estimates and ``ranges`` the ranges as written (:mod:`scaleup.scenario.ranges`).
     """
 
     scenario: Scenario
@@ -63,7 +63,7 @@ def parse_scenario(text: str | bytes, name: str, fmt: str = "yaml") -> LoadedSce
 def validate_document(document: Document) -> LoadedScenario:
     """Validate a parsed document as a scenario; raise ScenarioError listing every problem.
 
-    Ranges of uncertain figures (:mod:`scaleup.uncertainty`) are checked too; the scenario
+    Ranges of uncertain figures (:mod:`scaleup.scenario.ranges`) are checked too; the scenario
     returned holds each range's point estimate, in its data as well (``ranges`` keeps the
     ranges, and a recommendation says that it evaluated point estimates).
     """
