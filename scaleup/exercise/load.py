@@ -271,7 +271,7 @@ class _Loader:
               ruleset: CompiledRuleset) -> Optional[Step]:
         lines = {p: w.line for p, w in where.items() if w.file == self.doc.name and w.line is not None}
         sdoc = Document(self.doc.name, data, lines, self.doc.sha256)
-        loaded = PatchedScenario(None, sdoc, where)  # type: ignore[arg-type]
+        loaded = PatchedScenario(None, sdoc, where=where)  # type: ignore[arg-type]
         scenario: Optional[Scenario] = None
         found: list[tuple[str, str, str]] = []
         try:
@@ -286,7 +286,7 @@ class _Loader:
                      file=w.file, line=w.line, fieldname=w.label(dotted))
         if scenario is None or found:
             return None
-        loaded = PatchedScenario(scenario, sdoc, where)
+        loaded = PatchedScenario(scenario, sdoc, where=where)
         rec, ev = evaluate_traced(loaded, ruleset)
         return Step(i, inject, loaded, rec, ev)
 
