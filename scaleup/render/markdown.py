@@ -15,11 +15,11 @@ from ..recommendation.model import Recommendation
 from ..safetext import terminal
 from ..display import fmt
 from ..explain.shown import Shown, shown
+from ..explain.walk import Style, check_lines, tree_lines
 
 if TYPE_CHECKING:   # explanations are imported only when rendered (keeps `scaleup evaluate` fast to start)
-    from ..explain.derivation import Explanation, TreeNode
+    from ..explain.derivation import Explanation
     from ..explain.flips import FlipReport
-    from ..explain.whynot import RuleCheck
 
 _SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<![^\W_])_|_(?![^\W_])|^#)")
 
@@ -131,30 +131,21 @@ def render(recs: Sequence[Recommendation]) -> str:
 
 # --- explanations ------------------------------------------------------------------------------
 
-def tree_lines(node: TreeNode, indent: int, out: list[str]) -> None:
-    pad = "  " * indent
-    where = f" ({esc(node.origin)})" if node.origin else ""
-    mark = " *(shown above)*" if node.repeated else " *(deeper rules not shown)*" if node.truncated else ""
-    out.append(f"{pad}- **{esc(node.text)}**{where}{mark}")
-    for step in node.because:
-        out.append(f"{pad}  - because {code(step.key)}: {esc(step.title)}. *{esc(str(step.citation))}*")
-        out.extend(f"{pad}    - threshold: {esc(t)}" for t in step.thresholds)
-        out.extend(f"{pad}    - and {esc(a)}" for a in step.absent)
-        for child in step.matched:
-            tree_lines(child, indent + 2, out)
-
-
-def check_lines(check: RuleCheck, indent: int, out: list[str]) -> None:
-    pad = "  " * indent
-    out.append(f"{pad}- {'**fired**' if check.fired else 'not fired'}: {code(check.key)} {esc(check.title)}. *{esc(str(check.citation))}*")
-    for c in check.conditions:
-        out.append(f"{pad}  - [{'x' if c.held else ' '}] {esc(c.text)}" + (f": {esc(c.note)}" if c.note else ""))
-        out.extend(f"{pad}    - {esc(t.text)}" for t in c.tests if not t.passed)
-        out.extend(f"{pad}    - to move: {esc(m.text)}" for m in c.moves)
-        for d in c.deeper:
-            check_lines(d, indent + 2, out)
-        if c.omitted:
-            out.append(f"{pad}    - {c.omitted} more rule branches could derive it; they need more to change")
+MARKDOWN = Style(
+    node=lambda pad, node: f"{pad}- **{esc(node.text)}**" + (f" ({esc(node.origin)})" if node.origin else "")
+    + (" *(shown above)*" if node.repeated else " *(deeper rules not shown)*" if node.truncated else ""),
+    step=lambda pad, step: [f"{pad}  - because {code(step.key)}: {esc(step.title)}. *{esc(str(step.citation))}*",
+                            *[f"{pad}    - threshold: {esc(t)}" for t in step.thresholds],
+                            *[f"{pad}    - and {esc(a)}" for a in step.absent]],
+    child=2,
+    check=lambda pad, check: [f"{pad}- {'**fired**' if check.fired else 'not fired'}: {code(check.key)} "
+                              f"{esc(check.title)}. *{esc(str(check.citation))}*"],
+    condition=lambda pad, c: [f"{pad}  - [{'x' if c.held else ' '}] {esc(c.text)}" + (f": {esc(c.note)}" if c.note else ""),
+                              *[f"{pad}    - {esc(t.text)}" for t in c.tests if not t.passed],
+                              *[f"{pad}    - to move: {esc(m.text)}" for m in c.moves]],
+    omitted=lambda pad, n: f"{pad}    - {n} more rule branches could derive it; they need more to change",
+    deeper=2,
+)
 
 
 def flip_lines(report_: FlipReport) -> list[str]:
@@ -179,12 +170,12 @@ def render_explanation(exp: Explanation) -> str:
     depth = f" ({exp.depth} level{'s' if exp.depth != 1 else ''} of rules)" if exp.depth is not None else ""
     out += [f"## Why: the derivation tree{depth}", ""]
     for node in exp.tree:
-        tree_lines(node, 0, out)
+        tree_lines(node, 0, out, MARKDOWN)
     extra: set[str] = set()
     for w in exp.why_not:
         out += ["", f"## Why not {esc(w.target)}?", "", esc(w.summary), ""]
         for check in w.rules:
-            check_lines(check, 0, out)
+            check_lines(check, 0, out, MARKDOWN)
             extra.add(check.citation.source)
     out.append("")
     if exp.flips is not None:
