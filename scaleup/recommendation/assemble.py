@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from ..version import __version__
 from ..engine.audit import Evaluation
+from ..engine.durable import durable_version
 from ..errors import Problem, RulesetError
 from ..facts import FACT_TYPES, Fact
 from ..vocabulary import CRITERIA, level_label
@@ -149,7 +150,7 @@ class _Assembler:
             "stamp": {"scaleup_version": __version__, "ruleset_id": ev.ruleset.id,
                       "ruleset_version": ev.ruleset.version, "ruleset_sha256": ev.ruleset.sha256,
                       "overrides": dict(ev.ruleset.overrides), "scenario_sha256": self.loaded.document.sha256,
-                      "durable_rules_version": _durable_version()},
+                      "durable_rules_version": durable_version()},
         })
         rec._evaluation = ev
         return rec
@@ -168,11 +169,6 @@ def point_estimate_caveat(loaded: LoadedScenario) -> list[dict[str, Any]]:
 def _months_elapsed(ev: Evaluation) -> float:
     fact = next(f for f in ev.of_type("indicator") if f.fields["field"] == "activation.months_elapsed")
     return float(fact.fields["value"])
-
-
-def _durable_version() -> str:
-    from ..engine.durable import durable_version
-    return durable_version()
 
 
 def assemble(evaluation: Evaluation, loaded: LoadedScenario) -> Recommendation:

@@ -199,3 +199,8 @@ class Recommendation(Out):
 
     def cluster_lead(self, cluster: str) -> Optional[str]:
         return next((x.lead for x in self.clusters if x.cluster == cluster), None)
+
+    def _repr_html_(self) -> str:
+        """The HTML summary card a notebook shows (:func:`scaleup.render.card.card`)."""
+        from ..render.card import card   # the one upward import (tests/test_architecture.py: UPWARD_ALLOWED)
+        return card(self)
