@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from ..engine.audit import Evaluation
-from ..display import fmt
 from ..rules.ir import CompiledRule, CompiledRuleset
 
 

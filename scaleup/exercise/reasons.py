@@ -23,7 +23,7 @@ from typing import Any, Iterable
 
 from ..engine import pyeval
 from ..engine.audit import Evaluation
-from ..explain.derivation import TreeNode
+from ..explain.tree import TreeNode
 from ..explain.derivation import derivation as tree_of
 from ..vocabulary import Criterion
 from ..display import fmt

@@ -28,38 +28,13 @@ from ..engine.pyeval import key_tests
 from ..rules.ir import CompiledRuleset, Ref
 from ..scenario.load import LoadedScenario
 from .whynot import WhyNot, parse_target, why_not
+from .tree import Step, TreeNode
 from .walk import Style, check_lines, tree_lines
 from ..safetext import terminal
 from ..display import fmt
-from ..words import OP_SIGNS, Citation, citation, fact_text, origin_line, pattern_text, subject, threshold_basis
+from ..words import OP_SIGNS, citation, fact_text, origin_line, pattern_text, subject, threshold_basis
 
 ROOTS = ("decision", "variant", "scope", "route", "lead", "cluster", "unhcr_level")
-
-
-@dataclass
-class Step:
-    """One firing that derived a fact: the rule, its citation, thresholds, and what it matched."""
-
-    rule: str
-    key: str
-    title: str
-    citation: Citation
-    stratum: int
-    thresholds: list[str]
-    absent: list[str]
-    matched: list["TreeNode"]
-
-
-@dataclass
-class TreeNode:
-    fact: str
-    type: str
-    fields: dict[str, Any]
-    text: str
-    origin: Optional[str]
-    because: list[Step] = field(default_factory=list)
-    truncated: bool = False
-    repeated: bool = False
 
 
 @dataclass

@@ -18,7 +18,8 @@ from ..rules.ir import CompiledRule, CompiledRuleset, Ref
 from ..rules.model import Source
 from ..vocabulary import CRITERIA, Decision
 from ..words import fact_text
-from .derivation import ROOTS, TreeNode, derivation
+from .derivation import ROOTS, derivation
+from .tree import TreeNode
 from .whynot import could_produce
 
 

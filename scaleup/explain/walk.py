@@ -9,12 +9,10 @@ recursion once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
+from .tree import Step, TreeNode
 from .whynot import ConditionCheck, RuleCheck
-
-if TYPE_CHECKING:   # derivation.py renders its text form with this walk
-    from .derivation import Step, TreeNode
 
 
 @dataclass(frozen=True)
