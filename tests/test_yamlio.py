@@ -101,6 +101,13 @@ def test_an_integer_with_too_many_digits_is_a_problem() -> None:
     assert (problem.line, problem.field) == (1, "n")
 
 
+def test_an_integer_tagged_float_beyond_the_float_range_is_refused_as_infinite() -> None:
+    problem = only_problem("a: 1\nn: !!float 1" + "0" * 400 + "\n")
+    assert (problem.line, problem.field) == (2, "n")
+    assert problem.message.startswith("infinite and NaN values are not allowed (found 1000")
+    assert data_of("n: !!float 1" + "0" * 300 + "\n") == {"n": 1e300}
+
+
 # --- tags ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("tagged", ["!!python/object:os.system x", "!!python/name:os.system ''",
@@ -312,7 +319,7 @@ def test_over_long_lists_and_mappings_are_refused() -> None:
 
 
 def test_default_limits_are_the_documented_ones() -> None:
-    assert DEFAULT_LIMITS == Limits(1_000_000, 20_000, 32, 10_000, 5_000)
+    assert Limits(1_000_000, 20_000, 32, 10_000, 5_000) == DEFAULT_LIMITS
 
 
 # --- lines --------------------------------------------------------------------------------------

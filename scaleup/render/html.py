@@ -63,7 +63,7 @@ def chart(rep: Shown) -> dict[str, Any]:
         bars.append(Bar(Criterion(name).phrase, level, c.label if c else "not scored", y, row, _x(level or 0) - PLOT_LEFT,
                         LEVEL_COLOURS.get(level or 0, "#eeeeee"), markers, lines))
         y += row
-    grid = [{"level": lv, "x": _x(lv), "name": LEVEL_NAMES.get(lv, "")} for lv in range(0, 6)]
+    grid = [{"level": lv, "x": _x(lv), "name": LEVEL_NAMES.get(lv, "")} for lv in range(6)]
     return {"bars": bars, "grid": grid, "width": WIDTH, "height": y + 8, "left": PLOT_LEFT,
             "right": PLOT_RIGHT, "top": TOP, "bottom": y, "has_markers": any(b.markers for b in bars)}
 
