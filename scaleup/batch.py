@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Optional, Protocol, Sequence
 
 from .batch_input import Task, count_tasks, expand_inputs, iter_tasks
 from .batch_output import COLUMNS, RowWriter, StoredRow, csv_line, read_rows
@@ -86,6 +86,12 @@ class BatchSummary:
 
 
 Progress = Callable[[BatchSummary], None]
+
+
+class Pool(Protocol):
+    """What evaluates tasks: the local pools of :mod:`scaleup.batch_pool`, or a cluster's."""
+
+    def results(self, tasks: Iterable[Task], should_stop: StopCheck = ...) -> Iterator[tuple[int, Task, Outcome]]: ...
 
 
 def ordered(results: Iterable[tuple[int, Task, Outcome]]) -> Iterator[tuple[Task, Outcome]]:
@@ -180,7 +186,7 @@ def _rewrite_in_order(output: Path, fmt: str, order: dict[Key, int]) -> tuple[li
 def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, output: Optional[Path] = None,
               stream: Optional[IO[str]] = None, workers: int = 1, resume: bool = False, timeout: float = 0,
               start_method: Optional[str] = None, should_stop: StopCheck = lambda: False,
-              progress: Optional[Progress] = None) -> BatchSummary:
+              progress: Optional[Progress] = None, pool: Optional[Pool] = None) -> BatchSummary:
     """Evaluate every scenario under ``paths`` and write one row each to ``output`` or ``stream``.
 
     Args:
@@ -195,6 +201,8 @@ def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, outpu
         start_method: multiprocessing start method (default: fork where available).
         should_stop: polled often; when it turns true the run stops cleanly (``interrupted``).
         progress: called after each row with the running summary.
+        pool: evaluate with this pool (a :class:`~scaleup.batch_dask.DaskPool`) instead of local
+            worker processes; ``workers`` is then reported as given, not capped.
 
     Raises:
         ScaleupError: when ``resume`` meets an output written by another rule set or damaged.
@@ -233,13 +241,13 @@ def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, outpu
     if target is None:
         raise ValueError("run_batch needs an output file or a stream")
     pending_count = max(summary.total - len(done), 0)
-    summary.workers = cap_workers(workers, pending_count)
+    summary.workers = cap_workers(workers, pending_count) if pool is None else max(1, workers)
     if summary.workers < workers:
         summary.capped = (f"{workers} workers asked for, {summary.workers} started "
                           f"({_cap_reason(workers, pending_count)})")
     try:
         writer = RowWriter(target, fmt, header=fresh)
-        pool = make_pool(ruleset, summary.workers, timeout, start_method, tasks=pending_count)
+        pool = pool or make_pool(ruleset, summary.workers, timeout, start_method, tasks=pending_count)
         for task, outcome in ordered(pool.results(pending(), should_stop)):
             summary.processed += 1
             if outcome.status == "skipped":

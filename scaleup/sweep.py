@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
-from .batch import BatchSummary, Progress, make_row, ordered
+from .batch import BatchSummary, Pool, Progress, make_row, ordered
 from .batch_input import Task, sweep_task
 from .batch_output import LEVELS
 from .batch_pool import StopCheck, make_pool
@@ -136,11 +136,12 @@ def run_sweep(scenario: str | Path, design: Union[Design, Sequence[Vary]], rules
               workers: int = 1, timeout: float = 0, start_method: Optional[str] = None,
               should_stop: StopCheck = lambda: False, progress: Optional[Progress] = None,
               write: Optional[Callable[[GridRow], None]] = None,
-              map_fields: Optional[Sequence[str]] = None) -> SweepResult:
+              map_fields: Optional[Sequence[str]] = None, pool: Optional[Pool] = None) -> SweepResult:
     """Evaluate the scenario at every point of ``design``, streaming one grid row per point, in
     point order, to ``write``; ``progress`` is called after each point with the running counts
     (as in a batch). ``map_fields`` (one or two varied fields, default the first two) are the
     axes of the decision map's tally. A sequence of :class:`Vary` is the full grid over them.
+    ``pool`` evaluates instead of local worker processes (a :class:`~scaleup.batch_dask.DaskPool`).
 
     Raises:
         ScenarioError: when the base scenario itself is invalid.
@@ -159,7 +160,7 @@ def run_sweep(scenario: str | Path, design: Union[Design, Sequence[Vary]], rules
             yield sweep_task(name, raw, tuple((v.field, [x] if v.info.multi else x) for v, x in zip(varies, values)))
 
     result = SweepResult(base, design, ruleset, MapTally(x_axis, y_axis))
-    pool = make_pool(ruleset, workers, timeout, start_method, tasks=total)
+    pool = pool or make_pool(ruleset, workers, timeout, start_method, tasks=total)
     counts = BatchSummary(total=total, workers=max(1, workers))
     last: list[Any] = []
     for task, outcome in ordered(pool.results(tasks(), should_stop)):

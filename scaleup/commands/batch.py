@@ -7,11 +7,12 @@ progress, problems and the summary go to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import click
 
@@ -75,9 +76,35 @@ def _resume_hint(ctx: click.Context, output: Optional[Path]) -> str:
             args += [flag, str(value)]
     for item in ctx.params.get("sets") or ():
         args += ["--set", item]
+    for name in ("cluster", "scheduler"):
+        if ctx.params.get(name):
+            args += [f"--{name}", str(ctx.params[name])]
     if ctx.params.get("check"):
         args.append("--check")
     return "resume with: " + " ".join(shlex.quote(a) for a in args + ["--resume"])
+
+
+def cluster_options(command: Any) -> Any:
+    """``--cluster`` and ``--scheduler``, shared by batch and sweep."""
+    command = click.option("--scheduler", metavar="ADDRESS",
+                           help="With --cluster dask: the scheduler to use (tcp://HOST:8786) [default: start a "
+                                "local cluster of -j workers].")(command)
+    return click.option("--cluster", type=click.Choice(["dask"]),
+                        help="Evaluate shards of scenarios on a Dask cluster (pip install 'scaleup[dask]').")(command)
+
+
+@contextlib.contextmanager
+def cluster_pool(cluster: Optional[str], scheduler: Optional[str], jobs: Optional[int], rules: Any,
+                 timeout: float) -> Iterator[Any]:
+    """The Dask pool for ``--cluster dask`` (None without it), its cluster closed on exit."""
+    if cluster is None:
+        if scheduler:
+            raise click.UsageError("--scheduler needs --cluster dask")
+        yield None
+        return
+    from ..batch_dask import DaskPool, dask_client
+    with dask_client(scheduler, jobs or default_jobs()) as client:
+        yield DaskPool(client, rules, timeout=timeout)
 
 
 @click.command()
@@ -97,10 +124,11 @@ def _resume_hint(ctx: click.Context, output: Optional[Path]) -> str:
                    "terminal, a plain line every 10 s elsewhere].")
 @click.option("--timeout", type=click.FloatRange(min=0), default=120, show_default=True,
               help="Seconds one evaluation may take before its worker is stopped (0: no limit).")
+@cluster_options
 @click.pass_context
 def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fmt: Optional[str], jobs: Optional[int],
           resume: bool, check: bool, ruleset: str, sets: tuple[str, ...], show_progress: Optional[bool],
-          timeout: float) -> None:
+          timeout: float, cluster: Optional[str], scheduler: Optional[str]) -> None:
     """Evaluate many scenarios on all cores; one result row per scenario, in input order.
 
     PATHS are scenario files, folders (searched for *.yaml, *.yml, *.json, *.jsonl) and glob
@@ -116,6 +144,7 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
       scaleup batch scenarios/ variants.jsonl -o results.csv
       scaleup batch 'runs/**/*.yaml' -o results.jsonl -j 2 --resume
       scaleup batch scenarios/ --check -f table
+      scaleup batch runs/ -o results.jsonl --cluster dask --scheduler tcp://10.0.0.5:8786
     """
     from ..cli import Failed, parse_sets, run_guarded
     from ..batch import run_batch
@@ -131,10 +160,11 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
             raise click.UsageError("-f table is for the terminal; write files as jsonl or csv")
         rules = load_ruleset(ruleset, parse_sets(sets))
         display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr))
-        with StopFlag() as stop:
+        with StopFlag() as stop, cluster_pool(cluster, scheduler, jobs, rules, timeout) as pool:
             try:
-                summary = run_batch(paths, rules, fmt=chosen, output=output, stream=sys.stdout, workers=jobs or default_jobs(),
-                                    resume=resume, timeout=timeout, should_stop=stop, progress=display)
+                summary = run_batch(paths, rules, fmt=chosen, output=output, stream=sys.stdout,
+                                    workers=pool.workers if pool else jobs or default_jobs(), resume=resume,
+                                    timeout=timeout, should_stop=stop, progress=display, pool=pool)
             finally:
                 display.close()
         where = display_name(output) if output else "the output"
@@ -198,10 +228,12 @@ def sweep_lines(result: "SweepResult") -> list[str]:
 @click.option("--progress/--no-progress", "show_progress", default=None,
               help="Progress bar on stderr even when it is not a terminal / none [default: a bar on a "
                    "terminal, a plain line every 10 s elsewhere].")
+@cluster_options
 @click.pass_context
 def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], sample: Optional[tuple[str, int]], seed: int,
           map_fields: Optional[str], output: Optional[Path], html: Optional[Path], jobs: Optional[int], ruleset: str,
-          sets: tuple[str, ...], timeout: float, show_progress: Optional[bool]) -> None:
+          sets: tuple[str, ...], timeout: float, show_progress: Optional[bool], cluster: Optional[str],
+          scheduler: Optional[str]) -> None:
     """Evaluate a scenario over a grid or a sample of any number of fields; write the rows and a
     decision map.
 
@@ -236,11 +268,11 @@ def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], sample: Op
         handle = open_output(output) if output is not None else (sys.stdout if html is None else None)
         writer = RowWriter(handle, chosen, columns(design)) if handle is not None else None
         try:
-            with StopFlag() as stop:
+            with StopFlag() as stop, cluster_pool(cluster, scheduler, jobs, rules, timeout) as pool:
                 try:
                     result = run_sweep(scenario, design, rules, workers=jobs or default_jobs(), timeout=timeout,
                                        should_stop=stop, progress=display, write=writer.write if writer else None,
-                                       map_fields=wanted)
+                                       map_fields=wanted, pool=pool)
                 finally:
                     display.close()
         except OSError as exc:
