@@ -53,8 +53,8 @@ def main() -> None:
     from dask.distributed import Client, LocalCluster
 
     from generate import scenarios
-    from scaleup.batch import run_batch
-    from scaleup.batch_dask import DaskPool
+    from scaleup.batch.cluster import DaskPool
+    from scaleup.batch.run import run_batch
     from scaleup.rules.load import load_ruleset
 
     ruleset = load_ruleset("iasc-2018")

@@ -18,7 +18,7 @@ from typing import Any, Collection, Optional
 
 from pydantic import ValidationError
 
-from .scenario import Scenario, cross_field_problems
+from .scenario.model import Scenario, cross_field_problems
 
 _LIMIT = re.compile(r"is more than ([a-z_0-9]+(?:\.[a-z_0-9]+)+) \(")
 MAX_ADJUSTMENTS = 2   # more would no longer be a small change

@@ -6,7 +6,7 @@ every other type is derived by rules. The catalogue below is the contract betwee
 the compiler and the assembler: rule files may only test and assert the fields listed here.
 
 Every value that reaches durable_rules' C core goes through :func:`engine_value`, which is the
-single place where ENGINE.md's input traps are closed: booleans become the strings ``"true"`` /
+single place where docs/engine.md's input traps are closed: booleans become the strings ``"true"`` /
 ``"false"`` (durable treats ``True`` as ``1``), integral floats become ints (durable treats
 ``4`` and ``4.0`` as different facts), other floats are kept exactly, and anything else that is
 not a short string, a bounded int or a finite float below 1e15 is refused. :func:`engine_text`
@@ -23,18 +23,13 @@ from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Mapping, Union
 
+from .vocabulary import CRITERIA, DECISIONS, LIFECYCLE, ROUTES, VARIANTS
+
 Scalar = Union[int, float, str]
 
 MAX_INT = 2**53
 MAX_STRING = 500
 MAX_FLOAT = 1e15
-CRITERIA = ("scale", "urgency", "complexity", "capacity", "risk")
-# What readers call each criterion: its level is a *gap* for capacity (5 = a very large gap, not
-# strong capacity) and a *risk of failure* for risk.
-CRITERION_WORDS = {"scale": "scale", "urgency": "urgency", "complexity": "complexity",
-                   "capacity": "capacity gap", "risk": "risk of failure"}
-VARIANT_WORDS = {"protocol_1_2018": "Protocol 1 (IASC, 2018)",
-                 "infectious_disease_2019": "IASC Protocol for the Control of Infectious Disease Events (2019)"}
 
 
 def engine_value(value: object) -> Scalar:
@@ -163,10 +158,6 @@ class FactType:
     value_field: str = ""             # the field that holds that one value
 
 
-DECISIONS = ("recommend", "consider", "not_recommended", "not_applicable", "insufficient_evidence")
-ROUTES = ("iasc_clusters", "refugee_rcm", "mixed_joint_note", "national_led")
-VARIANTS = ("protocol_1_2018", "infectious_disease_2019")
-LIFECYCLE = ("continue", "extend", "deactivate", "transition")
 
 FACT_TYPES: dict[str, FactType] = {t.name: t for t in [
     FactType("indicator", "One scenario field and its value (input).", {

@@ -18,13 +18,13 @@ pytest.importorskip("distributed", reason="Dask is not installed (pip install 's
 
 from dask.distributed import Client, LocalCluster  # noqa: E402
 
-from scaleup import batch_worker  # noqa: E402
-from scaleup.batch import run_batch  # noqa: E402
-from scaleup.batch_dask import DaskPool, close_kept, dask_client  # noqa: E402
-from scaleup.cli import main  # noqa: E402
+from scaleup.batch import worker as batch_worker  # noqa: E402
+from scaleup.batch.cluster import DaskPool, close_kept, dask_client  # noqa: E402
+from scaleup.batch.run import run_batch  # noqa: E402
+from scaleup.cli.main import main  # noqa: E402
 from scaleup.errors import ScaleupError  # noqa: E402
 from scaleup.rules.load import load_ruleset  # noqa: E402
-from scaleup.yamlio import load_document  # noqa: E402
+from scaleup.scenario.yamlio import load_document  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ("cyclone-coastal", "conflict-idp-consider", "flood-national-led", "refugee-influx-border",
@@ -109,7 +109,7 @@ def test_the_command_line_runs_batch_and_sweep_on_a_scheduler(tmp_path, client):
 
 
 def test_cluster_options_are_checked(tmp_path, monkeypatch):
-    from scaleup import batch_dask
+    from scaleup.batch import cluster as batch_dask
     runner = CliRunner()
     alone = runner.invoke(main, ["batch", str(ROOT / "scenarios" / "pheic-alone.yaml"), "--scheduler", "tcp://x:1"])
     assert alone.exit_code == 2 and "--scheduler needs --cluster dask" in alone.stderr

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from scaleup.evaluate import evaluate
+from scaleup.recommendation.evaluate import evaluate
 from scaleup.render.json import render
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario_load import load_scenario
+from scaleup.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"

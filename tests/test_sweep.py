@@ -13,16 +13,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from scaleup.cli import main
+from scaleup.cli.main import main
 from scaleup.errors import ScaleupError
-from scaleup.evaluate import evaluate
-from scaleup.render.decision_map import render
-from scaleup.render.text import fmt_value
+from scaleup.recommendation.evaluate import evaluate
+from scaleup.batch.decision_map import render
+from scaleup.words import fmt as fmt_value
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario_load import load_scenario
-from scaleup.sweep import make_design, parse_vary, run_sweep
-from scaleup.sweep_design import Shuffle
-from scaleup.yamlio import load_document
+from scaleup.scenario.load import load_scenario
+from scaleup.batch.sweep import make_design, parse_vary, run_sweep
+from scaleup.batch.sweep_design import Shuffle
+from scaleup.scenario.yamlio import load_document
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "scenarios" / "cyclone-coastal.yaml"
