@@ -117,3 +117,12 @@ def test_cluster_options_are_checked(tmp_path, monkeypatch):
     with pytest.raises(ScaleupError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         with dask_client("tcp://127.0.0.1:9", 1):
             pass
+
+
+def test_a_daemonic_dask_worker_says_how_to_let_it_start_evaluation_processes(ruleset, monkeypatch):
+    from types import SimpleNamespace
+
+    from scaleup.batch import cluster as batch_dask
+    monkeypatch.setattr(batch_dask.multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True))
+    with pytest.raises(RuntimeError, match="DASK_DISTRIBUTED__WORKER__DAEMON=False"):
+        batch_dask.evaluate_shard([], ruleset)

@@ -113,6 +113,10 @@ def evaluate_shard(tasks: list[Task], ruleset: CompiledRuleset, processes: int =
     return outcomes, time.perf_counter() - started   # type: ignore[return-value]
 
 
+def _keep(value: Any) -> Any:
+    return value
+
+
 @dataclass
 class ShardTiming:
     tasks: int
@@ -157,7 +161,8 @@ class DaskPool:
         from dask.distributed import as_completed
 
         source = enumerate(tasks)
-        ruleset = self.client.scatter(self.ruleset, broadcast=True)
+        # a task, not scattered data: if every worker holding it is lost, the scheduler can make it again
+        ruleset = self.client.submit(_keep, self.ruleset, pure=False)
         flight = as_completed()
         shards: dict[Any, list[tuple[int, Task]]] = {}
         stopping = False
