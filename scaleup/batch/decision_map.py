@@ -180,9 +180,8 @@ def _palette(key: str, outcome: str) -> tuple[str, str, str, str]:
         return label, fill.format(panel=key), ink, code
     if outcome == "crashed":
         return CRASHED
-    if key == "decision":
-        return DECISIONS.get(outcome, (outcome, "#FFFFFF", "#000000", "?"))
-    return ROUTES.get(None if outcome == "none" else outcome, (outcome, "#FFFFFF", "#000000", "?"))
+    table: dict[Any, tuple[str, str, str, str]] = DECISIONS if key == "decision" else ROUTES  # type: ignore[assignment]
+    return table.get(None if key == "route" and outcome == "none" else outcome, (outcome, "#FFFFFF", "#000000", "?"))
 
 
 def _where(axis: MapAxis, index: int) -> str:
@@ -199,7 +198,8 @@ def _panel(key: str, title: str, result: SweepResult, left: float, cell_w: float
     order = list(DECISIONS) + ["error", "crashed"] if key == "decision" else \
         [r or "none" for r in ROUTES] + ["error", "crashed"]
     rank = {name: i for i, name in enumerate(order)}
-    cells, totals = [], Counter()
+    cells: list[Cell] = []
+    totals: Counter[str] = Counter()
     for (ix, iy), cell in sorted(tally.cells.items()):
         counter = cell.decisions if key == "decision" else cell.routes
         totals.update(counter)

@@ -260,7 +260,8 @@ def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], sample: Op
     from ..writeout import open_output, output_error, write_atomic
 
     def body() -> None:
-        design = make_design([parse_vary(v) for v in varies], *(sample or (None, 0)), seed=seed)
+        kind, count = sample or (None, 0)
+        design = make_design([parse_vary(v) for v in varies], kind, count, seed=seed)
         chosen = format_for(str(output), None) if output is not None else "csv"
         rules = load_ruleset(ruleset, parse_sets(sets))
         display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr), label="sweep")
