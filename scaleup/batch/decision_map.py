@@ -26,7 +26,7 @@ from ..vocabulary import CRITERIA, Decision, Route
 from ..rules.ir import CompiledRuleset
 from .sweep import SweepResult, Vary
 from .sweep_map import MapAxis
-from ..words import fmt
+from ..display import fmt
 
 DECISIONS = {   # value: (label, fill, text colour, code); Okabe-Ito colours, safe for colour blindness
     Decision.RECOMMEND: (Decision.RECOMMEND.label, "#D55E00", "#FFFFFF", "R"),

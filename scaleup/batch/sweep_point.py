@@ -2,7 +2,7 @@
 
 A sweep sets some fields of a valid scenario; when that breaks a rule that ties two fields
 (``in_need <= affected``...), the field that was not set follows the one that was, as in the
-flips search (:func:`scaleup.dependent.make_consistent`): raising ``populations.affected`` to a
+flips search (:func:`scaleup.scenario.dependent.make_consistent`): raising ``populations.affected`` to a
 swept ``in_need`` above it, or lowering ``in_need`` to a swept ``affected`` below it. The moves are
 reported with the point (the grid's ``adjusted`` column). A point that cannot be made consistent
 (both fields swept, or a limit that is not a field, such as the country's population) keeps its
@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Optional
 
 from .input import Patch
-from ..dependent import make_consistent
+from ..scenario.dependent import make_consistent
 from ..scenario.yamlio import Document
 
 MAX_FOLLOWING = 12   # every rule tying two fields may move one (a swept total moves all its parts)

@@ -19,12 +19,12 @@ import click
 from ..rules.load import DEFAULT_RULESET
 from ..safetext import terminal
 from .progress import ProgressDisplay, StopFlag, progress_mode
+from .common import ExitCode, fail, parse_sets, ruleset_option, set_option
 
 if TYPE_CHECKING:   # the library is imported inside the commands: other commands start faster
     from ..batch.run import BatchSummary
     from ..batch.sweep import SweepResult
 
-EXIT_INVALID, EXIT_EXPECT = 1, 3
 SHOWN = 20   # problems printed on stderr before "and N more"
 
 
@@ -117,8 +117,8 @@ def cluster_pool(cluster: Optional[str], scheduler: Optional[str], jobs: Optiona
               help="Worker processes [default: all cores]; 1 evaluates in this process.")
 @click.option("--resume", is_flag=True, help="Keep the rows already in -o and evaluate only the rest.")
 @click.option("--check", is_flag=True, help="Compare each scenario's expect: block; exit 3 on a mismatch.")
-@click.option("-r", "--ruleset", default=DEFAULT_RULESET, show_default=True, help="A shipped rule set name or a rule set folder.")
-@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a rule set parameter for this run.")
+@ruleset_option
+@set_option
 @click.option("--progress/--no-progress", "show_progress", default=None,
               help="Progress bar on stderr even when it is not a terminal / none [default: a bar on a "
                    "terminal, a plain line every 10 s elsewhere].")
@@ -128,7 +128,8 @@ def cluster_pool(cluster: Optional[str], scheduler: Optional[str], jobs: Optiona
 @click.pass_context
 def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fmt: Optional[str], jobs: Optional[int],
           resume: bool, check: bool, ruleset: str, sets: tuple[str, ...], show_progress: Optional[bool],
-          timeout: float, cluster: Optional[str], scheduler: Optional[str]) -> None:
+          timeout: float, cluster: Optional[str] = None,
+          scheduler: Optional[str] = None) -> None:
     """Evaluate many scenarios on all cores; one result row per scenario, in input order.
 
     PATHS are scenario files, folders (searched for *.yaml, *.yml, *.json, *.jsonl) and glob
@@ -146,56 +147,53 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
       scaleup batch scenarios/ --check -f table
       scaleup batch runs/ -o results.jsonl --cluster dask --scheduler tcp://10.0.0.5:8786
     """
-    from .main import Failed, parse_sets, run_guarded
     from ..batch.run import run_batch
     from ..batch.output import format_for
     from ..paths import display_name
     from ..rules.load import load_ruleset
 
-    def body() -> None:
-        if resume and output is None:
-            raise click.UsageError("--resume needs -o FILE (the output to continue)")
-        chosen = format_for(str(output), fmt) if output is not None else (fmt or "jsonl")
-        if output is not None and chosen == "table":
-            raise click.UsageError("-f table is for the terminal; write files as jsonl or csv")
-        rules = load_ruleset(ruleset, parse_sets(sets))
-        display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr))
-        with StopFlag() as stop, cluster_pool(cluster, scheduler, jobs, rules, timeout) as pool:
-            try:
-                summary = run_batch(paths, rules, fmt=chosen, output=output, stream=sys.stdout,
-                                    workers=pool.workers if pool else jobs or default_jobs(), resume=resume,
-                                    timeout=timeout, should_stop=stop, progress=display, pool=pool)
-            finally:
-                display.close()
-        where = display_name(output) if output else "the output"
-        for problem in summary.missing:
-            click.echo(f"error: {problem}", err=True)
-        for note in summary.notes + ([summary.capped] if summary.capped and jobs else []):
-            click.echo(f"note: {note}", err=True)
-        _echo_list("error", summary.errors, summary.status["error"] + summary.status["crashed"], where)
-        _echo_list("warning", summary.duplicate_ids, len(summary.duplicate_ids), where)
-        if check:
-            _echo_list("mismatch", summary.mismatches, len(summary.mismatches), where)
-        for line in summary_lines(summary):
-            click.echo(line, err=True)
-        if summary.interrupted:
-            click.echo(f"interrupted: {summary.done + summary.resumed} of {summary.total} scenarios done; "
-                       f"{_resume_hint(ctx, output)}", err=True)
-            raise Failed(stop.exit_code)
-        if summary.missing or summary.status["error"] or summary.status["crashed"]:
-            raise Failed(EXIT_INVALID)
-        if not summary.evaluated and not summary.resumed:
-            click.echo("error: no scenario was evaluated (give scenario files, folders or patterns that "
-                       "match them)", err=True)
-            raise Failed(EXIT_INVALID)
-        if check and summary.unmet:
-            raise Failed(EXIT_EXPECT)
-    run_guarded(ctx.obj["debug"] if ctx.obj else False, body)
+    if resume and output is None:
+        raise click.UsageError("--resume needs -o FILE (the output to continue)")
+    chosen = format_for(str(output), fmt) if output is not None else (fmt or "jsonl")
+    if output is not None and chosen == "table":
+        raise click.UsageError("-f table is for the terminal; write files as jsonl or csv")
+    rules = load_ruleset(ruleset, parse_sets(sets))
+    display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr))
+    with StopFlag() as stop, cluster_pool(cluster, scheduler, jobs, rules, timeout) as pool:
+        try:
+            summary = run_batch(paths, rules, fmt=chosen, output=output, stream=sys.stdout,
+                                workers=pool.workers if pool else jobs or default_jobs(), resume=resume,
+                                timeout=timeout, should_stop=stop, progress=display, pool=pool)
+        finally:
+            display.close()
+    where = display_name(output) if output else "the output"
+    for problem in summary.missing:
+        click.echo(f"error: {problem}", err=True)
+    for note in summary.notes + ([summary.capped] if summary.capped and jobs else []):
+        click.echo(f"note: {note}", err=True)
+    _echo_list("error", summary.errors, summary.status["error"] + summary.status["crashed"], where)
+    _echo_list("warning", summary.duplicate_ids, len(summary.duplicate_ids), where)
+    if check:
+        _echo_list("mismatch", summary.mismatches, len(summary.mismatches), where)
+    for line in summary_lines(summary):
+        click.echo(line, err=True)
+    if summary.interrupted:
+        click.echo(f"interrupted: {summary.done + summary.resumed} of {summary.total} scenarios done; "
+                   f"{_resume_hint(ctx, output)}", err=True)
+        ctx.exit(stop.exit_code)
+    if summary.missing or summary.status["error"] or summary.status["crashed"]:
+        fail(ctx)
+    if not summary.evaluated and not summary.resumed:
+        click.echo("error: no scenario was evaluated (give scenario files, folders or patterns that "
+                   "match them)", err=True)
+        fail(ctx)
+    if check and summary.unmet:
+        fail(ctx, ExitCode.EXPECT)
 
 
 def sweep_lines(result: "SweepResult") -> list[str]:
     """What a sweep found, for stderr: counts per outcome and, for a one-field grid, where it flips."""
-    from ..words import fmt
+    from ..display import fmt
     design = result.design
     lines = [f"sweep: {result.points:,} points ({design.describe()}) in {result.wall:.1f} s: "
              + ", ".join(f"{k} {n:,}" for k, n in sorted(result.counts.items(), key=lambda kv: (-kv[1], kv[0])))]
@@ -221,8 +219,8 @@ def sweep_lines(result: "SweepResult") -> list[str]:
               help="Write the grid here (*.csv or *.jsonl), row by row; default: CSV on stdout unless --html is given.")
 @click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path), help="Write the decision map here.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores].")
-@click.option("-r", "--ruleset", default=DEFAULT_RULESET, show_default=True, help="A shipped rule set name or a rule set folder.")
-@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a rule set parameter for this run.")
+@ruleset_option
+@set_option
 @click.option("--timeout", type=click.FloatRange(min=0), default=120, show_default=True,
               help="Seconds one evaluation may take before its worker is stopped (0: no limit).")
 @click.option("--progress/--no-progress", "show_progress", default=None,
@@ -253,48 +251,45 @@ def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], sample: Op
           --vary capacity.inform_lcc=0:10 --vary hazard.onset=sudden,gradual --sample lhs 10000 -o lhs.csv
     """
     from ..batch.output import RowWriter, format_for
-    from .main import Failed, parse_sets, run_guarded
     from ..batch.decision_map import render as render_map
     from ..rules.load import load_ruleset
     from ..batch.sweep import columns, make_design, parse_vary, run_sweep
     from ..writeout import open_output, output_error, write_atomic
 
-    def body() -> None:
-        kind, count = sample or (None, 0)
-        design = make_design([parse_vary(v) for v in varies], kind, count, seed=seed)
-        chosen = format_for(str(output), None) if output is not None else "csv"
-        rules = load_ruleset(ruleset, parse_sets(sets))
-        display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr), label="sweep")
-        wanted = [f.strip() for f in map_fields.split(",")] if map_fields else None
-        handle = open_output(output) if output is not None else (sys.stdout if html is None else None)
-        writer = RowWriter(handle, chosen, columns(design)) if handle is not None else None
-        try:
-            with StopFlag() as stop, cluster_pool(cluster, scheduler, jobs, rules, timeout) as pool:
-                try:
-                    result = run_sweep(scenario, design, rules, workers=jobs or default_jobs(), timeout=timeout,
-                                       should_stop=stop, progress=display, write=writer.write if writer else None,
-                                       map_fields=wanted, pool=pool)
-                finally:
-                    display.close()
-        except OSError as exc:
-            if output is None:
-                raise
-            raise output_error(output, exc) from None
-        finally:
-            if output is not None and handle is not None:
-                handle.close()
-        for line in sweep_lines(result):
-            click.echo(line, err=True)
-        if result.interrupted:
-            kept = f"; the {result.points:,} rows written so far are in {output}" if output else ""
-            click.echo(f"interrupted: {result.points:,} of {result.design.size:,} points done{kept}; "
-                       "no decision map written", err=True)
-            raise Failed(stop.exit_code)
-        if html is not None:
-            write_atomic(html, render_map(result))
-        for target in (output, html):
-            if target is not None:
-                click.echo(f"wrote {target}", err=True)
-        if result.crashed:
-            raise Failed(EXIT_INVALID)
-    run_guarded(ctx.obj["debug"] if ctx.obj else False, body)
+    kind, count = sample or (None, 0)
+    design = make_design([parse_vary(v) for v in varies], kind, count, seed=seed)
+    chosen = format_for(str(output), None) if output is not None else "csv"
+    rules = load_ruleset(ruleset, parse_sets(sets))
+    display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr), label="sweep")
+    wanted = [f.strip() for f in map_fields.split(",")] if map_fields else None
+    handle = open_output(output) if output is not None else (sys.stdout if html is None else None)
+    writer = RowWriter(handle, chosen, columns(design)) if handle is not None else None
+    try:
+        with StopFlag() as stop, cluster_pool(cluster, scheduler, jobs, rules, timeout) as pool:
+            try:
+                result = run_sweep(scenario, design, rules, workers=jobs or default_jobs(), timeout=timeout,
+                                   should_stop=stop, progress=display, write=writer.write if writer else None,
+                                   map_fields=wanted, pool=pool)
+            finally:
+                display.close()
+    except OSError as exc:
+        if output is None:
+            raise
+        raise output_error(output, exc) from None
+    finally:
+        if output is not None and handle is not None:
+            handle.close()
+    for line in sweep_lines(result):
+        click.echo(line, err=True)
+    if result.interrupted:
+        kept = f"; the {result.points:,} rows written so far are in {output}" if output else ""
+        click.echo(f"interrupted: {result.points:,} of {result.design.size:,} points done{kept}; "
+                   "no decision map written", err=True)
+        ctx.exit(stop.exit_code)
+    if html is not None:
+        write_atomic(html, render_map(result))
+    for target in (output, html):
+        if target is not None:
+            click.echo(f"wrote {target}", err=True)
+    if result.crashed:
+        fail(ctx)

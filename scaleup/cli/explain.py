@@ -8,15 +8,14 @@ from typing import Optional
 
 import click
 
-from ..rules.load import DEFAULT_RULESET
+from .common import parse_sets, ruleset_option, set_option
 
 EXPLAIN_FORMATS = ("text", "json", "markdown", "html")
 
 
 @click.command()
 @click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
-@click.option("-r", "--ruleset", default=DEFAULT_RULESET, show_default=True,
-              help="A shipped rule set name or a rule set folder.")
+@ruleset_option
 @click.option("--depth", type=click.IntRange(min=0), default=None,
               help="Levels of rules to show in the derivation tree (default: all).")
 @click.option("-f", "--format", "fmt", type=click.Choice(EXPLAIN_FORMATS), default="text", show_default=True)
@@ -29,8 +28,7 @@ EXPLAIN_FORMATS = ("text", "json", "markdown", "html")
               help="At most this many evaluations in the flip search.")
 @click.option("--flip-seconds", type=click.FloatRange(min=0.1), default=None,
               help="Also stop the flip search after this many seconds (output then depends on the machine).")
-@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
-              help="Override a rule set parameter for this run (recorded in the stamp).")
+@set_option
 @click.pass_context
 def explain(ctx: click.Context, scenario: str, ruleset: str, depth: Optional[int], fmt: str, output: Optional[Path],
             targets: tuple[str, ...], flips: bool, flip_budget: int, flip_seconds: Optional[float],
@@ -44,35 +42,32 @@ def explain(ctx: click.Context, scenario: str, ruleset: str, depth: Optional[int
       scaleup explain scenarios/cyclone-coastal.yaml --why-not consider --why-not refugee_rcm
       scaleup explain scenarios/cyclone-coastal.yaml --flips -f html -o cyclone.html
     """
-    from .main import parse_sets, run_guarded
     from ..writeout import write_atomic
 
-    def body() -> None:
-        from ..explain.derivation import explain as build, to_text
-        from ..rules.load import load_ruleset
-        from ..scenario.load import load_scenario
-        from ..explain.whynot import parse_target
-        rules = load_ruleset(ruleset, parse_sets(sets))
-        for target in targets:
-            try:
-                parse_target(rules, target)
-            except ValueError as exc:
-                raise click.BadParameter(str(exc), param_hint="--why-not") from exc
-        loaded = load_scenario(scenario)
-        exp = build(loaded, rules, depth=depth, targets=targets, flips=flips,
-                    flip_budget=flip_budget, flip_seconds=flip_seconds)
-        if fmt == "json":
-            text = json.dumps(exp.to_dict(), indent=2, ensure_ascii=False) + "\n"
-        elif fmt == "markdown":
-            from ..render.markdown import render_explanation
-            text = render_explanation(exp)
-        elif fmt == "html":
-            from ..render.html import render_explanation as render_html
-            text = render_html(exp)
-        else:
-            text = to_text(exp)
-        if output:
-            write_atomic(output, text)
-        else:
-            click.echo(text, nl=False)
-    run_guarded(ctx.obj["debug"] if ctx.obj else False, body)
+    from ..explain.derivation import explain as build, to_text
+    from ..rules.load import load_ruleset
+    from ..scenario.load import load_scenario
+    from ..explain.whynot import parse_target
+    rules = load_ruleset(ruleset, parse_sets(sets))
+    for target in targets:
+        try:
+            parse_target(rules, target)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--why-not") from exc
+    loaded = load_scenario(scenario)
+    exp = build(loaded, rules, depth=depth, targets=targets, flips=flips,
+                flip_budget=flip_budget, flip_seconds=flip_seconds)
+    if fmt == "json":
+        text = json.dumps(exp.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "markdown":
+        from ..render.markdown import render_explanation
+        text = render_explanation(exp)
+    elif fmt == "html":
+        from ..render.html import render_explanation as render_html
+        text = render_html(exp)
+    else:
+        text = to_text(exp)
+    if output:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
