@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
 from .input import Task, sweep_task
 from .output import LEVELS
-from .pool import StopCheck, make_pool
+from .pool import StopCheck, make_pool, plan_workers
 from .run import BatchSummary, Pool, Progress, make_row, ordered
 from .sweep_design import Design, Vary, make_design, parse_vary
 from .sweep_map import MapAxis, MapTally, bins_for
@@ -64,6 +64,7 @@ class SweepResult:
     changes: list[tuple[Any, Any, str, str]] = field(default_factory=list)
     wall: float = 0.0
     interrupted: bool = False
+    capped: str = ""   # why fewer workers were started than asked for (as for a batch)
 
     @property
     def varies(self) -> tuple[Vary, ...]:
@@ -160,7 +161,9 @@ def run_sweep(scenario: str | Path, design: Union[Design, Sequence[Vary]], rules
             yield sweep_task(name, raw, tuple((v.field, [x] if v.info.multi else x) for v, x in zip(varies, values)))
 
     result = SweepResult(base, design, ruleset, MapTally(x_axis, y_axis))
-    pool = pool or make_pool(ruleset, workers, timeout, start_method, tasks=total)
+    if pool is None:
+        workers, result.capped = plan_workers(workers, total)
+        pool = make_pool(ruleset, workers, timeout, start_method, tasks=total)
     counts = BatchSummary(total=total, workers=max(1, workers))
     last: list[Any] = []
     for task, outcome in ordered(pool.results(tasks(), should_stop)):

@@ -178,8 +178,9 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
     for line in summary_lines(summary):
         click.echo(line, err=True)
     if summary.interrupted:
-        click.echo(f"interrupted: {summary.done + summary.resumed} of {summary.total} scenarios done; "
-                   f"{_resume_hint(ctx, output)}", err=True)
+        kept = f" (their rows are in {summary.partial}; {where} is unchanged)" if summary.partial else ""
+        click.echo(terminal(f"interrupted: {summary.done + summary.resumed} of {summary.total} scenarios done{kept}; "
+                            f"{_resume_hint(ctx, output)}"), err=True)
         ctx.exit(stop.exit_code)
     if summary.missing or summary.status["error"] or summary.status["crashed"]:
         fail(ctx)
@@ -279,6 +280,8 @@ def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], sample: Op
     finally:
         if output is not None and handle is not None:
             handle.close()
+    if result.capped and jobs:
+        click.echo(f"note: {result.capped}", err=True)
     for line in sweep_lines(result):
         click.echo(line, err=True)
     if result.interrupted:
