@@ -114,9 +114,9 @@ def test_cluster_options_are_checked(tmp_path, monkeypatch):
     alone = runner.invoke(main, ["batch", str(ROOT / "scenarios" / "pheic-alone.yaml"), "--scheduler", "tcp://x:1"])
     assert alone.exit_code == 2 and "--scheduler needs --cluster dask" in alone.stderr
     monkeypatch.setattr(batch_dask, "CONNECT_TIMEOUT", "0.5s")
-    with pytest.raises(ScaleupError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
-        with dask_client("tcp://127.0.0.1:9", 1):
-            pass
+    with pytest.raises(ScaleupError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"), \
+            dask_client("tcp://127.0.0.1:9", 1):
+        pass
 
 
 def test_a_daemonic_dask_worker_says_how_to_let_it_start_evaluation_processes(ruleset, monkeypatch):

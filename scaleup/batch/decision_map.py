@@ -23,6 +23,7 @@ import jinja2
 
 from ..version import __version__
 from ..vocabulary import CRITERIA, Decision, Route
+from ..engine.durable import durable_version
 from ..rules.ir import CompiledRuleset
 from .sweep import SweepResult, Vary
 from .sweep_map import MapAxis
@@ -263,7 +264,6 @@ def view(result: SweepResult) -> dict[str, Any]:
         marker = (left + spots[0] * cell_w, TOP + (ny - spots[1]) * cell_h, min(cell_w, cell_h) * 0.32 + 3)  # type: ignore[operator]
     mapped = {xs.field} | ({ys.field} if ys else set())
     s, rs = result.base.scenario, result.ruleset
-    from ..engine.durable import durable_version
     return {
         "scenario": s, "file": result.base.name, "xs": xs, "ys": ys, "panels": panels,
         "x_title": _axis_title(xs), "y_title": _axis_title(ys) if ys else "",
