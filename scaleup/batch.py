@@ -25,12 +25,11 @@ from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 from .batch_input import Task, count_tasks, expand_inputs, iter_tasks
 from .batch_output import COLUMNS, RowWriter, StoredRow, csv_line, read_rows
 from .batch_pool import StopCheck, cap_workers, make_pool
-from .batch_worker import Outcome
-from .errors import Problem, ScaleupError, ScenarioError
+from .batch_worker import Outcome, task_identity
+from .errors import Problem, ScaleupError
 from .paths import display_name, kind_of_mode
 from .rules.ir import CompiledRuleset
 from .writeout import open_output, output_error, write_atomic
-from .yamlio import parse_document
 
 KEEP_ON_RESUME = ("ok", "error")
 MAX_LISTED = 1000   # error and mismatch messages kept in the summary (all are in the output)
@@ -103,7 +102,7 @@ def make_row(task: Task, outcome: Outcome, ruleset: CompiledRuleset) -> dict[str
     """The output row of one evaluated task."""
     values = dict(outcome.values)
     if outcome.status == "crashed" and not values.get("id"):
-        values["id"] = _id_from(task)
+        values.update(task_identity(task))
     row = {c: None for c in COLUMNS}
     row.update(values, file=task.file, line=task.line, status=outcome.status, ruleset_id=ruleset.id,
                ruleset_version=version_label(ruleset), ruleset_sha256=ruleset.sha256,
@@ -119,16 +118,6 @@ def version_label(ruleset: CompiledRuleset) -> str:
     """The rule set version as rows record it, with ``--set`` overrides: ``1.0.0 (a=1; b=2)``."""
     overrides = "; ".join(f"{k}={v}" for k, v in ruleset.overrides)
     return ruleset.version + (f" ({overrides})" if overrides else "")
-
-
-def _id_from(task: Task) -> Optional[str]:
-    """The id of a scenario whose worker died (parsing is pure Python, safe here)."""
-    try:
-        data = parse_document(task.raw, task.file, fmt=task.fmt, error=ScenarioError).data
-    except ScaleupError:
-        return None
-    value = data.get("id") if isinstance(data, dict) else None
-    return value[:80] if isinstance(value, str) else None
 
 
 Key = tuple[str, Optional[int], str]
@@ -214,7 +203,7 @@ def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, outpu
     seen_ids: dict[str, str] = {}
 
     def pending() -> Iterator[Task]:
-        for number, task in enumerate(iter_tasks(files)):
+        for number, task in enumerate(iter_tasks(files, summary.notes)):
             order[task.key] = number
             if task.key in done:
                 summary.resumed += 1

@@ -20,7 +20,7 @@ from .errors import Problem, ScaleupError
 from .safetext import terminal
 
 LEVELS = ("scale", "urgency", "complexity", "capacity", "risk")
-COLUMNS = ("file", "line", "id", "status", "decision", "route", "variant", *LEVELS, "leads",
+COLUMNS = ("file", "line", "id", "title", "country", "status", "decision", "route", "variant", *LEVELS, "leads",
            "cluster_leads", "flags", "unhcr_level", "expect", "mismatches", "ruleset_id",
            "ruleset_version", "ruleset_sha256", "scenario_sha256", "error")
 STATUSES = ("ok", "error", "crashed")
