@@ -20,7 +20,7 @@ from . import __version__
 from .errors import EngineError, ScaleupError
 from .expect import check_expectations
 from .input_search import has_magic
-from .inputs import Skipped, find_inputs, read_scenarios
+from .inputs import Skipped, find_inputs
 from .paths import display_name
 from .render import RENDERERS
 from .render.json import render as render_json
@@ -106,6 +106,9 @@ def _silence_stdout() -> None:
 
 ruleset_option = click.option("-r", "--ruleset", default=DEFAULT_RULESET, show_default=True,
                               help="A shipped rule set name or a rule set folder.")
+row_option = click.option("--row", type=click.IntRange(min=1), default=None, metavar="N",
+                          help="Only the scenario on line N of a .jsonl file, or row N of a .csv or .xlsx file "
+                               "(the number messages show).")
 set_option = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
                           help="Override a rule set parameter, or a band edge as CRITERION/FIELD.edges[I]=VALUE, "
                                "for this run (recorded in the stamp; see docs/assurance.md).")
@@ -136,22 +139,27 @@ def main(ctx: click.Context, verbose: int, debug: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
 @set_option
 @click.option("--check", is_flag=True, help="Compare each scenario's expect: block; exit 3 on a mismatch.")
+@row_option
 @click.pass_context
 def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: str, output: Optional[Path],
-             sets: tuple[str, ...], check: bool) -> None:
+             sets: tuple[str, ...], check: bool, row: Optional[int]) -> None:
     """Evaluate scenario files and print the recommendation for each.
 
-    SCENARIOS are files, folders or glob patterns. Invalid files are reported on stderr with
-    their line numbers; the others are still evaluated (exit code 1 if any was invalid).
+    SCENARIOS are files, folders or glob patterns. A *.jsonl, *.csv or *.xlsx file holds one
+    scenario per line or row; every one is evaluated (or only --row N). Invalid scenarios are
+    reported on stderr with their line, row or cell; the others are still evaluated (exit code 1
+    if any was invalid).
 
     \b
     Examples:
       scaleup evaluate scenarios/cyclone-coastal.yaml
       scaleup evaluate scenarios/ -f json -o results.json
+      scaleup evaluate crises.xlsx --row 7
       scaleup evaluate scenarios/cyclone-coastal.yaml --set recommend_gap_level=5
     """
     def body() -> None:
         from .evaluate import evaluate as run
+        from .scenario_files import Reading, holds_rows, read_all
         rules = load_ruleset(ruleset, parse_sets(sets))
         found = find_inputs(scenarios, output=output)
         paths, missing = found.files, found.problems
@@ -160,10 +168,12 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
             click.echo(f"error: {problem}", err=True)
         for note in found.notes:
             click.echo(f"note: {note}", err=True)
-        recs, mismatched = [], False
-        for path, item in read_scenarios(paths):
+        if row is not None and not any(holds_rows(p) for p in paths):
+            raise click.UsageError("--row picks a line of a .jsonl file or a row of a .csv or .xlsx file; none was given")
+        recs, mismatched, reading = [], False, Reading()
+        for where, item in read_all(paths, row, reading):
             if isinstance(item, Skipped):
-                click.echo(terminal(f"skipped: {display_name(path)} (kind {item.kind!r} is not a scenario)"), err=True)
+                click.echo(terminal(f"skipped: {where} (kind {item.kind!r} is not a scenario)"), err=True)
                 continue
             try:
                 if isinstance(item, ScaleupError):
@@ -176,10 +186,13 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
             recs.append(rec)
             if check and item.scenario.expect:
                 for problem in check_expectations(rec, item.scenario.expect):
-                    click.echo(terminal(f"mismatch: {display_name(path)}: {problem}"), err=True)
+                    click.echo(terminal(f"mismatch: {where}: {problem}"), err=True)
                     mismatched = True
+        for note in reading.notes:
+            click.echo(terminal(f"note: {note}"), err=True)
         # several paths or a folder give a JSON array even when only one scenario is valid
-        many = len(scenarios) > 1 or any(Path(s).is_dir() or has_magic(s) for s in scenarios)
+        many = (len(scenarios) > 1 or any(Path(s).is_dir() or has_magic(s) for s in scenarios)
+                or (row is None and any(holds_rows(p) for p in paths)))
         text = render_json(recs, many=many) if fmt == "json" else RENDERERS[fmt](recs)
         if output:
             write_atomic(output, text)   # even empty: yesterday's report must not look like today's
