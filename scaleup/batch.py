@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from .batch_input import Task, count_tasks, expand_inputs, iter_tasks
-from .batch_output import COLUMNS, RowWriter, StoredRow, csv_line, read_rows
+from .batch_output import COLUMNS, RowWriter, StoredRow, csv_line, output_columns, read_rows
 from .batch_pool import StopCheck, cap_workers, make_pool
 from .batch_worker import Outcome, task_identity
 from .errors import Problem, ScaleupError
@@ -227,7 +227,7 @@ def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, outpu
         summary.capped = (f"{workers} workers asked for, {summary.workers} started "
                           f"({_cap_reason(workers, pending_count)})")
     try:
-        writer = RowWriter(target, fmt, header=fresh)
+        writer = RowWriter(target, fmt, output_columns(fmt, ruleset), header=fresh)
         pool = make_pool(ruleset, summary.workers, timeout, start_method, tasks=pending_count)
         for task, outcome in ordered(pool.results(pending(), should_stop)):
             summary.processed += 1

@@ -202,10 +202,13 @@ def _jsonl_tasks(path: Path) -> Iterator[Task]:
             yield Task(name, number, "json", raw, hashlib.sha256(raw).hexdigest())
 
 
-def sweep_task(file: str, raw: bytes, patch: Patch) -> Task:
-    """A sweep point: the base scenario's bytes plus the field values it sets."""
+def sweep_task(file: str, raw: bytes, patch: Patch, base: Optional[Task] = None) -> Task:
+    """A sweep point: the base scenario's bytes (or the base task's: a spreadsheet row) plus the
+    field values it sets."""
     digest = hashlib.sha256(raw)
     digest.update(json.dumps([list(p) for p in patch], sort_keys=True, default=str).encode())
+    if base is not None:
+        return Task(base.file, base.line, base.fmt, base.raw, digest.hexdigest(), tuple(patch))
     fmt = "json" if input_format(file) == "json" else "yaml"
     return Task(file, None, fmt, raw, digest.hexdigest(), tuple(patch))
 

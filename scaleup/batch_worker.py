@@ -82,13 +82,14 @@ def result_values(rec: Recommendation) -> dict[str, Any]:
 
 
 def _document(task: Task, cache: dict[bytes, Document]) -> Document:
-    if task.fmt == "sheet":
+    if task.fmt == "sheet" and not task.patch:
         return row_document(SheetRow.from_bytes(task.raw, task.file))[0]
     if task.patch:
         base = cache.get(task.raw)
         if base is None:   # a sweep sends the same base with every point: parse it once
             cache.clear()
-            base = cache[task.raw] = parse_document(task.raw, task.file, fmt=task.fmt, error=ScenarioError)
+            base = cache[task.raw] = (row_document(SheetRow.from_bytes(task.raw, task.file))[0] if task.fmt == "sheet"
+                                      else parse_document(task.raw, task.file, fmt=task.fmt, error=ScenarioError))
         data = copy.deepcopy(dict(base.data))
         data.pop("expect", None)   # a sweep point is not the test case its base file may be
         for path, value in task.patch:
@@ -154,7 +155,7 @@ def load_task(task: Task, cache: Optional[dict[bytes, Document]] = None) -> tupl
 
 
 def _validated(task: Task, document: Document) -> LoadedScenario | str:
-    if task.fmt == "sheet":   # the row's problems are located at its cells
+    if task.fmt == "sheet" and not task.patch:   # the row's problems are located at its cells
         return load_row(SheetRow.from_bytes(task.raw, task.file))
     kind = kind_of(document)
     return validate_document(document) if kind == "scenario" else kind

@@ -253,15 +253,44 @@ def scenario() -> None:
 
 
 @scenario.command()
-def template() -> None:
-    """Print a commented starter scenario.
+@click.option("-f", "--format", "fmt", type=click.Choice(["yaml", "csv", "xlsx"]), default="yaml", show_default=True,
+              help="yaml: a commented starter scenario; csv/xlsx: an empty sheet, one scenario per row.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+@click.pass_context
+def template(ctx: click.Context, fmt: str, output: Optional[Path]) -> None:
+    """Print a commented starter scenario, or write an empty scenario spreadsheet.
+
+    The CSV and XLSX sheets have a header of dotted field names and a row (skipped when read)
+    giving each column's unit or allowed values; the XLSX sheet also has a drop-down list on
+    every choice column and a comment on every header. See docs/spreadsheets.md.
 
     \b
-    Example:
+    Examples:
       scaleup scenario template > scenarios/my-crisis.yaml
+      scaleup scenario template -f xlsx -o crises.xlsx
+      scaleup scenario template -f csv -o crises.csv
     """
-    from .schemas import scenario_template
-    click.echo(scenario_template(), nl=False)
+    def body() -> None:
+        if fmt == "xlsx":
+            from .sheets_out import write_template_xlsx
+            if output is None:
+                if sys.stdout.isatty():
+                    raise click.UsageError("-f xlsx writes a binary workbook: give -o FILE.xlsx")
+                write_template_xlsx(sys.stdout.buffer)
+            else:
+                write_template_xlsx(output)
+            return
+        if fmt == "csv":
+            from .sheets_out import template_csv
+            text = template_csv()
+        else:
+            from .schemas import scenario_template
+            text = scenario_template()
+        if output:
+            write_atomic(output, text)
+        else:
+            click.echo(text, nl=False)
+    run_guarded(ctx.obj["debug"] if ctx.obj else False, body)
 
 
 def _register_extensions() -> None:

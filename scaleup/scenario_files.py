@@ -14,6 +14,7 @@ from .batch_input import Task, is_jsonl, is_sheet, iter_tasks
 from .batch_worker import load_task
 from .errors import Problem, ScaleupError, ScenarioError
 from .inputs import Item, Skipped, read_scenario
+from .scenario_load import LoadedScenario
 from .paths import display_name
 
 
@@ -56,6 +57,27 @@ def read_all(paths: Sequence[Path], row: Optional[int] = None,
                 lines.append(task.line)
         if not found:
             yield display_name(path), ScenarioError([_no_row(display_name(path), row or 0, lines)])
+
+
+def base_row(path: Path, row: Optional[int]) -> tuple[LoadedScenario, Task]:
+    """The one scenario of a file of rows a command works on (``row``, or the only one).
+
+    Raises:
+        ScaleupError: the row is missing or invalid, or the file holds several and ``row`` is None.
+    """
+    name = display_name(path)
+    tasks = [t for t in iter_tasks([path]) if row is None or t.line == row or t.failure]
+    scenarios = [t for t in tasks if not t.failure]
+    if row is None and len(scenarios) > 1:
+        raise ScaleupError.at(name, None, "", f"the file holds {len(scenarios)} scenarios; a sweep varies one",
+                              f"pick one with --row N; scenarios are on rows {', '.join(str(t.line) for t in scenarios[:5])}")
+    if not scenarios:
+        failures = [p for t in tasks for p in t.failure]
+        raise ScenarioError(failures or [_no_row(name, row or 0, [t.line for t in iter_tasks([path]) if t.line])])
+    _, loaded = load_task(scenarios[0])
+    if isinstance(loaded, str):
+        raise ScenarioError.at(scenarios[0].where, None, "kind", f"this is a {loaded!r}, not a scenario")
+    return loaded, scenarios[0]
 
 
 def _load(path: Path, task: Task) -> Item:

@@ -27,6 +27,7 @@ from .errors import ScaleupError
 from .fields import CATALOGUE, DERIVED, FieldInfo
 from .rules.compile import did_you_mean
 from .rules.ir import CompiledRuleset
+from .scenario_files import base_row, holds_rows
 from .scenario_load import LoadedScenario, load_scenario
 
 MAX_POINTS = 10_000
@@ -182,9 +183,11 @@ class SweepResult:
 
 def run_sweep(scenario: str | Path, varies: Sequence[Vary], ruleset: CompiledRuleset, *, workers: int = 1,
               timeout: float = 0, start_method: Optional[str] = None,
-              should_stop: StopCheck = lambda: False, progress: Optional[Progress] = None) -> SweepResult:
+              should_stop: StopCheck = lambda: False, progress: Optional[Progress] = None,
+              row: Optional[int] = None) -> SweepResult:
     """Evaluate the scenario at every grid point; ``progress`` is called after each point with
-    the running counts (as in a batch).
+    the running counts (as in a batch). ``scenario`` may be a line of a JSON Lines file or a
+    spreadsheet row (``row``; needed when the file holds more than one scenario).
 
     Raises:
         ScenarioError: when the base scenario itself is invalid.
@@ -199,12 +202,20 @@ def run_sweep(scenario: str | Path, varies: Sequence[Vary], ruleset: CompiledRul
         raise ScaleupError.at("--vary", None, "", f"{len(points):,} grid points; at most {MAX_POINTS:,}",
                               "use larger steps or fewer values")
     started = time.monotonic()
-    base = load_scenario(scenario)
-    raw = Path(scenario).read_bytes()
-    if hashlib.sha256(raw).hexdigest() != base.document.sha256:
-        raise ScaleupError.at(str(scenario), None, "", "the file changed while it was being read", "run the sweep again")
+    base_task: Optional[Task] = None
+    if holds_rows(scenario):
+        base, base_task = base_row(Path(scenario), row)
+        raw = base_task.raw
+    else:
+        if row is not None:
+            raise ScaleupError.at(str(scenario), None, "", "--row picks a line of a .jsonl file or a row of a .csv or "
+                                  ".xlsx file", "leave --row out for a YAML or JSON scenario")
+        base = load_scenario(scenario)
+        raw = Path(scenario).read_bytes()
+        if hashlib.sha256(raw).hexdigest() != base.document.sha256:
+            raise ScaleupError.at(str(scenario), None, "", "the file changed while it was being read", "run the sweep again")
     tasks: list[Task] = [sweep_task(str(scenario), raw, tuple((v.field, [x] if v.info.multi else x)
-                                                            for v, x in zip(varies, combo))) for combo in points]
+                                                            for v, x in zip(varies, combo)), base_task) for combo in points]
     pool = make_pool(ruleset, workers, timeout, start_method, tasks=len(tasks))
     counts = BatchSummary(total=len(points), workers=max(1, workers))
     out = []

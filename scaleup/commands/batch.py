@@ -83,9 +83,13 @@ def _resume_hint(ctx: click.Context, output: Optional[Path]) -> str:
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write rows to this file (*.jsonl or *.csv), row by row; default: stdout.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["jsonl", "csv", "table"]),
+              help="Write rows to this file (*.jsonl or *.csv row by row; *.xlsx, a workbook, at the end); "
+                   "default: stdout.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx", "table"]),
               help="Row format; default: from the -o suffix, jsonl on stdout.")
+@click.option("--excel", is_flag=True,
+              help="CSV for spreadsheets: a UTF-8 BOM, and one column per lead role and per cluster "
+                   "(leads.<role>, cluster_leads.<cluster>) instead of packed role=actor cells.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes [default: all cores]; 1 evaluates in this process.")
 @click.option("--resume", is_flag=True, help="Keep the rows already in -o and evaluate only the rest.")
@@ -98,13 +102,14 @@ def _resume_hint(ctx: click.Context, output: Optional[Path]) -> str:
 @click.option("--timeout", type=click.FloatRange(min=0), default=120, show_default=True,
               help="Seconds one evaluation may take before its worker is stopped (0: no limit).")
 @click.pass_context
-def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fmt: Optional[str], jobs: Optional[int],
-          resume: bool, check: bool, ruleset: str, sets: tuple[str, ...], show_progress: Optional[bool],
-          timeout: float) -> None:
+def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fmt: Optional[str], excel: bool,
+          jobs: Optional[int], resume: bool, check: bool, ruleset: str, sets: tuple[str, ...],
+          show_progress: Optional[bool], timeout: float) -> None:
     """Evaluate many scenarios on all cores; one result row per scenario, in input order.
 
     PATHS are scenario files, folders (searched for *.yaml, *.yml, *.json, *.jsonl) and glob
-    patterns; a *.jsonl file holds one scenario (a JSON object) per line. Invalid scenarios become
+    patterns; a *.jsonl file holds one scenario (a JSON object) per line, a *.csv or *.xlsx file
+    one scenario per row (docs/spreadsheets.md). Invalid scenarios become
     error rows and the batch goes on; a worker that crashes costs only the scenario it held
     (a "crashed" row). Rows are written as they finish, so an interrupted run keeps its results
     and --resume finishes it. A summary goes to stderr. Exit codes: 1 if any scenario was invalid
@@ -114,6 +119,8 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
     Examples:
       scaleup batch scenarios/ -f table
       scaleup batch scenarios/ variants.jsonl -o results.csv
+      scaleup batch crises.xlsx -o results.xlsx
+      scaleup batch crises.csv -o results.csv --excel
       scaleup batch 'runs/**/*.yaml' -o results.jsonl -j 2 --resume
       scaleup batch scenarios/ --check -f table
     """
@@ -128,13 +135,27 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
             raise click.UsageError("--resume needs -o FILE (the output to continue)")
         chosen = format_for(str(output), fmt) if output is not None else (fmt or "jsonl")
         if output is not None and chosen == "table":
-            raise click.UsageError("-f table is for the terminal; write files as jsonl or csv")
+            raise click.UsageError("-f table is for the terminal; write files as jsonl, csv or xlsx")
+        if chosen == "xlsx" and output is None:
+            raise click.UsageError("-f xlsx writes a workbook: give -o FILE.xlsx")
+        if excel:
+            if chosen != "csv":
+                raise click.UsageError("--excel shapes CSV output: write to *.csv or give -f csv")
+            chosen = "excel"
+        if resume and chosen in ("excel", "xlsx"):
+            raise click.UsageError("--resume reads back .jsonl and plain .csv output; "
+                                   + ("a workbook is written once, at the end" if chosen == "xlsx" else "leave out --excel"))
         rules = load_ruleset(ruleset, parse_sets(sets))
         display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr))
         with StopFlag() as stop:
             try:
-                summary = run_batch(paths, rules, fmt=chosen, output=output, stream=sys.stdout, workers=jobs or default_jobs(),
-                                    resume=resume, timeout=timeout, should_stop=stop, progress=display)
+                options = dict(workers=jobs or default_jobs(), timeout=timeout, should_stop=stop, progress=display)
+                if chosen == "xlsx":
+                    from ..sheets_out import run_batch_xlsx
+                    summary = run_batch_xlsx(paths, rules, output, **options)
+                else:
+                    summary = run_batch(paths, rules, fmt=chosen, output=output, stream=sys.stdout, resume=resume,
+                                        **options)
             finally:
                 display.close()
         where = display_name(output) if output else "the output"
@@ -149,8 +170,9 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
         for line in summary_lines(summary):
             click.echo(line, err=True)
         if summary.interrupted:
-            click.echo(f"interrupted: {summary.done + summary.resumed} of {summary.total} scenarios done; "
-                       f"{_resume_hint(ctx, output)}", err=True)
+            hint = ("nothing written (a partial workbook would mislead); write .jsonl or .csv to keep partial results"
+                    if chosen == "xlsx" else _resume_hint(ctx, output))
+            click.echo(f"interrupted: {summary.done + summary.resumed} of {summary.total} scenarios done; {hint}", err=True)
             raise Failed(stop.exit_code)
         if summary.missing or summary.status["error"] or summary.status["crashed"]:
             raise Failed(EXIT_INVALID)
@@ -204,9 +226,12 @@ def sweep_lines(result: "SweepResult") -> list[str]:
 @click.option("--progress/--no-progress", "show_progress", default=None,
               help="Progress bar on stderr even when it is not a terminal / none [default: a bar on a "
                    "terminal, a plain line every 10 s elsewhere].")
+@click.option("--row", type=click.IntRange(min=1), default=None, metavar="N",
+              help="The scenario on line N of a .jsonl file, or row N of a .csv or .xlsx file.")
 @click.pass_context
 def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], output: Optional[Path], html: Optional[Path],
-          jobs: Optional[int], ruleset: str, sets: tuple[str, ...], timeout: float, show_progress: Optional[bool]) -> None:
+          jobs: Optional[int], ruleset: str, sets: tuple[str, ...], timeout: float, show_progress: Optional[bool],
+          row: Optional[int]) -> None:
     """Evaluate a scenario over a grid of one or two fields; write the grid and a decision map.
 
     FIELD is a dotted scenario field (populations.in_need, health_nutrition.cmr, hazard.onset...).
@@ -220,6 +245,7 @@ def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], output: Op
       scaleup sweep scenarios/cyclone-coastal.yaml --vary populations.in_need=100000:1800000:100000 \\
           --vary capacity.inform_lcc=1:9:0.5 -o grid.csv --html map.html
       scaleup sweep scenarios/cyclone-coastal.yaml --vary hazard.onset=sudden,gradual,protracted
+      scaleup sweep crises.xlsx --row 3 --vary capacity.inform_lcc=0:10:1
     """
     from ..batch_output import format_for
     from ..cli import Failed, parse_sets, run_guarded
@@ -236,7 +262,7 @@ def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], output: Op
         with StopFlag() as stop:
             try:
                 result = run_sweep(scenario, specs, rules, workers=jobs or default_jobs(), timeout=timeout,
-                                   should_stop=stop, progress=display)
+                                   should_stop=stop, progress=display, row=row)
             finally:
                 display.close()
         if result.interrupted:

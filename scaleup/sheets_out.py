@@ -1,0 +1,283 @@
+"""Spreadsheets out: the XLSX results workbook of a batch, and the empty scenario sheets of
+``scaleup scenario template -f csv|xlsx``.
+
+The results workbook has three sheets: ``results`` (one row per scenario, readable column
+names, header frozen, a filter on every column, the decision cell coloured), ``errors`` (every
+scenario that could not be evaluated, with its located problems) and ``rule set`` (the stamps:
+rule set id, version, SHA-256, scaleup and durable_rules versions). It is written with openpyxl's
+write-only (streaming) workbook, then re-packed with fixed times (workbook properties and zip
+entries), so the same rows give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
+
+from . import __version__
+from .batch_output import LEVELS, Row, flat_columns, result_row
+from .rules.ir import CompiledRuleset
+from .sheet_columns import SheetColumn, sheet_columns
+from .writeout import output_error
+
+if TYPE_CHECKING:
+    from .batch import BatchSummary
+
+FIXED_TIME = dt.datetime(2000, 1, 1)          # workbook created/modified: no wall-clock time in output
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)              # the earliest time a zip entry can carry
+DECISION_FILLS = {"recommend": "F4B6B6", "consider": "FBE3A6", "not_recommended": "CDE8C4",
+                  "not_applicable": "D9D9D9", "insufficient_evidence": "C9DAF0"}
+HEADER_FILL = "1F3B57"
+HIDDEN_IN_RESULTS = {"ruleset_id", "ruleset_version", "ruleset_sha256", "error"}
+LABELS = {"file": "File", "line": "Line / row", "id": "Id", "title": "Title", "country": "Country",
+          "status": "Status", "decision": "Decision", "route": "Route", "variant": "Variant",
+          "scale": "Scale (1-5)", "urgency": "Urgency (1-5)", "complexity": "Complexity (1-5)",
+          "capacity": "Capacity gap (1-5)", "risk": "Risk of failure (1-5)", "flags": "Flags",
+          "unhcr_level": "UNHCR emergency level", "expect": "Expectations", "mismatches": "Mismatches",
+          "scenario_sha256": "Scenario SHA-256", "error": "Problems"}
+WIDTHS = {"file": 28, "title": 44, "country": 16, "decision": 20, "route": 17, "variant": 18, "flags": 40,
+          "mismatches": 30, "scenario_sha256": 20, "error": 120, "id": 26}
+
+
+def label(column: str) -> str:
+    """A readable name for a result column: ``leads.humanitarian_coordinator`` -> ``Lead: humanitarian coordinator``."""
+    head, _, name = column.partition(".")
+    if head == "leads":
+        return f"Lead: {name.replace('_', ' ')}"
+    if head == "cluster_leads":
+        return f"{name} cluster lead" if name != "other" else "Other cluster leads"
+    return LABELS.get(column, column.replace("_", " ").capitalize())
+
+
+def _width(column: str) -> float:
+    if column.startswith(("leads.", "cluster_leads.")):
+        return 34
+    return WIDTHS.get(column, 14 if column in LEVELS else 16)
+
+
+def _clean(value: Any) -> Any:
+    """A value openpyxl can store: text without the control characters XML refuses."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return value
+
+
+def _cell(sheet: Any, value: Any, **style: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    cell = WriteOnlyCell(sheet, _clean(value))
+    if isinstance(value, str) and cell.data_type == "f":   # text from files is never a formula
+        cell.data_type = "s"
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
+def _header(book: Any, title: str, columns: Sequence[str], labels: Sequence[str], widths: Sequence[float]) -> Any:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    sheet = book.create_sheet(title)
+    for i, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = "A2"
+    font, fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor=HEADER_FILL)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    sheet.append([_cell(sheet, text, font=font, fill=fill, alignment=wrap) for text in labels])
+    return sheet
+
+
+def write_results_xlsx(path: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]], ruleset: CompiledRuleset,
+                       version_label: str) -> None:
+    """Write the results workbook of a batch.
+
+    Args:
+        path: the ``.xlsx`` file (replaced atomically).
+        rows: batch rows in output order (as :func:`scaleup.batch.make_row` builds them).
+        ruleset: the rule set the rows were evaluated with.
+        version_label: its version as rows record it (with ``--set`` overrides).
+
+    Raises:
+        ScaleupError: the file cannot be written.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, PatternFill
+    from openpyxl.utils import get_column_letter
+    flat = flat_columns(ruleset)
+    shown = [c for c in flat if c not in HIDDEN_IN_RESULTS]
+    book = Workbook(write_only=True)
+    results = _header(book, "results", shown, [label(c) for c in shown], [_width(c) for c in shown])
+    error_columns = ("file", "line", "id", "title", "status", "error")
+    errors = _header(book, "errors", error_columns, [label(c) for c in error_columns], [_width(c) for c in error_columns])
+    fills = {k: PatternFill("solid", fgColor=v) for k, v in DECISION_FILLS.items()}
+    top = Alignment(vertical="top", wrap_text=False)
+    count = failed = 0
+    for row in rows:
+        values = result_row(row, flat)
+        count += 1
+        results.append([_cell(results, values[c], fill=fills[values[c]]) if c == "decision" and values[c] in fills
+                        else _cell(results, values[c]) for c in shown])
+        if row.get("status") != "ok":
+            failed += 1
+            errors.append([_cell(errors, values[c], alignment=top) for c in error_columns])
+    results.auto_filter.ref = f"A1:{get_column_letter(len(shown))}{count + 1}"
+    errors.auto_filter.ref = f"A1:{get_column_letter(len(error_columns))}{failed + 1}"
+    stamps = _header(book, "rule set", ("name", "value"), ("Stamp", "Value"), (28, 90))
+    for name, value in stamp_rows(ruleset, version_label, count, failed):
+        stamps.append([_cell(stamps, name), _cell(stamps, value)])
+    _save(book, Path(path))
+
+
+def stamp_rows(ruleset: CompiledRuleset, version_label: str, count: int, failed: int) -> list[tuple[str, Any]]:
+    """What the ``rule set`` sheet says: the stamps every JSON recommendation carries."""
+    from .engine import durable_version
+    return [("rule set", ruleset.id), ("rule set title", ruleset.title), ("rule set version", version_label),
+            ("rule set sha256", ruleset.sha256), ("rule set effective from", ruleset.effective_from.isoformat()),
+            ("parameter overrides (--set)", "; ".join(f"{k}={v}" for k, v in ruleset.overrides) or "none"),
+            ("scaleup version", __version__), ("durable_rules version", durable_version()),
+            ("scenarios", count), ("scenarios not evaluated", failed)]
+
+
+def _save(book: Any, path: Path) -> None:
+    """Save with fixed times and replace ``path`` atomically."""
+    book.properties.creator = "scaleup"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    write_bytes(path, repack(buffer.getvalue()))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (a temporary file beside it, then a rename)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as exc:
+        raise output_error(path, exc) from None
+
+
+def repack(data: bytes) -> bytes:
+    """An XLSX (a zip) with every entry dated :data:`ZIP_TIME` and the workbook's created and
+    modified times set to :data:`FIXED_TIME`: the same content gives the same bytes."""
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _fixed_times(content.decode("utf-8"), stamp).encode("utf-8")
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, content)
+    return out.getvalue()
+
+
+def _fixed_times(xml: str, stamp: str) -> str:
+    import re
+    return re.sub(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rf"\g<1>{stamp}\g<2>", xml)
+
+
+# --- templates -------------------------------------------------------------------------------
+
+def template_columns() -> list[SheetColumn]:
+    """The columns of the template: every scenario field that has a column, schema order."""
+    return list(sheet_columns().values())
+
+
+def template_csv() -> str:
+    """An empty CSV scenario sheet: the header row, and a note row (skipped when read) giving
+    each column's unit or allowed values."""
+    from .batch_output import csv_line
+    columns = template_columns()
+    return (csv_line([c.path for c in columns]) + csv_line([f"({c.describe()})" for c in columns]))
+
+
+def write_template_xlsx(path: str | os.PathLike[str] | IO[bytes]) -> None:
+    """An empty XLSX scenario sheet: the header row (each header with a comment saying what the
+    field is), a note row of units and allowed values (skipped when read), a drop-down list on
+    every choice column, and a ``values`` sheet listing the allowed values of each choice."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+    columns = template_columns()
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "scenarios"
+    values = book.create_sheet("values")
+    bold, grey = Font(bold=True, color="FFFFFF"), Font(italic=True, color="595959")
+    fill = PatternFill("solid", fgColor=HEADER_FILL)
+    next_values = 1
+    for i, column in enumerate(columns, 1):
+        letter = get_column_letter(i)
+        head = sheet.cell(row=1, column=i, value=column.path)
+        head.font, head.fill = bold, fill
+        head.comment = Comment(f"{column.doc or column.path}\n{column.describe()}", "scaleup", width=300, height=120)
+        note = sheet.cell(row=2, column=i, value=f"({column.describe()})")
+        note.font, note.alignment = grey, Alignment(wrap_text=True, vertical="top")
+        sheet.column_dimensions[letter].width = max(14, min(40, len(column.path) + 2))
+        if column.kind == "enum" or column.kind == "bool":
+            options = column.values if column.kind == "enum" else ("true", "false")
+            values.cell(row=1, column=next_values, value=column.path).font = Font(bold=True)
+            for j, option in enumerate(options, 2):
+                values.cell(row=j, column=next_values, value=option)
+            span = get_column_letter(next_values)
+            check = DataValidation(type="list", formula1=f"values!${span}$2:${span}${len(options) + 1}",
+                                   allow_blank=True, showErrorMessage=True, errorTitle=column.path,
+                                   error=f"{column.path}: {column.describe()}")
+            check.add(f"{letter}3:{letter}10000")
+            sheet.add_data_validation(check)
+            next_values += 1
+        elif column.kind == "enum_list":
+            col = next_values
+            values.cell(row=1, column=col, value=column.path).font = Font(bold=True)
+            for j, option in enumerate(column.values, 2):
+                values.cell(row=j, column=col, value=option)
+            next_values += 1
+    sheet.freeze_panes = "B3"
+    book.properties.creator = "scaleup"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = repack(buffer.getvalue())
+    if hasattr(path, "write"):
+        path.write(data)   # type: ignore[union-attr]
+    else:
+        write_bytes(Path(path), data)   # type: ignore[arg-type]
+
+
+def rows_of_jsonl(handle: IO[str]) -> Iterator[Row]:
+    """Rows of a JSON Lines batch output, one at a time."""
+    for line in handle:
+        if line.strip():
+            yield json.loads(line)
+
+
+def run_batch_xlsx(paths: Sequence[str], ruleset: CompiledRuleset, output: Path, **options: Any) -> "BatchSummary":
+    """:func:`scaleup.batch.run_batch` with the results written as a workbook at the end.
+
+    Rows are spooled as JSON Lines to a temporary file while the batch runs (memory stays flat),
+    then streamed into the workbook. An interrupted run writes nothing (a partial workbook would
+    mislead); ``options`` are those of ``run_batch`` except ``fmt``, ``output``, ``stream`` and ``resume``.
+    """
+    from .batch import run_batch, version_label
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool:
+        summary = run_batch(paths, ruleset, fmt="jsonl", stream=spool, **options)
+        if summary.interrupted or (not summary.evaluated and not summary.total):
+            return summary
+        spool.seek(0)
+        write_results_xlsx(output, rows_of_jsonl(spool), ruleset, version_label(ruleset))
+    return summary
