@@ -37,12 +37,21 @@ HEADER_FILL = "1F3B57"
 HIDDEN_IN_RESULTS = {"ruleset_id", "ruleset_version", "ruleset_sha256", "error"}
 LABELS = {"file": "File", "line": "Line / row", "id": "Id", "title": "Title", "country": "Country",
           "status": "Status", "decision": "Decision", "route": "Route", "variant": "Variant",
-          "scale": "Scale (1-5)", "urgency": "Urgency (1-5)", "complexity": "Complexity (1-5)",
-          "capacity": "Capacity gap (1-5)", "risk": "Risk of failure (1-5)", "flags": "Flags",
+          "scale": "Scale", "urgency": "Urgency", "complexity": "Complexity",
+          "capacity": "Capacity gap", "risk": "Risk of failure", "flags": "Flags",
           "unhcr_level": "UNHCR emergency level", "expect": "Expectations", "mismatches": "Mismatches",
           "scenario_sha256": "Scenario SHA-256", "error": "Problems"}
-WIDTHS = {"file": 28, "title": 44, "country": 16, "decision": 20, "route": 17, "variant": 18, "flags": 40,
-          "mismatches": 30, "scenario_sha256": 20, "error": 120, "id": 26}
+WIDTHS = {"file": 28, "title": 40, "country": 14, "status": 8, "decision": 20, "route": 17, "variant": 18,
+          "flags": 40, "mismatches": 30, "scenario_sha256": 20, "error": 120, "id": 26}
+
+
+def results_columns(flat: Sequence[str]) -> list[str]:
+    """The results sheet's columns: what a reader looks at first (the scenario, the decision,
+    the five levels), then leads and clusters, then where each row came from."""
+    first = ("id", "title", "country", "status", "decision", "route", *LEVELS, "variant", "unhcr_level", "flags")
+    last = ("expect", "mismatches", "file", "line", "scenario_sha256")
+    middle = [c for c in flat if c not in first and c not in last and c not in HIDDEN_IN_RESULTS]
+    return [*first, *middle, *last]
 
 
 def label(column: str) -> str:
@@ -58,7 +67,7 @@ def label(column: str) -> str:
 def _width(column: str) -> float:
     if column.startswith(("leads.", "cluster_leads.")):
         return 34
-    return WIDTHS.get(column, 14 if column in LEVELS else 16)
+    return WIDTHS.get(column, 13 if column in LEVELS else 16)
 
 
 def _clean(value: Any) -> Any:
@@ -109,9 +118,12 @@ def write_results_xlsx(path: str | os.PathLike[str], rows: Iterable[Mapping[str,
     from openpyxl.styles import Alignment, PatternFill
     from openpyxl.utils import get_column_letter
     flat = flat_columns(ruleset)
-    shown = [c for c in flat if c not in HIDDEN_IN_RESULTS]
+    shown = results_columns(flat)
     book = Workbook(write_only=True)
     results = _header(book, "results", shown, [label(c) for c in shown], [_width(c) for c in shown])
+    results.page_setup.orientation = "landscape"   # printed (or made a PDF): the header on every page
+    results.page_setup.scale = 60
+    results.print_title_rows = "1:1"
     error_columns = ("file", "line", "id", "title", "status", "error")
     errors = _header(book, "errors", error_columns, [label(c) for c in error_columns], [_width(c) for c in error_columns])
     fills = {k: PatternFill("solid", fgColor=v) for k, v in DECISION_FILLS.items()}
