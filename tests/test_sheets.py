@@ -343,3 +343,10 @@ def test_explain_and_sweep_take_a_row_of_a_sheet(mixed):
     assert sweep.exit_code == 0 and sweep.stdout.splitlines()[1].startswith("0,ok,")
     several = invoke("sweep", str(mixed), "--vary", "populations.in_need=0,1", "-j", "1")
     assert several.exit_code == 1 and "the file holds 3 scenarios" in several.stderr
+
+
+def test_docs_spreadsheets_md_lists_every_hashtag_mapping():
+    from scaleup.sheet_columns import HXL
+    text = (Path(__file__).resolve().parent.parent / "docs" / "spreadsheets.md").read_text(encoding="utf-8")
+    for tag, field in HXL.items():
+        assert f"`{tag}`" in text and f"`{field}`" in text, tag
