@@ -127,12 +127,14 @@ def write_results_xlsx(path: str | os.PathLike[str], rows: Iterable[Mapping[str,
     error_columns = ("file", "line", "id", "title", "status", "error")
     errors = _header(book, "errors", error_columns, [label(c) for c in error_columns], [_width(c) for c in error_columns])
     fills = {k: PatternFill("solid", fgColor=v) for k, v in DECISION_FILLS.items()}
-    top = Alignment(vertical="top", wrap_text=False)
+    top, centre = Alignment(vertical="top", wrap_text=False), Alignment(horizontal="center")
+    centred = {*LEVELS, "unhcr_level", "status"}
     count = failed = 0
     for row in rows:
         values = result_row(row, flat)
         count += 1
         results.append([_cell(results, values[c], fill=fills[values[c]]) if c == "decision" and values[c] in fills
+                        else _cell(results, values[c], alignment=centre) if c in centred
                         else _cell(results, values[c]) for c in shown])
         if row.get("status") != "ok":
             failed += 1
