@@ -359,3 +359,12 @@ def test_the_shipped_hdx_style_sheet_meets_its_expectations(ruleset, monkeypatch
     rows = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [(r["line"], r["status"], r["expect"]) for r in rows] == [(3, "ok", "met"), (4, "ok", "met"), (5, "ok", "met")]
     assert summary.notes == ["scenarios/sheets/hdx-crises.csv: column O (#adm1+name) is not a scenario field; not read"]
+
+
+def test_validate_checks_every_row_of_a_sheet_and_locates_the_bad_one():
+    result = invoke("validate", "scenarios/sheets/hdx-crises.csv", "tests/fixtures/golden/crises.csv")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [f"ok: scenarios/sheets/hdx-crises.csv:{n}" for n in (3, 4, 5)] + [
+        "ok: tests/fixtures/golden/crises.csv:3"]
+    assert ("error: tests/fixtures/golden/crises.csv:4: populations.affected (column H): expected a whole number, "
+            "got the text '1,200,000' (remove the thousands separators: 1200000)") in result.stderr
