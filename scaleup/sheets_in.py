@@ -175,12 +175,21 @@ def _xlsx_table(path: str, name: str, out: SheetReading) -> tuple[Optional[str],
         out.problems.append(Problem(name, None, "", f"cannot read the workbook: {type(exc).__name__}: {exc}",
                                     "open it in a spreadsheet program and save it again as .xlsx"))
         return None, iter(())
+    if not book.worksheets:
+        book.close()
+        out.problems.append(Problem(name, None, "", "the workbook has no worksheet", "put the scenarios on a worksheet"))
+        return None, iter(())
     sheet = book.worksheets[0]
 
     def rows() -> Iterator[tuple[int, Cells]]:
+        number = 0
         try:
             for number, row in enumerate(sheet.iter_rows(), 1):
                 yield number, [_xlsx_value(c) for c in row]
+        except Exception as exc:   # a damaged sheet part: the rows before it stand
+            out.problems.append(Problem(f"{name}:{sheet.title}", None, "", f"cannot read the sheet after row {number}: "
+                                        f"{type(exc).__name__}: {exc}", "open it in a spreadsheet program and save it "
+                                        "again as .xlsx"))
         finally:
             book.close()
     return sheet.title, rows()

@@ -368,3 +368,19 @@ def test_validate_checks_every_row_of_a_sheet_and_locates_the_bad_one():
         "ok: tests/fixtures/golden/crises.csv:3"]
     assert ("error: tests/fixtures/golden/crises.csv:4: populations.affected (column H): expected a whole number, "
             "got the text '1,200,000' (remove the thousands separators: 1200000)") in result.stderr
+
+
+def test_a_workbook_damaged_mid_sheet_keeps_the_rows_before_the_damage(tmp_path):
+    import zipfile
+    book = openpyxl.Workbook()
+    for row in (HEAD, GOOD, GOOD):
+        book.active.append(row)
+    book.save(tmp_path / "ok.xlsx")
+    with zipfile.ZipFile(tmp_path / "ok.xlsx") as source, zipfile.ZipFile(tmp_path / "damaged.xlsx", "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            target.writestr(info, data.replace(b'<row r="3"', b'<row r="3"><<<') if "sheet1" in info.filename else data)
+    reading = SheetReading()
+    assert [r.row for r in read_sheet(str(tmp_path / "damaged.xlsx"), "damaged.xlsx", reading)] == [2]
+    assert reading.problems[0].file == "damaged.xlsx:Sheet"
+    assert reading.problems[0].message.startswith("cannot read the sheet after row 2: ParseError")
