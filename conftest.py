@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from scaleup.evaluate import evaluate
-from scaleup.expect import check_expectations
-from scaleup.inputs import Skipped, read_scenario
+from scaleup.recommendation.evaluate import evaluate
+from scaleup.recommendation.expect import check_expectations
+from scaleup.scenario.inputs import Skipped, read_scenario
 from scaleup.rules.load import load_ruleset
 
 

@@ -7,7 +7,7 @@ What is measured (medians of ``--repeat`` runs where a figure is a rate):
   recommendation, per scenario; evaluations/s, p50 and p99 latency; firings per evaluation.
   Single-process figures are CPU time (``time.process_time``), so that other work on a shared
   machine does not count as ours; batch figures are wall time.
-- bare durable_rules: the same durable rule definitions (``scaleup.engine.definitions``) on the same
+- bare durable_rules: the same durable rule definitions (``scaleup.rules.translate.definitions``) on the same
   host class, whose actions only assert the facts a rule emits; facts pre-built; the same phases
   (including the engine's final one) and state deletion. No validation, audit or assembly. The
   ratio full/bare is our overhead.
@@ -62,14 +62,15 @@ with warnings.catch_warnings():
 
 import durable_rules_engine  # noqa: E402
 
-from scaleup.batch import run_batch  # noqa: E402
-from scaleup.engine import SID, definitions  # noqa: E402
+from scaleup.batch.run import run_batch  # noqa: E402
+from scaleup.engine.durable import SID
+from scaleup.rules.translate import definitions  # noqa: E402
 from scaleup.errors import ScenarioError  # noqa: E402
-from scaleup.evaluate import evaluate  # noqa: E402
+from scaleup.recommendation.evaluate import evaluate  # noqa: E402
 from scaleup.rules.ir import CompiledRule, CompiledRuleset, Ref  # noqa: E402
 from scaleup.rules.load import load_ruleset  # noqa: E402
-from scaleup.scenario_load import validate_document  # noqa: E402
-from scaleup.yamlio import Document, parse_document  # noqa: E402
+from scaleup.scenario.load import validate_document  # noqa: E402
+from scaleup.scenario.yamlio import Document, parse_document  # noqa: E402
 
 def documents(n: int, seed: int) -> list[Document]:
     return [parse_document(json.dumps(d), f"gen-{i:06d}.json", fmt="json", error=ScenarioError)
@@ -89,7 +90,7 @@ def full_path(docs: list[Document], ruleset: CompiledRuleset) -> tuple[list[floa
 
 
 class _QuietHost(durable_engine.Host):
-    """durable_rules' own host without its timer threads (ENGINE.md: they race with the caller)."""
+    """durable_rules' own host without its timer threads (docs/engine.md: they race with the caller)."""
 
     def _run(self) -> None:
         pass
@@ -118,7 +119,7 @@ class Bare:
 
     def __init__(self, ruleset: CompiledRuleset):
         # the engine's final phase too: durable_rules segfaults deleting a state where no action
-        # ran, so scaleup.engine always fires one internal rule last; that is durable's cost
+        # ran, so scaleup.engine.durable always fires one internal rule last; that is durable's cost
         self.phases = ruleset.strata + 1
         self.firings = 0
         rules = {rule.key: self._action(rule) for rule in ruleset.rules}
@@ -148,7 +149,7 @@ class Bare:
 
 
 class Core:
-    """The compiled rules on durable_rules' C core alone, driven the way scaleup.engine drives it
+    """The compiled rules on durable_rules' C core alone, driven the way scaleup.engine.durable drives it
     (one batch of input facts, phases, one action at a time), with actions that only assert the
     facts they emit: the floor under any engine built on durable_rules."""
 
@@ -208,7 +209,7 @@ def batch_rate(path: Path, ruleset: CompiledRuleset, workers: int, n: int) -> fl
 def forked_rate(tasks: list[Any], ruleset: CompiledRuleset, processes: int) -> float:
     """Evaluations/s of ``processes`` forked copies of this process, each evaluating its share of
     ``tasks`` with no pipe, pool or parent in the way: what the machine itself allows."""
-    from scaleup.batch_worker import evaluate_task
+    from scaleup.batch.worker import evaluate_task
     evaluate_task(tasks[0], ruleset, {})    # engine built before forking
     start = time.perf_counter()
     children = []
@@ -228,7 +229,7 @@ def speedup(ruleset: CompiledRuleset, n: int, seed: int, repeat: int) -> dict[st
     """Median -j 1 and -j 2 batch rates, and the rates of one and two bare forked processes (the
     machine's own ceiling: two busy cores run slower than one), measured in interleaved rounds
     so that load hits all of them alike."""
-    from scaleup.batch_input import iter_tasks
+    from scaleup.batch.input import iter_tasks
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scenarios.jsonl"
         path.write_text("".join(json.dumps(d) + "\n" for d in scenarios(n, seed)))
@@ -256,8 +257,8 @@ def profile(docs: list[Document], ruleset: CompiledRuleset, top: int = 25) -> st
 def stages(docs: list[Document], ruleset: CompiledRuleset, trials: int) -> dict[str, float]:
     """Median CPU ms per evaluation of each stage and of both baselines, interleaved in the same
     trials so that a change in machine load affects all of them alike."""
-    from scaleup.engine import engine_for
-    from scaleup.recommend import assemble
+    from scaleup.engine.durable import engine_for
+    from scaleup.recommendation.model import assemble
     engine, baselines = engine_for(ruleset), {"bare": Bare(ruleset), "core": Core(ruleset)}
     facts = [[f.engine_dict(SID) for f in validate_document(d).facts()] for d in docs]
     names = ("validate", "facts", "engine", "assemble", *baselines)

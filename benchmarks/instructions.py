@@ -34,10 +34,10 @@ def run_stage(stage: str) -> None:
     """Prepare N scenarios (identically for every stage), then run one stage over all of them."""
     from bench import SID, Bare, Core, documents
 
-    from scaleup.engine import engine_for
-    from scaleup.recommend import assemble
+    from scaleup.engine.durable import engine_for
+    from scaleup.recommendation.model import assemble
     from scaleup.rules.load import load_ruleset
-    from scaleup.scenario_load import validate_document
+    from scaleup.scenario.load import validate_document
     ruleset = load_ruleset("iasc-2018")
     docs = documents(N, 5)
     engine, bare, core = engine_for(ruleset), Bare(ruleset), Core(ruleset)

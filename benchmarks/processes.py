@@ -24,12 +24,12 @@ sys.path.insert(0, str(HERE))
 
 from generate import scenario, scenarios  # noqa: E402
 
-from scaleup.engine import durable_version  # noqa: E402
+from scaleup.engine.durable import durable_version  # noqa: E402
 from scaleup.errors import ScenarioError  # noqa: E402
-from scaleup.evaluate import evaluate  # noqa: E402
+from scaleup.recommendation.evaluate import evaluate  # noqa: E402
 from scaleup.rules.load import load_ruleset  # noqa: E402
-from scaleup.scenario_load import validate_document  # noqa: E402
-from scaleup.yamlio import parse_document  # noqa: E402
+from scaleup.scenario.load import validate_document  # noqa: E402
+from scaleup.scenario.yamlio import parse_document  # noqa: E402
 
 
 def scaleup_command() -> list[str]:

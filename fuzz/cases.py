@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scaleup.errors import ScaleupError
-from scaleup.yamlio import parse_document
+from scaleup.scenario.yamlio import parse_document
 
 from .mutations import PWNED, dump, mutate_text, perturb
 from .scenarios import random_scenario

@@ -1,7 +1,7 @@
 """Find durable_rules' real limits for the shape of rules scaleup registers.
 
 Each experiment builds compiled rules (``scaleup.rules.ir``) of one shape with a size ``n``,
-registers them through :class:`scaleup.engine.Engine` (so through :func:`scaleup.engine.translate`,
+registers them through :class:`scaleup.engine.durable.Engine` (so through :func:`scaleup.rules.translate.translate`,
 exactly as a rule file would be) and evaluates one fact. It runs in a child process with a timeout,
 because past some limits durable_rules loops forever.
 
@@ -65,7 +65,7 @@ def ruleset(kind: str, n: int) -> CompiledRuleset:
 
 def run_one(kind: str, n: int) -> str:
     """Register and evaluate in this process; return what happened (may never return)."""
-    from scaleup.engine import Engine
+    from scaleup.engine.durable import Engine
     from scaleup.errors import EngineError
     rs = ruleset(kind, n)
     try:

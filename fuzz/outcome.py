@@ -1,7 +1,7 @@
 """What happened to one fuzz case: a valid recommendation, a located error, or a defect.
 
-A case is run through the whole user path in this process: :func:`scaleup.scenario_load.parse_scenario`
-(bytes in, as read from a file), :func:`scaleup.evaluate.evaluate` with the rule set, and every
+A case is run through the whole user path in this process: :func:`scaleup.scenario.load.parse_scenario`
+(bytes in, as read from a file), :func:`scaleup.recommendation.evaluate.evaluate` with the rule set, and every
 renderer. The outcome is one of:
 
 - ``valid``: a Recommendation, rendered by every renderer;
@@ -29,10 +29,10 @@ from functools import lru_cache
 from typing import Iterable, Optional
 
 from scaleup.errors import Problem, ScenarioError
-from scaleup.evaluate import evaluate
+from scaleup.recommendation.evaluate import evaluate
 from scaleup.render import RENDERERS
 from scaleup.rules.ir import CompiledRuleset
-from scaleup.scenario_load import parse_scenario
+from scaleup.scenario.load import parse_scenario
 
 from .cases import Case
 

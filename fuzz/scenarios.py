@@ -1,4 +1,4 @@
-"""Random scenario documents built by walking the :class:`~scaleup.scenario.Scenario` model.
+"""Random scenario documents built by walking the :class:`~scaleup.scenario.model.Scenario` model.
 
 New fields are fuzzed without touching this file. Most documents are valid: :func:`_repair` makes
 the common cross-field rules hold (one in twenty is left unrepaired).
@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from scaleup.scenario import Scenario
+from scaleup.scenario.model import Scenario
 
 def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
     """Strip Optional and Annotated; return the bare type and the constraint metadata."""

@@ -9,12 +9,12 @@ Library entry points (the library never prints or exits)::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402
 
 from .errors import EngineError, Problem, RulesetError, ScaleupError, ScenarioError  # noqa: E402
-from .evaluate import evaluate, evaluate_traced  # noqa: E402
+from .recommendation.evaluate import evaluate, evaluate_traced  # noqa: E402
 from .rules.load import load_ruleset  # noqa: E402
-from .scenario_load import load_scenario, parse_scenario  # noqa: E402
+from .scenario.load import load_scenario, parse_scenario  # noqa: E402
 
 __all__ = ["__version__", "evaluate", "evaluate_traced", "load_ruleset", "load_scenario", "parse_scenario",
            "ScaleupError", "ScenarioError", "RulesetError", "EngineError", "Problem"]

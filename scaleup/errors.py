@@ -4,7 +4,7 @@ Every error the library raises is a :class:`ScaleupError`. It carries one or mor
 :class:`Problem` records, each naming the file, the line, the field path, what is wrong and
 the likely fix, so that a user sees *all* problems of a file at once, each located.
 
-The library never prints or exits; ``scaleup.cli`` turns these into messages and exit codes.
+The library never prints or exits; ``scaleup.cli.main`` turns these into messages and exit codes.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ every other type is derived by rules. The catalogue below is the contract betwee
 the compiler and the assembler: rule files may only test and assert the fields listed here.
 
 Every value that reaches durable_rules' C core goes through :func:`engine_value`, which is the
-single place where ENGINE.md's input traps are closed: booleans become the strings ``"true"`` /
+single place where docs/engine.md's input traps are closed: booleans become the strings ``"true"`` /
 ``"false"`` (durable treats ``True`` as ``1``), integral floats become ints (durable treats
 ``4`` and ``4.0`` as different facts), other floats are kept exactly, and anything else that is
 not a short string, a bounded int or a finite float below 1e15 is refused. :func:`engine_text`

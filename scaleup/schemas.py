@@ -5,9 +5,9 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Any
 
-from .exercise_model import Exercise
-from .recommend import Recommendation
-from .scenario import Scenario
+from .exercise.model import Exercise
+from .recommendation.model import Recommendation
+from .scenario.model import Scenario
 
 SCHEMAS = {"scenario": Scenario, "recommendation": Recommendation, "exercise": Exercise}
 

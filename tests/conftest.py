@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scaleup.exercise import load_exercise
+from scaleup.exercise.load import load_exercise
 
 DRILL = Path(__file__).resolve().parent / "fixtures" / "exercises" / "drill.yaml"
 

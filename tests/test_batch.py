@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from scaleup import batch_worker
-from scaleup.batch import BatchSummary, run_batch
-from scaleup.batch_output import COLUMNS, read_rows
-from scaleup.cli import main
-from scaleup.commands.progress import ProgressDisplay, StopFlag, progress_mode
+from scaleup.batch import worker as batch_worker
+from scaleup.batch.run import BatchSummary, run_batch
+from scaleup.batch.output import COLUMNS, read_rows
+from scaleup.cli.main import main
+from scaleup.cli.progress import ProgressDisplay, StopFlag, progress_mode
 from scaleup.errors import ScaleupError
 from scaleup.rules.load import load_ruleset
-from scaleup.yamlio import load_document
+from scaleup.scenario.yamlio import load_document
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "scenarios" / "cyclone-coastal.yaml"

@@ -12,12 +12,12 @@ import jsonschema
 import pytest
 from click.testing import CliRunner, Result
 
-from scaleup import engine as engine_module
-from scaleup.cli import main
-from scaleup.commands import COMMANDS
-from scaleup.fields import CATALOGUE, DERIVED
+from scaleup.engine import durable as engine_module
+from scaleup.cli.main import main
+from scaleup.cli.commands import COMMANDS
+from scaleup.scenario.fields import CATALOGUE, DERIVED
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario_load import parse_scenario
+from scaleup.scenario.load import parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 CYCLONE = "scenarios/cyclone-coastal.yaml"

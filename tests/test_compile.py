@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from scaleup.engine import Engine
+from scaleup.engine.durable import Engine
 from scaleup.errors import RulesetError
 from scaleup.rules.ir import Ref, Threshold
 from scaleup.rules.ir import Test as Check
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario_load import parse_scenario
+from scaleup.scenario.load import parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "fixtures" / "bad" / "rulesets"

@@ -11,9 +11,9 @@ import pytest
 from scaleup.assurance.completeness import Completeness, cases, check_completeness, enumerate_target
 from scaleup.assurance.reduction import describe_cube, downstream, level_classes, merge_cubes, split_by_criteria
 from scaleup.assurance.situations import LEVELS, SITUATIONS, situation_facts, situation_problems
-from scaleup.engine import engine_for
+from scaleup.engine.durable import engine_for
 from scaleup.facts import CRITERIA
-from scaleup.pyeval import run
+from scaleup.engine.pyeval import run
 from scaleup.rules.ir import CompiledRule, Emit, Pattern, Ref
 from scaleup.rules.ir import Test as Cond
 from scaleup.rules.load import load_ruleset

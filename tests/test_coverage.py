@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from scaleup.assurance.coverage import Coverage, coverage
-from scaleup.cli import main
-from scaleup.engine import engine_for
-from scaleup.inputs import read_scenario
+from scaleup.cli.main import main
+from scaleup.engine.durable import engine_for
+from scaleup.scenario.inputs import read_scenario
 from scaleup.rules.load import load_ruleset
 from scaleup.rules.overlay import band_key
 

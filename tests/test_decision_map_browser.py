@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from scaleup.render.decision_map import DECISIONS, render
+from scaleup.batch.decision_map import DECISIONS, render
 from scaleup.rules.load import load_ruleset
-from scaleup.sweep import parse_vary, run_sweep
-from scaleup.yamlio import load_document
+from scaleup.batch.sweep import parse_vary, run_sweep
+from scaleup.scenario.yamlio import load_document
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "scenarios" / "cyclone-coastal.yaml"

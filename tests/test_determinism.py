@@ -14,9 +14,9 @@ import pytest
 from fuzz.cases import random_scenario, dump
 from fuzz.outcome import cached_ruleset, default_ruleset
 from scaleup.errors import ScenarioError
-from scaleup.evaluate import evaluate
+from scaleup.recommendation.evaluate import evaluate
 from scaleup.render import RENDERERS
-from scaleup.scenario_load import parse_scenario
+from scaleup.scenario.load import parse_scenario
 
 ROOT = Path(__file__).parent.parent
 

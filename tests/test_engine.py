@@ -1,4 +1,4 @@
-"""The durable_rules wrapper: the ENGINE.md traps it closes, isolation between evaluations, and
+"""The durable_rules wrapper: the docs/engine.md traps it closes, isolation between evaluations, and
 the audit trail it records."""
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ import durable_rules_engine
 import pytest
 import yaml
 
-from scaleup import engine as engine_module
-from scaleup.audit import walk
-from scaleup.engine import Engine, engine_for
+from scaleup.engine import durable as engine_module
+from scaleup.engine.audit import walk
+from scaleup.engine.durable import Engine, engine_for
 from scaleup.errors import EngineError
-from scaleup.evaluate import evaluate, evaluate_traced
+from scaleup.recommendation.evaluate import evaluate, evaluate_traced
 from scaleup.facts import MAX_INT, engine_text, engine_value
-from scaleup.fields import CATALOGUE
+from scaleup.scenario.fields import CATALOGUE
 from scaleup.render.json import render as render_json
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario_load import load_scenario, parse_scenario
+from scaleup.scenario.load import load_scenario, parse_scenario
 from scaleup.schemas import scenario_template
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,8 +161,8 @@ def test_a_rule_set_in_which_no_rule_fires_does_not_crash_the_engine(tmp_path) -
     (tmp_path / "rules.yaml").write_text(NO_FIRING_RULES)
     code = (
         "from scaleup.rules.load import load_ruleset\n"
-        "from scaleup.engine import Engine\n"
-        "from scaleup.scenario_load import parse_scenario\n"
+        "from scaleup.engine.durable import Engine\n"
+        "from scaleup.scenario.load import parse_scenario\n"
         f"rs = load_ruleset({str(tmp_path)!r})\n"
         "s = parse_scenario('id: q\\ntitle: q\\nas_of: 2026-01-01\\ncountry: {name: Q, population: 10}\\n"
         "hazard: {types: [flood], onset: sudden}\\n', 'q.yaml')\n"
@@ -402,10 +402,10 @@ def test_the_order_of_keys_and_list_items_in_a_scenario_does_not_change_the_outp
 FRESH = """
 import sys
 from pathlib import Path
-from scaleup.evaluate import evaluate
+from scaleup.recommendation.evaluate import evaluate
 from scaleup.render.json import render
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario_load import load_scenario
+from scaleup.scenario.load import load_scenario
 root = Path(sys.argv[1])
 for rel in sys.argv[2:]:
     print(render([evaluate(load_scenario(root / rel, name=rel), load_ruleset())]), end="\\x00")

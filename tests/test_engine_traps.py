@@ -1,4 +1,4 @@
-"""Every durable_rules trap reachable from a scenario file (ENGINE.md, "What input data may reach
+"""Every durable_rules trap reachable from a scenario file (docs/engine.md, "What data may reach
 the C core") is refused with a located error or normalised before the engine sees it (issue 8).
 
 Normalised values are checked where they enter the engine: a spy on ``Engine.evaluate`` records
@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 
 from fuzz.cases import scenario_case
 from fuzz.outcome import cached_ruleset
-from scaleup.engine import Engine
+from scaleup.engine.durable import Engine
 from scaleup.errors import ScenarioError
-from scaleup.evaluate import evaluate
+from scaleup.recommendation.evaluate import evaluate
 from scaleup.facts import MAX_INT, MAX_STRING, Fact, engine_text, engine_value
-from scaleup.scenario_load import parse_scenario
+from scaleup.scenario.load import parse_scenario
 
 BASE = """id: traps
 title: Engine traps
@@ -158,7 +158,7 @@ def test_the_engine_value_normaliser_refuses_what_the_engine_mishandles() -> Non
 
 
 def invariant_problems(facts: list[Fact]) -> list[str]:
-    """What would be unsafe to assert: ENGINE.md's input rules as checks on the engine's facts."""
+    """What would be unsafe to assert: docs/engine.md's input rules as checks on the engine's facts."""
     problems = []
     keys = [f.key for f in facts]
     if len(set(keys)) != len(keys):

@@ -14,10 +14,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from scaleup.cli import main
+from scaleup.cli.main import main
 from scaleup.errors import Problem
-from scaleup.exercise import load_exercise
-from scaleup.exercise_play import play
+from scaleup.exercise.load import load_exercise
+from scaleup.exercise.play import play
 from scaleup.render.markdown import esc
 from scaleup.safetext import terminal
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scaleup.cli import main
-from scaleup.exercise_debrief import build, render_html, render_markdown
-from scaleup.exercise_score import read_sheet
+from scaleup.cli.main import main
+from scaleup.exercise.debrief import build, render_html, render_markdown
+from scaleup.exercise.score import read_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "exercises"

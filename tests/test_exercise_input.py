@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from scaleup.exercise_play import play
-from scaleup.exercise_score import read_sheet
+from scaleup.exercise.play import play
+from scaleup.exercise.score import read_sheet
 
 RETRY = "Please type a number from 1 to 3, b to go back or q to save and stop."
 

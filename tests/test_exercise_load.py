@@ -10,12 +10,12 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from scaleup.cli import main
+from scaleup.cli.main import main
 from scaleup.errors import ScaleupError
-from scaleup.exercise import load_exercise
-from scaleup.exercise_model import KINDS
+from scaleup.exercise.load import load_exercise
+from scaleup.exercise.model import KINDS
 from scaleup.schemas import json_schema
-from scaleup.yamlio import load_document
+from scaleup.scenario.yamlio import load_document
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "exercises"

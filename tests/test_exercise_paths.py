@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scaleup.cli import main
+from scaleup.cli.main import main
 from scaleup.errors import ScaleupError
-from scaleup.exercise import load_exercise
+from scaleup.exercise.load import load_exercise
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "exercises"
 SECRET = "zzadmin:x:0:0:zzadmin:/home:/bin/sh\nsecret-user: hunter2\n"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from scaleup.exercise_play import play
-from scaleup.exercise_score import read_sheet
+from scaleup.exercise.play import play
+from scaleup.exercise.score import read_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 DRILL = ROOT / "tests" / "fixtures" / "exercises" / "drill.yaml"

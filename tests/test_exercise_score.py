@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from scaleup.cli import main
-from scaleup.exercise_score import read_sheet, sheet_text
+from scaleup.cli.main import main
+from scaleup.exercise.score import read_sheet, sheet_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "exercises"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from scaleup.errors import ScaleupError
-from scaleup.exercise import load_exercise
-from scaleup.exercise_play import play
-from scaleup.exercise_score import read_sheet
+from scaleup.exercise.load import load_exercise
+from scaleup.exercise.play import play
+from scaleup.exercise.score import read_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,16 +12,16 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from scaleup.cli import main
-from scaleup.evaluate import evaluate, evaluate_traced
-from scaleup.explain import TreeNode, explain, to_text
+from scaleup.cli.main import main
+from scaleup.recommendation.evaluate import evaluate, evaluate_traced
+from scaleup.explain.derivation import TreeNode, explain, to_text
 from scaleup.facts import DECISIONS
-from scaleup.candidates import Change, patch
-from scaleup.flips import find_flips
-from scaleup.inputs import Skipped, read_scenario
+from scaleup.explain.candidates import Change, patch
+from scaleup.explain.flips import find_flips
+from scaleup.scenario.inputs import Skipped, read_scenario
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario_load import LoadedScenario, load_scenario
-from scaleup.whynot import parse_target, why_not
+from scaleup.scenario.load import LoadedScenario, load_scenario
+from scaleup.explain.whynot import parse_target, why_not
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "explain"
@@ -161,7 +161,7 @@ def apply(path: Path, changes: list[dict[str, Any]]) -> LoadedScenario:
         for part in head:
             target = target.setdefault(part, {})
         target[last] = c["new"]
-    from scaleup.scenario_load import parse_scenario
+    from scaleup.scenario.load import parse_scenario
     return parse_scenario(yaml.safe_dump(data), str(path))
 
 

@@ -34,7 +34,7 @@ from fuzz.outcome import (CONTROL, CRASH, GOOD, LOCATED, VALID, cached_ruleset a
 from fuzz.rulesets import check_symlinked_rulesets
 from fuzz.scenarios import random_scenario
 from scaleup.errors import Problem
-from scaleup.yamlio import parse_document
+from scaleup.scenario.yamlio import parse_document
 
 SHIPPED = shipped_scenarios()
 FUZZ = settings(derandomize=True, database=None, deadline=None, print_blob=True,

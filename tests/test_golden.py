@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from scaleup.evaluate import evaluate
+from scaleup.recommendation.evaluate import evaluate
 from scaleup.render.json import render
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario_load import load_scenario
+from scaleup.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -58,7 +58,7 @@ def test_batch_rows_match_their_golden_file(name: str, request: pytest.FixtureRe
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from scaleup.batch import run_batch
+    from scaleup.batch.run import run_batch
     monkeypatch.chdir(ROOT)   # rows name inputs as given: relative to the repository
     stream = io.StringIO()
     run_batch(BATCH_INPUTS, load_ruleset(), fmt=BATCH_GOLDEN[name], stream=stream)

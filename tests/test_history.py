@@ -15,10 +15,10 @@ from typing import Any, Iterator
 
 import pytest
 
-from scaleup.evaluate import evaluate
-from scaleup.expect import check_expectations
+from scaleup.recommendation.evaluate import evaluate
+from scaleup.recommendation.expect import check_expectations
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario_load import LoadedScenario, load_scenario
+from scaleup.scenario.load import LoadedScenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 HISTORY = ROOT / "scenarios" / "history"

@@ -22,24 +22,24 @@ import pytest
 
 from fuzz.outcome import cached_ruleset, why_unlocated
 from scaleup.errors import ScaleupError, ScenarioError
-from scaleup.evaluate import evaluate
+from scaleup.recommendation.evaluate import evaluate
 from scaleup.render import RENDERERS
-from scaleup.scenario_load import LoadedScenario, load_scenario, parse_scenario
+from scaleup.scenario.load import LoadedScenario, load_scenario, parse_scenario
 from scaleup.writeout import write_atomic
-from scaleup.yamlio import DEFAULT_LIMITS, load_document
+from scaleup.scenario.yamlio import DEFAULT_LIMITS, load_document
 
 HOSTILE = Path(__file__).parent / "fixtures" / "bad" / "hostile"
 
 # fixture -> (line, field, a fragment of the message); line None: the whole file
 EXPECTED: dict[str, tuple[int | None, str, str]] = {
-    # what the reader bounds (scaleup.yamlio.Limits)
+    # what the reader bounds (scaleup.scenario.yamlio.Limits)
     "too-large.yaml": (None, "", "larger than the limit of 1000000 bytes"),
     "too-many-nodes.yaml": (12, "noise.list4[1968]", "more than 20000 values"),
     "too-deep.yaml": (7, "deep" + "[0]" * 31, "nested more than 32 levels deep"),
     "billion-laughs.yaml": (4, "a", "anchors and aliases (&name / *name) are not supported (found &a)"),
     "string-too-long.yaml": (7, "description", "10001 characters long; the limit is 10000"),
     "list-too-long.yaml": (7, "noise", "more than 5000 entries"),
-    # what the scenario model bounds (scaleup.scenario)
+    # what the scenario model bounds (scaleup.scenario.model)
     "title-too-long.yaml": (2, "title", "at most 200 characters"),
     "description-too-long.yaml": (7, "description", "at most 4000 characters"),
     "lead-deliverer-too-long.yaml": (8, "capacity.lead_deliverer", "at most 200 characters"),
@@ -122,7 +122,7 @@ def test_a_billion_laughs_file_fails_at_its_first_anchor_in_bounded_time_and_mem
 
 def test_a_billion_laughs_file_does_not_grow_the_process(tmp_path: Path) -> None:
     # Peak RSS of a fresh process that loads the bomb, against one that loads a small valid file.
-    code = ("import resource, sys\nfrom scaleup.scenario_load import load_scenario\n"
+    code = ("import resource, sys\nfrom scaleup.scenario.load import load_scenario\n"
             "try:\n    load_scenario(sys.argv[1])\nexcept Exception:\n    pass\n"
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
 
@@ -171,7 +171,7 @@ def test_object_tags_construct_nothing_and_run_nothing(name: str, tmp_path: Path
 
 def test_an_object_tag_in_a_child_process_writes_no_file(tmp_path: Path) -> None:
     # Without any patching: the payload would `touch PWNED-BY-SCENARIO` in the working folder.
-    code = ("import sys\nfrom scaleup.scenario_load import load_scenario\n"
+    code = ("import sys\nfrom scaleup.scenario.load import load_scenario\n"
             "try:\n    load_scenario(sys.argv[1])\nexcept Exception as exc:\n    print(type(exc).__name__)")
     done = subprocess.run([sys.executable, "-c", code, str(HOSTILE / "python-object-tag.yaml")],
                           cwd=tmp_path, capture_output=True, text=True, timeout=60,

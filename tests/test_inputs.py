@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scaleup.batch import run_batch
-from scaleup.batch_pool import MAX_WORKERS, cap_workers
-from scaleup.cli import main
+from scaleup.batch.run import run_batch
+from scaleup.batch.pool import MAX_WORKERS, cap_workers
+from scaleup.cli.main import main
 from scaleup.errors import ScaleupError
-from scaleup.input_search import glob_paths
-from scaleup.inputs import find_inputs
+from scaleup.scenario.search import glob_paths
+from scaleup.scenario.inputs import find_inputs
 from scaleup.rules.load import load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent

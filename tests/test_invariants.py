@@ -21,15 +21,15 @@ from scaleup.assurance.findings import ERROR
 from scaleup.assurance.invariants import CODES, NEEDS, Breach, check_evaluation
 from scaleup.assurance.reduction import downstream
 from scaleup.assurance.situations import INVARIANT_SITUATIONS, LEVELS, criteria_facts, situation_facts
-from scaleup.audit import Evaluation
-from scaleup.engine import engine_for
-from scaleup.evaluate import evaluate_traced
+from scaleup.engine.audit import Evaluation
+from scaleup.engine.durable import engine_for
+from scaleup.recommendation.evaluate import evaluate_traced
 from scaleup.facts import Fact
-from scaleup.fields import CATALOGUE
-from scaleup.pyeval import run
+from scaleup.scenario.fields import CATALOGUE
+from scaleup.engine.pyeval import run
 from scaleup.rules.ir import CompiledRuleset
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario_load import parse_scenario
+from scaleup.scenario.load import parse_scenario
 from scenario_strategies import any_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,7 +215,7 @@ def test_a_fixture_keeping_every_invariant_gets_no_invariant_finding() -> None:
 
 def test_rules_check_json_carries_the_invariant_counts_and_examples() -> None:
     from click.testing import CliRunner
-    from scaleup.cli import main
+    from scaleup.cli.main import main
     result = CliRunner().invoke(main, ["rules", "check", str(BROKEN), "--sample", "0", "-f", "json"])
     assert result.exit_code == 1
     data = json.loads(result.output)["invariants"]

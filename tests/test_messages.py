@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from scaleup.batch import BatchSummary
-from scaleup.batch_input import with_line
-from scaleup.commands.progress import ProgressDisplay
+from scaleup.batch.run import BatchSummary
+from scaleup.batch.input import with_line
+from scaleup.cli.progress import ProgressDisplay
 from scaleup.errors import Problem, ScenarioError
-from scaleup.scenario_load import parse_scenario
+from scaleup.scenario.load import parse_scenario
 
 BASE = """id: m
 title: t
@@ -66,7 +66,7 @@ def test_a_quoted_date_is_a_date_and_a_quoted_number_is_not() -> None:
 
 def test_lines_inside_json_lines_messages_are_the_files_lines(tmp_path: Path) -> None:
     from click.testing import CliRunner
-    from scaleup.cli import main
+    from scaleup.cli.main import main
     rows = [json.dumps({**DOC, "id": f"m{i}"}) for i in range(9)]
     rows += ['{"id": "m9", "title": , "x": 1}', '{"id": "m10", "title": "a", "title": "b"}']
     path = tmp_path / "mixed.jsonl"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scaleup.cli import main
+from scaleup.cli.main import main
 from scaleup.errors import ScaleupError
 from scaleup.writeout import open_output, write_atomic
 

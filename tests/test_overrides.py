@@ -11,7 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from scaleup.cli import main
+from scaleup.cli.main import main
 from scaleup.errors import RulesetError
 from scaleup.rules.load import load_ruleset
 from scaleup.rules.overlay import band_key

@@ -12,18 +12,18 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from scaleup import pyeval
-from scaleup.audit import Evaluation
-from scaleup.engine import Engine, engine_for
+from scaleup.engine import pyeval
+from scaleup.engine.audit import Evaluation
+from scaleup.engine.durable import Engine, engine_for
 from scaleup.errors import ScaleupError
 from scaleup.facts import Fact
-from scaleup.fields import CATALOGUE
-from scaleup.inputs import Skipped, read_scenario
+from scaleup.scenario.fields import CATALOGUE
+from scaleup.scenario.inputs import Skipped, read_scenario
 from scaleup.rules.ir import CompiledRule, Emit, Pattern, Ref
 from scaleup.rules.ir import Test as Cond
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario import Scenario, cross_field_problems
-from scaleup.scenario_load import LoadedScenario, parse_scenario
+from scaleup.scenario.model import Scenario, cross_field_problems
+from scaleup.scenario.load import LoadedScenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = [p for p in sorted((ROOT / "scenarios").rglob("*.yaml")) if not isinstance(read_scenario(p), Skipped)]

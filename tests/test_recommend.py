@@ -17,15 +17,15 @@ import pytest
 
 from scaleup import __version__
 from scaleup.errors import RulesetError
-from scaleup.evaluate import evaluate, evaluate_traced
-from scaleup.expect import check_expectations
-from scaleup.fields import DERIVED
-from scaleup.recommend import add_months
+from scaleup.recommendation.evaluate import evaluate, evaluate_traced
+from scaleup.recommendation.expect import check_expectations
+from scaleup.scenario.fields import DERIVED
+from scaleup.recommendation.model import add_months
 from scaleup.render.json import render as render_json
 from scaleup.render.text import render as render_text
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario import Expect
-from scaleup.scenario_load import load_scenario
+from scaleup.scenario.model import Expect
+from scaleup.scenario.load import load_scenario
 from scaleup.schemas import json_schema
 
 ROOT = Path(__file__).resolve().parent.parent

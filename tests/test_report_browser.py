@@ -23,12 +23,12 @@ from typing import Any
 
 import pytest
 
-from scaleup.evaluate import evaluate
-from scaleup.explain import explain
-from scaleup.inputs import read_scenario
+from scaleup.recommendation.evaluate import evaluate
+from scaleup.explain.derivation import explain
+from scaleup.scenario.inputs import read_scenario
 from scaleup.render import html
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario_load import LoadedScenario, load_scenario
+from scaleup.scenario.load import LoadedScenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "explain"

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scaleup.cli import main
-from scaleup.evaluate import evaluate
-from scaleup.explain import explain
+from scaleup.cli.main import main
+from scaleup.recommendation.evaluate import evaluate
+from scaleup.explain.derivation import explain
 from scaleup.render import RENDERERS, html, markdown
 from scaleup.render.context import find_ruleset, markers, report
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario_load import load_scenario
+from scaleup.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"

@@ -67,7 +67,7 @@ def test_any_expansions_count_toward_the_rule_cap(tmp_path: Path, monkeypatch) -
 
 
 def test_the_count_before_compiling_matches_the_compiled_rule_set() -> None:
-    from scaleup.yamlio import load_document
+    from scaleup.scenario.yamlio import load_document
     root = Path(__file__).parent.parent / "rulesets" / "iasc-2018"
     files = load_document(root / "ruleset.yaml").data["include"]
     estimate = sum(estimate_rules(load_document(root / f).data, 5000) for f in files)

@@ -198,7 +198,7 @@ def test_the_forbidden_pattern_catches_what_it_should() -> None:
 
 
 def test_fnv1a_matches_durable_rules() -> None:
-    # rete.c: HASH_AND 3746487396 ($and), HASH_ALL 321211332 (all); the collision found in ENGINE.md.
+    # rete.c: HASH_AND 3746487396 ($and), HASH_ALL 321211332 (all); a known collision between two of its own words.
     assert fnv1a_32("$and") == 3746487396 and fnv1a_32("all") == 321211332
     assert fnv1a_32("nakmvxxv") == fnv1a_32("tbdxatiq")
     assert hash_collisions(["nakmvxxv", "tbdxatiq", "level"]) == [("nakmvxxv", "tbdxatiq")]

@@ -13,15 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scaleup.audit import Evaluation
-from scaleup.evaluate import evaluate_traced
-from scaleup.fields import CATALOGUE, CONTEXT_ONLY, DERIVED
-from scaleup.inputs import Skipped, read_scenario
-from scaleup.recommend import Recommendation
-from scaleup.rulebase_render import render_markdown
+from scaleup.engine.audit import Evaluation
+from scaleup.recommendation.evaluate import evaluate_traced
+from scaleup.scenario.fields import CATALOGUE, CONTEXT_ONLY, DERIVED
+from scaleup.scenario.inputs import Skipped, read_scenario
+from scaleup.recommendation.model import Recommendation
+from scaleup.render.rulebase import render_markdown
 from scaleup.rules.ir import CompiledRuleset
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario_load import LoadedScenario, parse_scenario
+from scaleup.scenario.load import LoadedScenario, parse_scenario
 from scenario_strategies import any_scenario, base
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from scaleup.recommend import Recommendation
+from scaleup.recommendation.model import Recommendation
 
 from test_rulebase import base, run
 

@@ -19,9 +19,9 @@ from click.testing import CliRunner
 
 from scaleup.assurance.check import CheckReport, check_ruleset
 from scaleup.assurance.findings import ERROR, WARNING, Finding
-from scaleup.cli import main
-from scaleup.fields import CATALOGUE
-from scaleup.yamlio import load_document
+from scaleup.cli.main import main
+from scaleup.scenario.fields import CATALOGUE
+from scaleup.scenario.yamlio import load_document
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "rulesets" / "iasc-2018"

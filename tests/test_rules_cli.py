@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 from click.testing import CliRunner
 
-from scaleup.cli import main
-from scaleup.commands.rules import rules
-from scaleup.rulebase_doc import describe, describe_pattern, rule_rows
-from scaleup.rulebase_render import render_markdown
+from scaleup.cli.main import main
+from scaleup.cli.rules import rules
+from scaleup.rules.catalogue import describe, describe_pattern, rule_rows
+from scaleup.render.rulebase import render_markdown
 from scaleup.rules import ir
 from scaleup.rules.load import load_ruleset
 

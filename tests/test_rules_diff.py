@@ -14,12 +14,12 @@ from click.testing import CliRunner
 from scaleup.assurance.corpus import outcome, read_corpus
 from scaleup.assurance.situations import criteria_facts
 from scaleup.assurance.diff import diff_rulesets
-from scaleup.cli import main
-from scaleup.engine import engine_for
-from scaleup.evaluate import evaluate
+from scaleup.cli.main import main
+from scaleup.engine.durable import engine_for
+from scaleup.recommendation.evaluate import evaluate
 from scaleup.facts import CRITERIA
-from scaleup.pyeval import run
-from scaleup.recommend import Recommendation
+from scaleup.engine.pyeval import run
+from scaleup.recommendation.model import Recommendation
 from scaleup.rules.load import load_ruleset, read_chain, resolve_ruleset
 from scaleup.rules.overlay import band_key
 

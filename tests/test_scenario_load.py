@@ -11,11 +11,11 @@ import pytest
 
 from scaleup import docs_gen
 from scaleup.errors import ScenarioError
-from scaleup.fields import CATALOGUE, DERIVED
-from scaleup.inputs import Skipped, read_scenario
-from scaleup.scenario_load import load_scenario, parse_scenario
+from scaleup.scenario.fields import CATALOGUE, DERIVED
+from scaleup.scenario.inputs import Skipped, read_scenario
+from scaleup.scenario.load import load_scenario, parse_scenario
 from scaleup.schemas import scenario_template
-from scaleup.validation import NUMBER_HINT
+from scaleup.scenario.validation import NUMBER_HINT
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "fixtures" / "bad" / "scenarios"

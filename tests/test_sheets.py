@@ -15,15 +15,17 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from scaleup.batch import run_batch
-from scaleup.batch_output import COLUMNS, flat_columns, result_row
+from scaleup.batch.output import COLUMNS, flat_columns, result_row
+from scaleup.batch.run import run_batch
+from scaleup.batch.workbook import DECISION_FILLS
 from scaleup.cli import main
 from scaleup.errors import ScenarioError
 from scaleup.rules.load import load_ruleset
-from scaleup.sheet_cells import CellError, Percent, read_cell
-from scaleup.sheet_columns import resolve_header, resolve_tag, sheet_columns
-from scaleup.sheets_in import SheetReading, column_letter, load_row, read_sheet
-from scaleup.sheets_out import DECISION_FILLS, repack, template_csv, write_template_xlsx
+from scaleup.scenario.sheet_cells import CellError, Percent, read_cell
+from scaleup.scenario.sheet_columns import resolve_header, resolve_tag, sheet_columns
+from scaleup.scenario.sheet_template import template_csv, write_template_xlsx
+from scaleup.scenario.sheets import SheetReading, column_letter, load_row, read_sheet
+from scaleup.xlsx import repack
 
 HEAD = ["id", "title", "as_of", "country.name", "country.population", "hazard.types", "hazard.onset",
         "populations.affected", "populations.in_need", "capacity.funding_coverage_pct"]
@@ -346,7 +348,7 @@ def test_explain_and_sweep_take_a_row_of_a_sheet(mixed):
 
 
 def test_docs_spreadsheets_md_lists_every_hashtag_mapping():
-    from scaleup.sheet_columns import HXL
+    from scaleup.scenario.sheet_columns import HXL
     text = (Path(__file__).resolve().parent.parent / "docs" / "spreadsheets.md").read_text(encoding="utf-8")
     for tag, field in HXL.items():
         assert f"`{tag}`" in text and f"`{field}`" in text, tag

@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from scaleup.cli import main
+from scaleup.cli.main import main
 from scaleup.errors import ScaleupError
-from scaleup.evaluate import evaluate
-from scaleup.render.decision_map import render
+from scaleup.recommendation.evaluate import evaluate
+from scaleup.batch.decision_map import render
 from scaleup.render.text import fmt_value
 from scaleup.rules.load import load_ruleset
-from scaleup.scenario_load import load_scenario
-from scaleup.sweep import parse_vary, run_sweep
-from scaleup.yamlio import load_document
+from scaleup.scenario.load import load_scenario
+from scaleup.batch.sweep import parse_vary, run_sweep
+from scaleup.scenario.yamlio import load_document
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "scenarios" / "cyclone-coastal.yaml"

@@ -1,7 +1,7 @@
 """Values reach the engine exactly and are compared exactly (hardening items 6, 7, 8, 15, 16).
 
 A float is never rounded before it is compared: the engine receives plain decimal text with
-every digit ``repr`` needs, and both engines (durable_rules and :mod:`scaleup.pyeval`) agree
+every digit ``repr`` needs, and both engines (durable_rules and :mod:`scaleup.engine.pyeval`) agree
 with Python's own comparison one ulp either side of every band edge of the shipped rule set.
 """
 
@@ -14,13 +14,13 @@ import operator
 import pytest
 
 from fuzz.outcome import cached_ruleset
-from scaleup import pyeval
-from scaleup.engine import engine_for
-from scaleup.evaluate import evaluate
+from scaleup.engine import pyeval
+from scaleup.engine.durable import engine_for
+from scaleup.recommendation.evaluate import evaluate
 from scaleup.facts import Fact, engine_text, engine_value, float_text
 from scaleup.rules.ir import Ref
-from scaleup.scenario_load import parse_scenario
-from scaleup.wording import fmt
+from scaleup.scenario.load import parse_scenario
+from scaleup.explain.wording import fmt
 
 PY = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gte": operator.ge, "lt": operator.lt,
       "lte": operator.le}
@@ -109,7 +109,7 @@ def test_floats_are_written_in_plain_decimals_that_read_back_exactly(value: floa
 ])
 def test_a_level_parameter_set_for_one_run_is_a_whole_number_from_1_to_5(text: str, message: str) -> None:
     from click.testing import CliRunner
-    from scaleup.cli import main
+    from scaleup.cli.main import main
     result = CliRunner().invoke(main, ["evaluate", "scenarios/cyclone-coastal.yaml", "--set",
                                        f"recommend_gap_level={text}"])
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
@@ -220,7 +220,7 @@ def test_an_exercise_baseline_dated_9999_is_a_located_error_not_an_overflow(tmp_
     import shutil
     from pathlib import Path
     from scaleup.errors import ScenarioError
-    from scaleup.exercise import load_exercise
+    from scaleup.exercise.load import load_exercise
     src = Path(__file__).parent / "fixtures" / "exercises"
     shutil.copytree(src, tmp_path / "ex")
     drill = tmp_path / "ex" / "drill.yaml"

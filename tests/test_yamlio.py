@@ -1,4 +1,4 @@
-"""Tests of scaleup.yamlio: safe, located loading of YAML and JSON documents."""
+"""Tests of scaleup.scenario.yamlio: safe, located loading of YAML and JSON documents."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scaleup import jsonread
+from scaleup.scenario import jsonread
 from scaleup.errors import Problem, ScaleupError, ScenarioError
-from scaleup.yamlio import DEFAULT_LIMITS, Document, Limits, load_document, parse_document
+from scaleup.scenario.yamlio import DEFAULT_LIMITS, Document, Limits, load_document, parse_document
 
 
 def problems_of(raw: bytes | str, fmt: str = "yaml", name: str = "s.yaml",

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Sequence
 
-from ..audit import Evaluation
+from ..engine.audit import Evaluation
 from ..errors import Problem, RulesetError
 from ..facts import Fact, Scalar
 from ..rules.ir import CompiledRuleset
@@ -52,12 +52,12 @@ class CheckReport:
 
 
 def _python() -> Evaluate:
-    from ..pyeval import run
+    from ..engine.pyeval import run
     return run
 
 
 def _durable() -> Evaluate:
-    from ..engine import engine_for
+    from ..engine.durable import engine_for
 
     def run(ruleset: CompiledRuleset, facts: Sequence[Fact]) -> Evaluation:
         return engine_for(ruleset).evaluate(facts, "<combination>")
@@ -137,7 +137,7 @@ def completeness_findings(ruleset: CompiledRuleset, result: Completeness) -> lis
         levels = ", ".join(level_label(x) for x in d.levels)
         out.append(Finding(ERROR, "crosscheck", Problem(ruleset.path, None, d.target,
                    f"the Python evaluator gives {list(d.python)} but durable_rules {list(d.durable)} in {d.case} "
-                   f"with criteria ({levels})", "a defect in scaleup.pyeval or scaleup.engine; please report it")))
+                   f"with criteria ({levels})", "a defect in scaleup.engine.pyeval or scaleup.engine.durable; please report it")))
     seconds = result.seconds + result.crosscheck_seconds
     summary = ", ".join(f"{t}: {r.combinations:,} combinations ({r.evaluations:,} evaluated)" for t, r in result.targets.items())
     check = (f"; {result.sample:,} cross-checked on durable_rules (seed {result.seed}), "

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
-from ..audit import Evaluation
+from ..engine.audit import Evaluation
 from ..facts import CRITERIA, FACT_TYPES, Fact
 from ..rules.ir import CompiledRuleset
 from .reduction import (Cube, cube_size, describe_cube, downstream, fields_read, level_classes, merge_cubes,

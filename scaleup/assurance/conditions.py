@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
 from ..facts import FACT_TYPES
-from ..fields import CATALOGUE
+from ..scenario.fields import CATALOGUE
 from ..rules.slots import slot_of
 from ..rules.ir import CompiledRule, Emit, Pattern, Ref, Test
 from .values import Values

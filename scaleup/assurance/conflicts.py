@@ -22,9 +22,9 @@ import itertools
 from dataclasses import dataclass, replace
 from typing import Optional
 
-from ..audit import Evaluation
+from ..engine.audit import Evaluation
 from ..facts import CRITERIA, FACT_TYPES, Fact
-from ..fields import CATALOGUE
+from ..scenario.fields import CATALOGUE
 from ..rules.ir import CompiledRule, CompiledRuleset, Emit, Pattern, Ref
 from .completeness import Completeness, Evaluate
 from .conditions import Reasoner, match, positives

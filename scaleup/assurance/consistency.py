@@ -27,9 +27,9 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
-from ..audit import Evaluation
+from ..engine.audit import Evaluation
 from ..facts import CRITERIA, Fact
-from ..pyeval import passes
+from ..engine.pyeval import passes
 from ..rules.ir import CompiledRuleset, Ref
 from .completeness import Evaluate, cases
 from .conditions import emit_template, match

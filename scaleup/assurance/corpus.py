@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence
 
-from ..audit import Evaluation
-from ..engine import engine_for
+from ..engine.audit import Evaluation
+from ..engine.durable import engine_for
 from ..errors import Problem, ScaleupError
 from ..facts import CRITERIA, FACT_TYPES, Fact
-from ..inputs import Skipped, expand_paths, read_scenario
+from ..scenario.inputs import Skipped, expand_paths, read_scenario
 from ..paths import display_name
 from ..rules.ir import CompiledRuleset
-from ..scenario_load import LoadedScenario
+from ..scenario.load import LoadedScenario
 
 
 @dataclass

@@ -2,7 +2,7 @@
 and whether each condition of each rule was seen both true and false.
 
 Rules fire on durable_rules (the reference engine). Condition results come from the pure-Python
-evaluator's :func:`scaleup.pyeval.check_rule` on the same evaluation: for a rule that fired, the
+evaluator's :func:`scaleup.engine.pyeval.check_rule` on the same evaluation: for a rule that fired, the
 conditions of the firing; otherwise each condition bound, in order, to its matching (or closest)
 fact. A ``not:`` condition holds when nothing blocks it.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from ..errors import Problem, ScaleupError
-from ..pyeval import check_rule
+from ..engine.pyeval import check_rule
 from ..rules.ir import CompiledRuleset
 from ..rules.overlay import band_key
 from .conditions import describe

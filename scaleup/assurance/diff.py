@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
-from ..audit import Evaluation, Firing
+from ..engine.audit import Evaluation, Firing
 from ..errors import Problem, ScaleupError
 from ..rules.ir import CompiledRule, CompiledRuleset, Pattern
 from ..rules.overlay import band_key

@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
-from ..audit import Evaluation
+from ..engine.audit import Evaluation
 from ..facts import Fact, Scalar
-from ..pyeval import compare
+from ..engine.pyeval import compare
 
 # Roles that belong to the IASC system (a Humanitarian Coordinator, designated or empowered).
 HC_ROLES = frozenset({"humanitarian_coordinator", "empowered_leadership"})

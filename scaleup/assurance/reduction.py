@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Optional, Sequence
 
 from ..facts import CRITERIA
-from ..pyeval import compare
+from ..engine.pyeval import compare
 from ..rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref
 from .conditions import emit_template, match
 from .situations import LEVELS, criteria_facts, level_label

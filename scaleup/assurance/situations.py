@@ -19,8 +19,8 @@ from typing import Any, Mapping, Optional
 
 from ..errors import Problem, ScenarioError
 from ..facts import CRITERIA, Fact, Scalar
-from ..fields import CATALOGUE
-from ..scenario_load import LoadedScenario, parse_scenario
+from ..scenario.fields import CATALOGUE
+from ..scenario.load import LoadedScenario, parse_scenario
 
 LEVELS: tuple[Optional[int], ...] = (1, 2, 3, 4, 5, None)   # None: insufficient evidence
 IN_SCOPE_ONSET = "sudden"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from ..recommend import Recommendation
+from ..recommendation.model import Recommendation
 from . import json as json_format
 from . import text as text_format
 

@@ -1,6 +1,6 @@
 """What the Markdown and HTML reports show beyond the recommendation itself, gathered once.
 
-A renderer receives :class:`~scaleup.recommend.Recommendation` objects; citations with URLs, the
+A renderer receives :class:`~scaleup.recommendation.model.Recommendation` objects; citations with URLs, the
 decision thresholds of the chart and the derivation tree need the compiled rule set too. It is
 found by the recommendation's stamp: the rule set this process evaluated with, or the shipped rule
 set of that id if its sha256 and overrides match. When neither is found the report says so and
@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ..audit import Evaluation
+from ..engine.audit import Evaluation
 from ..errors import ScaleupError
 from ..facts import CRITERIA
-from ..recommend import Recommendation
+from ..recommendation.model import Recommendation
 from ..rules.ir import CompiledRule, CompiledRuleset, Ref
 
 DECISION_WORDS = {
@@ -34,7 +34,7 @@ def find_ruleset(rec: Recommendation) -> Optional[CompiledRuleset]:
 
     def same(rs: CompiledRuleset) -> bool:
         return rs.id == st.ruleset_id and rs.sha256 == st.ruleset_sha256 and tuple(sorted(rs.overrides)) == wanted
-    from ..engine import compiled_rulesets
+    from ..engine.durable import compiled_rulesets
     for ruleset in compiled_rulesets():
         if same(ruleset):
             return ruleset
@@ -74,7 +74,7 @@ class Report:
 def decision_rules(ruleset: CompiledRuleset) -> list[CompiledRule]:
     """The rules that derive the decision, and those deriving what they test (findings...),
     stopping at criteria: the rules whose thresholds are *decision* thresholds."""
-    from ..whynot import could_produce
+    from ..explain.whynot import could_produce
     chosen = [r for r in ruleset.rules if any(e.type == "decision" for e in r.emits)]
     keys = {r.key for r in chosen}
     i = 0
@@ -121,8 +121,8 @@ def sources(rec: Recommendation, ruleset: Optional[CompiledRuleset], extra: set[
 
 def report(rec: Recommendation, tree: bool = True) -> Report:
     """Gather the report of one recommendation; the derivation tree when the rule set is found."""
-    from ..explain import ROOTS, derivation
-    from ..wording import fact_text
+    from ..explain.derivation import ROOTS, derivation
+    from ..explain.wording import fact_text
     ruleset = find_ruleset(rec)
     out = Report(rec, ruleset, DECISION_WORDS.get(rec.scale_up, rec.scale_up))
     out.sources = sources(rec, ruleset)

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 import jinja2
 
 from ..facts import CRITERIA, CRITERION_WORDS, VARIANT_WORDS
-from ..recommend import Recommendation
-from ..wording import fmt
+from ..recommendation.model import Recommendation
+from ..explain.wording import fmt
 from .context import Report, report, sources
 from .markdown import offset
 
 if TYPE_CHECKING:
-    from ..explain import Explanation
+    from ..explain.derivation import Explanation
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LEVEL_COLOURS = {1: "#d9ead3", 2: "#b6d7a8", 3: "#f6c26b", 4: "#e8833a", 5: "#c0392b"}

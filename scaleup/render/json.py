@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from ..recommend import Recommendation
+from ..recommendation.model import Recommendation
 
 
 def to_data(rec: Recommendation) -> dict[str, Any]:

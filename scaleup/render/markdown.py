@@ -11,15 +11,15 @@ import re
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..facts import CRITERION_WORDS, VARIANT_WORDS
-from ..recommend import Recommendation
+from ..recommendation.model import Recommendation
 from ..safetext import terminal
-from ..wording import fmt
+from ..explain.wording import fmt
 from .context import Report, report, sources
 
 if TYPE_CHECKING:   # explanations are imported only when rendered (keeps `scaleup evaluate` fast to start)
-    from ..explain import Explanation, TreeNode
-    from ..flips import FlipReport
-    from ..whynot import RuleCheck
+    from ..explain.derivation import Explanation, TreeNode
+    from ..explain.flips import FlipReport
+    from ..explain.whynot import RuleCheck
 
 _SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<![^\W_])_|_(?![^\W_])|^#)")
 

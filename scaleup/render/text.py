@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..facts import CRITERION_WORDS, VARIANT_WORDS
-from ..recommend import Recommendation
+from ..recommendation.model import Recommendation
 from ..safetext import terminal
-from ..wording import fmt_float
+from ..explain.wording import fmt_float
 
 DECISION_WORDS = {
     "recommend": "RECOMMEND a System-Wide Scale-Up to the ERC",

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 
 from ..errors import Problem
 from ..facts import FACT_TYPES, engine_value
-from ..fields import CATALOGUE
+from ..scenario.fields import CATALOGUE
 from .ir import OPS, CompiledRule, Emit, Pattern, Ref, Test, Threshold
 from .model import Indicator, Parameter, Rule, RuleFile, Table
 from .slots import merge_same_fact, shadowed_negation, unguarded_refs
@@ -32,7 +32,7 @@ class Collector:
         self.file, self.locate, self.problems = file, locate, problems
 
     def add(self, path: Sequence[Any], message: str, hint: str = "") -> None:
-        from ..validation import dotted
+        from ..scenario.validation import dotted
         self.problems.append(Problem(self.file, self.locate(path), dotted(path), message, hint))
 
 

@@ -1,6 +1,6 @@
 """The compiled, engine-neutral form of a rule set (the "IR").
 
-Both the durable_rules translation (:mod:`scaleup.engine`) and any pure-Python evaluator work
+Both the durable_rules translation (:mod:`scaleup.engine.durable`) and any pure-Python evaluator work
 from these frozen records, so they cannot disagree about what a rule says.
 """
 

@@ -19,7 +19,7 @@ experiments, each in a child process with a timeout; see ``docs/limits.md``):
   same property, and a name whose hash equals an operator's (``$and``...) is read as that operator.
 
 :func:`check_rules` rebuilds the node tree exactly as durable_rules builds it from
-:func:`scaleup.engine.translate`'s output and reports every limit crossed, naming the rules
+:func:`scaleup.rules.translate.translate`'s output and reports every limit crossed, naming the rules
 involved with their ``file:line``. Our own limits, far below durable's, keep the compiler and the
 engine fast and bound the joins a rule can ask for.
 """
@@ -36,6 +36,7 @@ from ..facts import FACT_TYPES
 from ..paths import real_path
 from .slots import slot_of
 from .ir import CompiledRule, Pattern
+from .translate import SINK, translate
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,6 @@ def _terms(expr: dict[str, Any]) -> int:
 
 def _network(rules: Sequence[CompiledRule]) -> tuple[_Node, dict[str, list[tuple[str, int]]]]:
     """The alpha network of ``rules`` plus the engine's own rules, and each rule's patterns' term counts."""
-    from ..engine import SINK, translate   # the one translation; importing it loads durable_rules
     root = _Node()
     last = max((r.stratum for r in rules), default=0) + 1   # the engine's always-firing final phase
     internal = [next(iter(p.values())) for p in SINK["all"]] + [{"$and": [{"t": "phase"}, {"n": last}]}]

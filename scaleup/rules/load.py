@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from ..errors import Problem, RulesetError
 from ..facts import Scalar, engine_value
-from ..validation import problems_from
-from ..yamlio import Document, load_document
+from ..scenario.validation import problems_from
+from ..scenario.yamlio import Document, load_document
 from .compile import Collector, compile_file, did_you_mean
 from .strata import stratify
 from .ir import CompiledRule, CompiledRuleset

@@ -29,8 +29,8 @@ from typing import Any, Mapping, Optional, Sequence
 
 from ..errors import Problem
 from ..facts import Scalar
-from ..fields import CATALOGUE
-from ..yamlio import Document
+from ..scenario.fields import CATALOGUE
+from ..scenario.yamlio import Document
 from .compile import did_you_mean
 from .ir import CompiledRule
 from .model import Caveat, Edge, Parameter, RuleFile, RulesetFile, Source

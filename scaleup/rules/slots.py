@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any, Optional
 
 from ..facts import FACT_TYPES
-from ..fields import CATALOGUE
+from ..scenario.fields import CATALOGUE
 from .ir import Emit, Pattern, Ref
 
 

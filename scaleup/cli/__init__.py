@@ -1,0 +1,5 @@
+"""The command line: ``scaleup`` and its commands (click)."""
+
+from .main import main
+
+__all__ = ["main"]

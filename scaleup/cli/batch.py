@@ -1,0 +1,284 @@
+"""``scaleup batch`` and ``scaleup sweep``: many evaluations on worker processes.
+
+Thin commands: options in, one library call (:func:`scaleup.batch.run.run_batch`,
+:func:`scaleup.batch.sweep.run_sweep`), messages and exit codes out. Data goes to stdout or ``-o``;
+progress, problems and the summary go to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+import click
+
+from ..rules.load import DEFAULT_RULESET
+from ..safetext import terminal
+from .progress import ProgressDisplay, StopFlag, progress_mode
+
+if TYPE_CHECKING:   # the library is imported inside the commands: other commands start faster
+    from ..batch.run import BatchSummary
+    from ..batch.sweep import SweepResult
+
+EXIT_INVALID, EXIT_EXPECT = 1, 3
+SHOWN = 20   # problems printed on stderr before "and N more"
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:   # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _echo_list(label: str, items: list[str], total: int, where: str) -> None:
+    for item in items[:SHOWN]:
+        click.echo(terminal(f"{label}: {item}"), err=True)
+    if total > SHOWN:
+        click.echo(f"... and {total - SHOWN} more {label} lines; every row is in {where}", err=True)
+
+
+def summary_lines(s: "BatchSummary") -> list[str]:
+    """The summary table printed after a batch: counts per status, decision and route."""
+    sections = [("status", {k: s.status[k] for k in ("ok", "error", "crashed") if s.status[k] or k == "ok"}),
+                ("decision", dict(s.decisions)), ("route", dict(s.routes))]
+    width = max(len(k) for _, counts in sections for k in list(counts) + ["decision"]) + 2
+    lines: list[str] = []
+    for title, counts in sections:
+        if counts:
+            lines.append(f"{title:<{width}}  {'count':>7}")
+            lines += [f"  {k:<{width - 2}}  {n:>7,}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    if s.skipped:
+        lines.append("skipped: " + ", ".join(f"{n} {kind} file{'s' if n != 1 else ''}" for kind, n in sorted(s.skipped.items())))
+    if s.resumed:
+        lines.append(f"resumed: {s.resumed:,} scenarios were already in the output")
+    if s.dropped:
+        lines.append(f"dropped: {s.dropped:,} rows of the output whose inputs were not given this time")
+    if s.unmet:
+        lines.append(f"expectations unmet: {s.unmet:,} scenarios")
+    lines.append(f"{s.done + s.resumed:,} of {s.total:,} scenarios; {s.evaluated:,} evaluated in {s.wall:.1f} s "
+                 f"({s.rate:,.0f} evaluations/s, {s.workers} worker{'s' if s.workers != 1 else ''})")
+    return lines
+
+
+def _resume_hint(ctx: click.Context, output: Optional[Path]) -> str:
+    if output is None:
+        return "nothing was written to a file; give -o FILE to be able to resume"
+    from ..paths import display_name
+    args = ["scaleup", "batch", *map(display_name, ctx.params["paths"]), "-o", display_name(output)]
+    for name, flag in (("ruleset", "-r"), ("jobs", "-j"), ("fmt", "-f")):
+        value = ctx.params.get(name)
+        if value and not (name == "ruleset" and value == DEFAULT_RULESET):
+            args += [flag, str(value)]
+    for item in ctx.params.get("sets") or ():
+        args += ["--set", item]
+    if ctx.params.get("check"):
+        args.append("--check")
+    return "resume with: " + " ".join(shlex.quote(a) for a in args + ["--resume"])
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write rows to this file (*.jsonl or *.csv row by row; *.xlsx, a workbook, at the end); "
+                   "default: stdout.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx", "table"]),
+              help="Row format; default: from the -o suffix, jsonl on stdout.")
+@click.option("--excel", is_flag=True,
+              help="CSV for spreadsheets: a UTF-8 BOM, and one column per lead role and per cluster "
+                   "(leads.<role>, cluster_leads.<cluster>) instead of packed role=actor cells.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes [default: all cores]; 1 evaluates in this process.")
+@click.option("--resume", is_flag=True, help="Keep the rows already in -o and evaluate only the rest.")
+@click.option("--check", is_flag=True, help="Compare each scenario's expect: block; exit 3 on a mismatch.")
+@click.option("-r", "--ruleset", default=DEFAULT_RULESET, show_default=True, help="A shipped rule set name or a rule set folder.")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a rule set parameter for this run.")
+@click.option("--progress/--no-progress", "show_progress", default=None,
+              help="Progress bar on stderr even when it is not a terminal / none [default: a bar on a "
+                   "terminal, a plain line every 10 s elsewhere].")
+@click.option("--timeout", type=click.FloatRange(min=0), default=120, show_default=True,
+              help="Seconds one evaluation may take before its worker is stopped (0: no limit).")
+@click.pass_context
+def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fmt: Optional[str], excel: bool,
+          jobs: Optional[int], resume: bool, check: bool, ruleset: str, sets: tuple[str, ...],
+          show_progress: Optional[bool], timeout: float) -> None:
+    """Evaluate many scenarios on all cores; one result row per scenario, in input order.
+
+    PATHS are scenario files, folders (searched for *.yaml, *.yml, *.json, *.jsonl) and glob
+    patterns; a *.jsonl file holds one scenario (a JSON object) per line, a *.csv or *.xlsx file
+    one scenario per row (docs/spreadsheets.md). Invalid scenarios become
+    error rows and the batch goes on; a worker that crashes costs only the scenario it held
+    (a "crashed" row). Rows are written as they finish, so an interrupted run keeps its results
+    and --resume finishes it. A summary goes to stderr. Exit codes: 1 if any scenario was invalid
+    or crashed, else 3 if --check found a mismatch, 130 if interrupted.
+
+    \b
+    Examples:
+      scaleup batch scenarios/ -f table
+      scaleup batch scenarios/ variants.jsonl -o results.csv
+      scaleup batch crises.xlsx -o results.xlsx
+      scaleup batch crises.csv -o results.csv --excel
+      scaleup batch 'runs/**/*.yaml' -o results.jsonl -j 2 --resume
+      scaleup batch scenarios/ --check -f table
+    """
+    from .main import Failed, parse_sets, run_guarded
+    from ..batch.run import run_batch
+    from ..batch.output import format_for
+    from ..paths import display_name
+    from ..rules.load import load_ruleset
+
+    def body() -> None:
+        if resume and output is None:
+            raise click.UsageError("--resume needs -o FILE (the output to continue)")
+        chosen = format_for(str(output), fmt) if output is not None else (fmt or "jsonl")
+        if output is not None and chosen == "table":
+            raise click.UsageError("-f table is for the terminal; write files as jsonl, csv or xlsx")
+        if chosen == "xlsx" and output is None:
+            raise click.UsageError("-f xlsx writes a workbook: give -o FILE.xlsx")
+        if excel:
+            if chosen != "csv":
+                raise click.UsageError("--excel shapes CSV output: write to *.csv or give -f csv")
+            chosen = "excel"
+        if resume and chosen in ("excel", "xlsx"):
+            raise click.UsageError("--resume reads back .jsonl and plain .csv output; "
+                                   + ("a workbook is written once, at the end" if chosen == "xlsx" else "leave out --excel"))
+        rules = load_ruleset(ruleset, parse_sets(sets))
+        display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr))
+        with StopFlag() as stop:
+            try:
+                options = dict(workers=jobs or default_jobs(), timeout=timeout, should_stop=stop, progress=display)
+                if chosen == "xlsx":
+                    from ..batch.workbook import run_batch_xlsx
+                    summary = run_batch_xlsx(paths, rules, output, **options)
+                else:
+                    summary = run_batch(paths, rules, fmt=chosen, output=output, stream=sys.stdout, resume=resume,
+                                        **options)
+            finally:
+                display.close()
+        where = display_name(output) if output else "the output"
+        for problem in summary.missing:
+            click.echo(f"error: {problem}", err=True)
+        for note in summary.notes + ([summary.capped] if summary.capped and jobs else []):
+            click.echo(f"note: {note}", err=True)
+        _echo_list("error", summary.errors, summary.status["error"] + summary.status["crashed"], where)
+        _echo_list("warning", summary.duplicate_ids, len(summary.duplicate_ids), where)
+        if check:
+            _echo_list("mismatch", summary.mismatches, len(summary.mismatches), where)
+        for line in summary_lines(summary):
+            click.echo(line, err=True)
+        if summary.interrupted:
+            hint = ("nothing written (a partial workbook would mislead); write .jsonl or .csv to keep partial results"
+                    if chosen == "xlsx" else _resume_hint(ctx, output))
+            click.echo(f"interrupted: {summary.done + summary.resumed} of {summary.total} scenarios done; {hint}", err=True)
+            raise Failed(stop.exit_code)
+        if summary.missing or summary.status["error"] or summary.status["crashed"]:
+            raise Failed(EXIT_INVALID)
+        if not summary.evaluated and not summary.resumed:
+            click.echo("error: no scenario was evaluated (give scenario files, folders or patterns that "
+                       "match them)", err=True)
+            raise Failed(EXIT_INVALID)
+        if check and summary.unmet:
+            raise Failed(EXIT_EXPECT)
+    run_guarded(ctx.obj["debug"] if ctx.obj else False, body)
+
+
+def _grid_text(result: "SweepResult", fmt: str) -> str:
+    from ..batch.output import csv_line, csv_row, jsonl_line
+    rows = result.grid_rows()
+    if fmt == "csv":
+        return csv_line(result.columns) + "".join(csv_row(r, result.columns) for r in rows)
+    return "".join(jsonl_line(r, result.columns) for r in rows)
+
+
+def sweep_lines(result: "SweepResult") -> list[str]:
+    """What a sweep found, for stderr: counts per outcome and, for one field, where it flips."""
+    from ..render.text import fmt_value as fmt
+    counts: dict[str, int] = {}
+    for p in result.points:
+        key = p.row["decision"] if p.row["status"] == "ok" else p.row["status"]
+        counts[key] = counts.get(key, 0) + 1
+    shape = " x ".join(str(len(v.values)) for v in result.varies)
+    lines = [f"sweep: {len(result.points):,} points ({shape}) in {result.wall:.1f} s: "
+             + ", ".join(f"{k} {n:,}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))]
+    for a, b, before, after in result.transitions() if len(result.varies) == 1 else []:
+        lines.append(f"  {result.varies[0].field}: {before} at {fmt(a)}, {after} at {fmt(b)}")
+    invalid = counts.get("error", 0)
+    if invalid:
+        lines.append(f"{invalid:,} grid points make the scenario invalid; the error column says why")
+    return lines
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.option("--vary", "varies", multiple=True, required=True, metavar="FIELD=START:STOP:STEP|FIELD=V1,V2",
+              help="A field and its values; once or twice.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the grid here (*.csv or *.jsonl); default: CSV on stdout unless --html is given.")
+@click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path), help="Write the decision map here.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores].")
+@click.option("-r", "--ruleset", default=DEFAULT_RULESET, show_default=True, help="A shipped rule set name or a rule set folder.")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a rule set parameter for this run.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=120, show_default=True,
+              help="Seconds one evaluation may take before its worker is stopped (0: no limit).")
+@click.option("--progress/--no-progress", "show_progress", default=None,
+              help="Progress bar on stderr even when it is not a terminal / none [default: a bar on a "
+                   "terminal, a plain line every 10 s elsewhere].")
+@click.option("--row", type=click.IntRange(min=1), default=None, metavar="N",
+              help="The scenario on line N of a .jsonl file, or row N of a .csv or .xlsx file.")
+@click.pass_context
+def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], output: Optional[Path], html: Optional[Path],
+          jobs: Optional[int], ruleset: str, sets: tuple[str, ...], timeout: float, show_progress: Optional[bool],
+          row: Optional[int]) -> None:
+    """Evaluate a scenario over a grid of one or two fields; write the grid and a decision map.
+
+    FIELD is a dotted scenario field (populations.in_need, health_nutrition.cmr, hazard.onset...).
+    A range START:STOP:STEP includes STOP when a step lands on it; a list gives values, numbers
+    or categories. Every point is validated again, so a point that breaks a cross-field check
+    (people in need above people affected) is reported in the grid as an error, not skipped.
+
+    \b
+    Examples:
+      scaleup sweep scenarios/cyclone-coastal.yaml --vary populations.in_need=0:1800000:100000
+      scaleup sweep scenarios/cyclone-coastal.yaml --vary populations.in_need=100000:1800000:100000 \\
+          --vary capacity.inform_lcc=1:9:0.5 -o grid.csv --html map.html
+      scaleup sweep scenarios/cyclone-coastal.yaml --vary hazard.onset=sudden,gradual,protracted
+      scaleup sweep crises.xlsx --row 3 --vary capacity.inform_lcc=0:10:1
+    """
+    from ..batch.output import format_for
+    from .main import Failed, parse_sets, run_guarded
+    from ..batch.decision_map import render as render_map
+    from ..rules.load import load_ruleset
+    from ..batch.sweep import parse_vary, run_sweep
+    from ..writeout import write_atomic
+
+    def body() -> None:
+        specs = [parse_vary(v) for v in varies]
+        chosen = format_for(str(output), None) if output is not None else "csv"
+        rules = load_ruleset(ruleset, parse_sets(sets))
+        display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr), label="sweep")
+        with StopFlag() as stop:
+            try:
+                result = run_sweep(scenario, specs, rules, workers=jobs or default_jobs(), timeout=timeout,
+                                   should_stop=stop, progress=display, row=row)
+            finally:
+                display.close()
+        if result.interrupted:
+            click.echo("interrupted: nothing written (a partial grid would mislead)", err=True)
+            raise Failed(stop.exit_code)
+        if output is not None:
+            write_atomic(output, _grid_text(result, chosen))
+        elif html is None:
+            click.echo(_grid_text(result, "csv"), nl=False)
+        if html is not None:
+            write_atomic(html, render_map(result))
+        for line in sweep_lines(result):
+            click.echo(line, err=True)
+        for target in (output, html):
+            if target is not None:
+                click.echo(f"wrote {target}", err=True)
+        if any(p.row["status"] == "crashed" for p in result.points):
+            raise Failed(EXIT_INVALID)
+    run_guarded(ctx.obj["debug"] if ctx.obj else False, body)

@@ -1,0 +1,194 @@
+"""``scaleup exercise``: training exercises (play, score, debrief, validate)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from ..errors import Problem
+from ..safetext import terminal
+
+EXIT_INVALID = 1   # as in scaleup.cli.main (imported lazily there: cli imports this module)
+
+
+def _guarded(ctx: click.Context, body) -> None:  # type: ignore[no-untyped-def]
+    from .main import run_guarded
+    run_guarded(ctx.obj["debug"] if ctx.obj else False, body)
+
+
+def _fail() -> Exception:
+    from .main import Failed
+    return Failed(EXIT_INVALID)
+
+
+@click.group()
+def exercise() -> None:
+    """Table-top training exercises whose answer key comes from the rule engine.
+
+    \b
+    Example (a trainer's whole session):
+      scaleup exercise play scenarios/exercises/cyclone-idp-surge.yaml --sheet amina.yaml
+      scaleup exercise debrief scenarios/exercises/cyclone-idp-surge.yaml amina.yaml ben.yaml -f html -o debrief.html
+    """
+
+
+def _load(file: str, allow_outside: bool = False):  # type: ignore[no-untyped-def]
+    from ..exercise.load import load_exercise
+    return load_exercise(file, allow_outside_paths=allow_outside)
+
+
+outside_option = click.option(
+    "--allow-outside-paths", "allow_outside", is_flag=True,
+    help="Let the exercise's baseline: and ruleset: name files outside its folder (absolute paths, "
+         "'..', symbolic links out). Only for exercise files you trust.")
+
+
+@exercise.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--sheet", type=click.Path(dir_okay=False, path_type=Path),
+              help="Answer sheet to write (and to resume, if it exists). Default: answers-EXERCISE-NAME.yaml")
+@click.option("--name", help="The participant's name (asked for when not given).")
+@click.option("--reveal-after", "reveal", type=click.Choice(["each", "end"]), default="end", show_default=True,
+              help="Show the engine's answer after each question, or all at the end.")
+@outside_option
+@click.pass_context
+def play(ctx: click.Context, file: str, sheet: Optional[Path], name: Optional[str], reveal: str,
+         allow_outside: bool) -> None:
+    """Play an exercise in the terminal: injects, questions, score and explanations.
+
+    Type the number of an option; b goes back, q saves and stops (play again with the same
+    --sheet to resume).
+
+    \b
+    Example:
+      scaleup exercise play scenarios/exercises/cyclone-idp-surge.yaml --name Amina
+    """
+    def body() -> None:
+        from ..exercise.play import play as run
+        ex = _load(file, allow_outside)
+        run(ex, click.get_text_stream("stdin"), click.get_text_stream("stdout"), sheet=sheet, name=name, reveal=reveal)
+    _guarded(ctx, body)
+
+
+def _sheets(ex, paths: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """Read every sheet; report invalid ones and warnings on stderr; return the valid ones."""
+    from ..exercise.score import read_sheet
+    from ..scenario.inputs import expand_paths
+    found, missing = expand_paths(paths)
+    problems: list[Problem] = list(missing)
+    valid = []
+    for path in found:
+        sheet = read_sheet(path, ex)
+        for w in sheet.warnings:
+            click.echo(f"warning: {w}", err=True)
+        problems.extend(sheet.problems)
+        if not sheet.problems:
+            valid.append(sheet)
+    for p in problems:
+        click.echo(f"error: {p}", err=True)
+    return valid, bool(problems)
+
+
+@exercise.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("sheets", nargs=-1, required=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@outside_option
+@click.pass_context
+def score(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, allow_outside: bool) -> None:
+    """Score answer sheets (from play, or typed from paper) against the engine's key.
+
+    Invalid sheets are reported with their line numbers and not scored (exit 1). A sheet
+    answered against another version of the exercise is scored with a warning.
+
+    \b
+    Example:
+      scaleup exercise score scenarios/exercises/cyclone-idp-surge.yaml answers/*.yaml
+    """
+    def body() -> None:
+        ex = _load(file, allow_outside)
+        valid, failed = _sheets(ex, sheets)
+        if fmt == "json":
+            rows = [{"file": s.file, "participant": s.participant, "score": s.score, "total": s.total,
+                     "answers": {r.asked.id: {"answer": r.answer, "key": r.asked.key, "correct": r.correct}
+                                 for r in s.results}} for s in valid]
+            click.echo(json.dumps({"exercise": ex.exercise.id, "sha256": ex.sha256, "sheets": rows}, indent=2))
+        else:
+            for s in valid:
+                wrong = [r.asked.id for r in s.results if not r.correct]
+                click.echo(terminal(f"{s.participant}: {s.score}/{s.total} ({s.file})" +
+                                    (f"; not the engine's answer: {', '.join(wrong)}" if wrong else "")))
+        if failed:
+            raise _fail()
+    _guarded(ctx, body)
+
+
+@exercise.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("sheets", nargs=-1, required=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+@outside_option
+@click.pass_context
+def debrief(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, output: Optional[Path],
+            allow_outside: bool) -> None:
+    """The facilitator's debrief: answers per question, the engine's answer and why.
+
+    Invalid sheets are reported and left out (exit 1 after writing the debrief of the others).
+
+    \b
+    Example:
+      scaleup exercise debrief scenarios/exercises/cyclone-idp-surge.yaml answers/ -f html -o debrief.html
+    """
+    def body() -> None:
+        from ..exercise.debrief import FORMATS, build
+        from ..writeout import write_atomic
+        ex = _load(file, allow_outside)
+        valid, failed = _sheets(ex, sheets)
+        text = FORMATS[fmt](build(ex, valid))
+        if output:
+            write_atomic(output, text)
+            click.echo(terminal(f"wrote {output}"), err=True)
+        else:
+            click.echo(text, nl=False)
+        if failed:
+            raise _fail()
+    _guarded(ctx, body)
+
+
+@exercise.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--key", is_flag=True, help="Also print the answer key (for trainers).")
+@outside_option
+@click.pass_context
+def validate_(ctx: click.Context, files: tuple[str, ...], key: bool, allow_outside: bool) -> None:
+    """Check exercise files: every inject's scenario, every question, pinned answers.
+
+    \b
+    Example:
+      scaleup exercise validate scenarios/exercises/*.yaml --key
+    """
+    def body() -> None:
+        from ..errors import ScaleupError
+        failed = False
+        for file in files:
+            try:
+                ex = _load(file, allow_outside)
+            except ScaleupError as exc:
+                for p in exc.problems:
+                    click.echo(f"error: {p}", err=True)
+                failed = True
+                continue
+            scored = sum(q.scored for q in ex.questions)
+            click.echo(terminal(f"ok: {file} ({len(ex.steps)} injects, {len(ex.questions)} questions, {scored} scored; "
+                                f"{ex.ruleset.id} {ex.ruleset.version})"))
+            if key:
+                for q in ex.questions:
+                    click.echo(terminal(f"  Q{q.number} {q.id} day {ex.step_of(q).inject.day} {q.question.kind}: "
+                                        + (q.label(str(q.key)) + f" [{q.key}]" if q.scored else "(reflection)")))
+        if failed:
+            raise _fail()
+    _guarded(ctx, body)

@@ -1,0 +1,190 @@
+"""Why not a participant's answer: the rules that would have produced it, the closest of their
+``any:`` branches, and what that branch lacked ("criterion scale: level is 2, needs at least 3").
+
+Each rule's conditions are checked against the evaluation's facts one pattern at a time (the
+first matching fact binds), which is exact for the rule language's tests and an approximation
+only for ``$alias.field`` joins. It is deliberately shorter than ``scaleup explain --why-not``
+(issue 4's :mod:`scaleup.explain.whynot`): only the closest rules, one line per failed condition, for
+trainees and a printed debrief.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ..engine.audit import Evaluation
+from .explain import Explanation, Line, cite, criteria_in, describe, fmt
+from ..facts import FACT_TYPES, Fact
+from ..recommendation.model import Recommendation
+from ..rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, Test
+
+OP_WORDS = {"eq": "", "ne": "not", "gt": "more than", "gte": "at least", "lt": "less than", "lte": "at most",
+            "in": "one of", "not_in": "none of"}
+
+
+def _passes(test: Test, fact: Fact, bound: dict[str, Fact]) -> bool:
+    if test.field not in fact.fields:
+        return False            # as in durable_rules: a test on a missing field is false
+    have, want = fact.fields[test.field], test.value
+    if isinstance(want, Ref):
+        other = bound.get(want.alias)
+        if other is None or want.field not in other.fields:
+            return True         # an unbound join: assume it would hold
+        want = other.fields[want.field]
+    if test.op in ("eq", "ne"):
+        return (have == want) == (test.op == "eq")
+    if test.op in ("in", "not_in"):
+        return (have in tuple(want)) == (test.op == "in")  # type: ignore[arg-type]
+    if isinstance(have, str) or isinstance(want, str):
+        return False
+    return {"gt": have > want, "gte": have >= want, "lt": have < want, "lte": have <= want}[test.op]  # type: ignore[operator]
+
+
+def _identity(p: Pattern) -> dict[str, Any]:
+    """The literal tests that say *which* fact a pattern is about (its slot), not what value it
+    wants: ``criterion name=scale``, ``situation aspect=population``, ``indicator field=...``."""
+    eq = {t.field: t.value for t in p.tests if t.op == "eq" and isinstance(t.value, str)}
+    spec = FACT_TYPES.get(p.type)
+    if p.type == "indicator":
+        keep: Iterable[str] = ("field",)
+    elif spec is not None and spec.value_field:
+        keep = spec.single
+    else:
+        keep = eq
+    return {k: v for k, v in eq.items() if k in keep}
+
+
+def words_of(p: Pattern) -> dict[str, Any]:
+    return {t.field: t.value for t in p.tests if t.op == "eq" and isinstance(t.value, str)}
+
+
+def pattern_words(p: Pattern) -> str:
+    ident = words_of(p)
+    if p.type == "indicator" and "field" in ident:
+        return str(ident["field"])
+    if p.type in ("criterion", "finding", "flag", "cluster", "milestone") and "name" in ident:
+        return f"{p.type} {ident['name']}"
+    if p.type == "situation" and "aspect" in ident:
+        return f"situation {ident['aspect']}" + (f" {ident['value']}" if "value" in ident else "")
+    return " ".join([p.type] + [str(v) for v in ident.values()])
+
+
+def _test_words(ruleset: CompiledRuleset, t: Test) -> str:
+    value = fmt(t.value) if not isinstance(t.value, Ref) else str(t.value)
+    words = f"{OP_WORDS[t.op]} {value}".strip()
+    if t.param and t.param in ruleset.parameters:
+        words += f" (parameter {t.param}, basis {ruleset.parameters[t.param].basis})"
+    return words
+
+
+def _failed(ev: Evaluation, p: Pattern, bound: dict[str, Fact], depth: int, at: int) -> tuple[list[Line], list[str]]:
+    """Why a condition of a rule does not hold: lines and the criteria involved."""
+    rs = ev.ruleset
+    ident = _identity(p)
+    crit = [str(ident["name"])] if p.type == "criterion" and "name" in ident else []
+    facts = [f for f in ev.of_type(p.type) if all(f.fields.get(k) == v for k, v in ident.items())]
+    if p.negated:
+        blocker = next(f for f in facts if all(_passes(t, f, bound) for t in p.tests))
+        return ([Line(at, f"needs no {pattern_words(p)}, but {describe(blocker)}")],
+                crit + criteria_in(ev, blocker.id))
+    if facts:
+        fact = facts[0]
+        bad: dict[str, list[str]] = {}
+        for t in p.tests:
+            if not _passes(t, fact, bound):
+                bad.setdefault(t.field, []).append(_test_words(rs, t))
+        text = "; ".join(f"{name} is {fmt(fact.fields.get(name, 'missing'))}, needs {' and '.join(words)}"
+                         for name, words in bad.items())
+        return [Line(at, f"{pattern_words(p)}: {text}")], crit
+    if p.type == "indicator":
+        return [Line(at, f"needs {pattern_words(p)}, which the scenario does not give")], crit
+    lines = [Line(at, f"needs {pattern_words(p)}" + ("" if ident or not p.tests else
+                                                    " with " + ", ".join(f"{t.field} {_test_words(rs, t)}" for t in p.tests))
+                  + ", which no rule derived")]
+    if depth > 0 and p.type != "criterion":
+        sub = why_not(ev, p.type, words_of(p), depth - 1, at + 1)
+        lines.extend(sub.lines)
+        crit += list(sub.criteria)
+    return lines, crit
+
+
+def _distance(ev: Evaluation, p: Pattern, bound: dict[str, Fact]) -> int:
+    """How far a failed condition is from holding: its failing tests on the closest fact, else 1."""
+    ident = _identity(p)
+    same = [f for f in ev.of_type(p.type) if all(f.fields.get(k) == v for k, v in ident.items())]
+    if p.negated or not same:
+        return 1
+    return max(1, sum(1 for t in p.tests if not _passes(t, same[0], bound)))
+
+
+def _branch(ev: Evaluation, rule: CompiledRule, depth: int, at: int) -> tuple[int, list[Line], list[str]]:
+    bound: dict[str, Fact] = {}
+    failures, lines, crit = 0, [], []
+    for p in rule.patterns:
+        matches = [f for f in ev.of_type(p.type) if all(_passes(t, f, bound) for t in p.tests)]
+        if bool(matches) != p.negated:
+            if matches:
+                bound[p.alias] = matches[0]
+            continue
+        failures += _distance(ev, p, bound)
+        more, names = _failed(ev, p, bound, depth, at)
+        lines.extend(more)
+        crit.extend(names)
+    return failures, lines, crit
+
+
+def producers(ruleset: CompiledRuleset, type_: str, fields: dict[str, Any]) -> list[CompiledRule]:
+    """Rule branches that assert a ``type_`` fact with these field values."""
+    def fits(emit_fields: dict[str, Any]) -> bool:
+        return all(k in emit_fields and (isinstance(emit_fields[k], Ref) or str(emit_fields[k]) == str(v))
+                   for k, v in fields.items())
+    return [r for r in ruleset.rules if any(e.type == type_ and fits(dict(e.fields)) for e in r.emits)]
+
+
+def why_not(ev: Evaluation, type_: str, fields: dict[str, Any], depth: int = 2, at: int = 0) -> Explanation:
+    """Why no fact ``type_`` with ``fields`` was derived: per rule that could derive it, the
+    closest of its ``any:`` branches and the conditions that branch lacked."""
+    best: dict[str, tuple[int, list[Line], list[str], CompiledRule]] = {}
+    for rule in producers(ev.ruleset, type_, fields):
+        n, lines, crit = _branch(ev, rule, depth, at + 1)
+        if rule.id not in best or n < best[rule.id][0]:
+            best[rule.id] = (n, lines, crit, rule)
+    if not best:
+        what = ", ".join(f"{k} {fmt(v)}" for k, v in fields.items())
+        return Explanation((Line(at, f"no rule of {ev.ruleset.id} can derive {type_} {what}"),))
+    out: list[Line] = []
+    criteria: list[str] = []
+    ranked = sorted((b for b in best.values() if b[0] > 0), key=lambda b: (b[0], b[3].id))
+    # the closest rules only: a rule that would need more changes than the closest adds noise
+    for n, lines, crit, rule in [b for b in ranked if b[0] == ranked[0][0]][:2] if ranked else []:
+        out.append(Line(at, f"{rule.title} [{rule.id}] would need {n} more condition{'s' * (n > 1)}:",
+                        cite(ev.ruleset, rule)))
+        out.extend(lines)
+        criteria.extend(crit)
+    return Explanation(tuple(out), tuple(sorted(set(criteria))))
+
+
+def level_why_not(ev: Evaluation, rec: Recommendation, criterion: str, level: str) -> Explanation:
+    """Why a criterion is not at ``level``: the bands that would put it there, or the signals above it."""
+    crit = next(c for c in rec.criteria if c.name == criterion)
+    if level == "insufficient":
+        fields = ", ".join(sorted({s.field for s in crit.signals}))
+        return Explanation((Line(0, f"the scenario gives {fields}, so {criterion} has evidence"),), (criterion,))
+    want = int(level)
+    if crit.level is not None and want < crit.level:
+        lines = [Line(0, f"{criterion} takes its highest indicator level; these are above {want}:")]
+        lines += [Line(1, f"L{s.level}: {s.field} = {fmt(s.value)} [{s.rule}]", cite(ev.ruleset, ev.rule(s.rule)))
+                  for s in crit.signals if s.level > want]
+        return Explanation(tuple(lines), (criterion,))
+    lines = [Line(0, f"to reach {want}, an indicator of {criterion} would need a level-{want} band:")]
+    for rule in producers(ev.ruleset, "signal", {"criterion": criterion, "level": want})[:8]:
+        field = next((str(v) for e in rule.emits for k, v in e.fields if k == "field"), "")
+        have = next((f.fields["value"] for f in ev.of_type("indicator") if f.fields["field"] == field), None)
+        need = "; ".join(f"{_op_sym(t.op)} {fmt(t.value)}" for t in rule.thresholds) or rule.title
+        lines.append(Line(1, f"{field}: {'not given' if have is None else fmt(have)}; level {want} needs {need} "
+                             f"[{rule.id}]", cite(ev.ruleset, rule)))
+    return Explanation(tuple(lines), (criterion,))
+
+
+def _op_sym(op: str) -> str:
+    return {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "eq": "=", "in": "in", "ne": "!=", "not_in": "not in"}.get(op, op)

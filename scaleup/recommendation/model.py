@@ -1,0 +1,344 @@
+"""The recommendation: the output contract, assembled from an evaluation's derived facts.
+
+The assembler only reads the catalogue's fact types; it decides nothing. It checks the rule
+set's one-value slots (one decision, one route, one scope, one variant, one UNHCR level, one lead
+per role, one lead per cluster, one level per criterion) and reports a rule set that breaks them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation
+
+from ..version import __version__
+from ..engine.audit import Evaluation, Firing
+from ..errors import Problem, RulesetError
+from ..facts import CRITERIA, CRITERION_WORDS, FACT_TYPES, Fact
+from ..scenario.load import LoadedScenario
+
+SCHEMA_VERSION = "2.0.0"
+LEVEL_LABELS = {1: "very low", 2: "low", 3: "medium", 4: "high", 5: "very high"}
+Decision = Literal["recommend", "consider", "not_recommended", "not_applicable", "insufficient_evidence"]
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScenarioRef(Out):
+    id: str
+    title: str
+    file: str
+    as_of: dt.date
+    country: str
+
+
+class Signal(Out):
+    field: str
+    value: Any
+    level: int
+    rule: str
+    origin: str
+    presumed: bool = Field(default=False, description="the level is inferred from other evidence, not measured")
+
+
+class Ceiling(Out):
+    field: str
+    value: Any
+    level: int
+    rule: str
+    origin: str
+
+
+class Criterion(Out):
+    name: str
+    level: Optional[int] = Field(description="1-5, or null when evidence is insufficient")
+    label: str
+    presumed: bool = Field(default=False, description="the level comes from a presumption (no direct indicator)")
+    signals: list[Signal]
+    ceilings: list[Ceiling] = Field(default_factory=list, description="evidence holding the level lower "
+                                    "(e.g. coping capacity); the lowest ceiling below the signals applies")
+
+    def presumption(self) -> Optional[str]:
+        """``capacity gap presumed 4: 4,000,000 in need (populations.need_estimate), ...; no capacity
+        measure given`` when the level is presumed, else None."""
+        if not self.presumed or self.level is None:
+            return None
+        top = [s for s in self.signals if s.presumed and s.level == max(x.level for x in self.signals)]
+        why = "; ".join(f"{s.field} = {_plain(s.value)}" for s in top)
+        return (f"{CRITERION_WORDS[self.name]} presumed {self.level}: {why}; no capacity measure given "
+                "(INFORM LCC, the tier at which capacity copes, partners or reach would replace the presumption)")
+
+
+class Lead(Out):
+    role: str
+    actor: str
+    rule: str
+
+
+class Cluster(Out):
+    cluster: str
+    lead: str
+    rule: str
+
+
+class Plan(Out):
+    name: str
+    timing: Optional[str]
+    rule: str
+
+
+class Milestone(Out):
+    name: str
+    anchor: str
+    months: Optional[float]
+    days: Optional[float]
+    date: Optional[dt.date] = Field(description="Set when the scenario gives the anchor date")
+    rule: str
+
+
+class Flag(Out):
+    name: str
+    text: Optional[str]
+    rule: str
+
+
+class Note(Out):
+    text: str
+    rule: str
+
+
+class Caveat(Out):
+    text: str
+    source: Optional[str]
+    basis: str
+
+
+class Scope(Out):
+    value: str
+    reason: Optional[str]
+    rule: str
+
+
+class Lifecycle(Out):
+    """For a Scale-Up already active (the scenario gives ``activation``): what to do with it."""
+
+    value: Literal["continue", "extend", "deactivate", "transition"]
+    reason: Optional[str]
+    activated: dt.date
+    months_elapsed: float
+    rule: str
+
+
+class Audit(Out):
+    """Every fact with its origin and every firing with what it matched and derived.
+
+    The entries are the engine's own :class:`~scaleup.facts.Fact` and
+    :class:`~scaleup.engine.audit.Firing` objects, held as they are: they are made by our engine, never
+    read from input, so validating them again would only copy them (it was half the cost of
+    assembling a recommendation). Their dataclass fields define the JSON and the schema.
+    """
+
+    facts: SkipValidation[tuple[Fact, ...]]
+    firings: SkipValidation[tuple[Firing, ...]]
+
+
+class Stamp(Out):
+    scaleup_version: str
+    ruleset_id: str
+    ruleset_version: str
+    ruleset_sha256: str
+    overrides: dict[str, Any]
+    scenario_sha256: str
+    durable_rules_version: str
+
+
+class Recommendation(Out):
+    """A recommendation to the ERC (never an activation), with its complete audit trail."""
+
+    schema_version: str
+    scenario: ScenarioRef
+    scale_up: Decision
+    variant: Optional[str]
+    scope: Optional[Scope]
+    lifecycle: Optional[Lifecycle] = Field(default=None, description="for an active Scale-Up: continue, "
+                                           "extend, deactivate or transition, instead of a fresh recommendation")
+    criteria: list[Criterion]
+    route: Optional[str]
+    leadership: list[Lead]
+    clusters: list[Cluster]
+    plans: list[Plan]
+    unhcr_emergency_level: Optional[int]
+    milestones: list[Milestone]
+    flags: list[Flag]
+    notes: list[Note]
+    caveats: list[Caveat]
+    audit: Audit
+    stamp: Stamp
+
+    def lead(self, role: str) -> Optional[str]:
+        return next((x.actor for x in self.leadership if x.role == role), None)
+
+    def cluster_lead(self, cluster: str) -> Optional[str]:
+        return next((x.lead for x in self.clusters if x.cluster == cluster), None)
+
+
+def add_months(day: dt.date, months: float) -> dt.date:
+    """Calendar months (day clamped to the month's end); a fractional part counts 30.44 days."""
+    whole = int(months)
+    index = day.month - 1 + whole
+    year, month = day.year + index // 12, index % 12 + 1
+    result = day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+    return result + dt.timedelta(days=round((months - whole) * 30.44))
+
+
+class _Assembler:
+    def __init__(self, ev: Evaluation, loaded: LoadedScenario):
+        self.ev, self.loaded = ev, loaded
+        self.problems: list[Problem] = []
+
+    def rule_of(self, fact: Fact) -> str:
+        return fact.origin.removeprefix("rule:")
+
+    def one(self, type_: str, facts: list[Fact]) -> Optional[Fact]:
+        if len(facts) > 1:
+            rules = sorted({self.rule_of(f) for f in facts})
+            values = [dict(f.fields) for f in facts]
+            self.problems.append(Problem(self.ev.ruleset.path, None, type_,
+                                         f"the rule set derived {len(facts)} conflicting {type_} facts {values} "
+                                         f"(rules {', '.join(rules)}) for {self.loaded.name}",
+                                         "make the rules' conditions mutually exclusive; `scaleup rules check` finds overlaps"))
+        return facts[0] if facts else None
+
+    def slots(self, type_: str) -> dict[tuple, Fact]:
+        spec = FACT_TYPES[type_]
+        groups: dict[tuple, list[Fact]] = {}
+        for f in self.ev.of_type(type_):
+            groups.setdefault(tuple(f.fields.get(k) for k in spec.single), []).append(f)
+        return {k: self.one(type_, v) for k, v in sorted(groups.items(), key=lambda kv: str(kv[0]))}  # type: ignore[misc]
+
+    def criteria(self) -> list[dict[str, Any]]:
+        by_name = {k[0]: f for k, f in self.slots("criterion").items()}
+        found: dict[str, dict[str, list[dict[str, Any]]]] = {"signal": {n: [] for n in CRITERIA},
+                                                             "ceiling": {n: [] for n in CRITERIA}}
+        for type_, by_criterion in found.items():
+            for s in self.ev.of_type(type_):
+                firing = self.ev.derived_by(s.id)[0]
+                indicator = self.ev.fact(firing.matched[0])
+                entry = {"field": s.fields["field"], "value": indicator.fields.get("value"), "level": s.fields["level"],
+                         "rule": firing.key, "origin": indicator.origin}
+                if type_ == "signal":
+                    entry["presumed"] = s.fields.get("presumed") == "true"
+                by_criterion[str(s.fields["criterion"])].append(entry)
+        out = []
+        for name in CRITERIA:
+            fact = by_name.get(name)
+            level = fact.fields.get("level") if fact else None
+            signals = sorted(found["signal"][name], key=lambda x: (-x["level"], x["field"], str(x["value"])))
+            top = [x for x in signals if x["level"] == signals[0]["level"]] if signals else []
+            ceilings = sorted(found["ceiling"][name], key=lambda x: (x["level"], x["field"]))
+            out.append({"name": name, "level": level, "label": LEVEL_LABELS.get(level, "insufficient evidence"),  # type: ignore[arg-type]
+                        "presumed": bool(top) and all(x["presumed"] for x in top),
+                        "signals": signals, "ceilings": ceilings})
+        return out
+
+    def milestones(self) -> list[dict[str, Any]]:
+        s = self.loaded.scenario
+        anchors = {"activation": s.activation.date if s.activation else None, "onset": s.hazard.started}
+        out = []
+        for f in self.ev.of_type("milestone"):
+            anchor = str(f.fields.get("anchor", "activation"))
+            months, days = f.fields.get("months"), f.fields.get("days")
+            base = anchors.get(anchor)
+            date = None
+            if base is not None:
+                date = add_months(base, float(months or 0)) + dt.timedelta(days=float(days or 0))
+            out.append({"name": f.fields["name"], "anchor": anchor, "months": months, "days": days,
+                        "date": date, "rule": self.rule_of(f)})
+        return sorted(out, key=lambda m: (m["anchor"], m["months"] or 0, m["days"] or 0, m["name"]))
+
+    def listed(self, type_: str, *fields: str, key: str = "") -> list[dict[str, Any]]:
+        """Facts of a type as dicts of the named fields (missing optional ones as None) + rule."""
+        rows = [{**{name: f.fields.get(name) for name in fields}, "rule": self.rule_of(f)}
+                for f in self.ev.of_type(type_)]
+        return sorted(rows, key=lambda r: r[key]) if key else rows
+
+    def build(self) -> Recommendation:
+        ev, s = self.ev, self.loaded.scenario
+        decision = self.one("decision", ev.of_type("decision"))
+        if decision is None:
+            self.problems.append(Problem(ev.ruleset.path, None, "decision",
+                                         f"the rule set reached no decision for {self.loaded.name}",
+                                         "add a default decision rule; `scaleup rules check` finds gaps"))
+        route = self.one("route", ev.of_type("route"))
+        variant = self.one("variant", ev.of_type("variant"))
+        scope = self.one("scope", ev.of_type("scope"))
+        unhcr = self.one("unhcr_level", ev.of_type("unhcr_level"))
+        lifecycle = self.one("lifecycle", ev.of_type("lifecycle"))
+        leads = [{"role": f.fields["role"], "actor": f.fields["actor"], "rule": self.rule_of(f)}
+                 for f in self.slots("lead").values()]
+        clusters = [{"cluster": f.fields["name"], "lead": f.fields["lead"], "rule": self.rule_of(f)}
+                    for f in self.slots("cluster").values()]
+        criteria = self.criteria()
+        if self.problems:
+            raise RulesetError(self.problems)
+        assert decision is not None
+        # Plain data validated in one call: pydantic's core checks a nested structure far faster
+        # than one model object per fact or firing.
+        return Recommendation.model_validate({
+            "schema_version": SCHEMA_VERSION,
+            "scenario": {"id": s.id, "title": s.title, "file": self.loaded.name, "as_of": s.as_of,
+                         "country": s.country.name},
+            "scale_up": decision.fields["value"],
+            "variant": variant.fields["value"] if variant else None,
+            "scope": {"value": scope.fields["value"], "reason": scope.fields.get("reason"),
+                      "rule": self.rule_of(scope)} if scope else None,
+            "lifecycle": {"value": lifecycle.fields["value"], "reason": lifecycle.fields.get("reason"),
+                          "activated": s.activation.date, "months_elapsed": _months_elapsed(ev),
+                          "rule": self.rule_of(lifecycle)} if lifecycle and s.activation else None,
+            "criteria": criteria,
+            "route": route.fields["value"] if route else None,
+            "leadership": leads,
+            "clusters": clusters,
+            "plans": self.listed("plan", "name", "timing", key="name"),
+            "unhcr_emergency_level": unhcr.fields["value"] if unhcr else None,
+            "milestones": self.milestones(),
+            "flags": self.listed("flag", "name", "text", key="name"),
+            "notes": self.listed("note", "text"),
+            "caveats": [{"text": c.text, "source": c.source, "basis": c.basis} for c in ev.ruleset.caveats],
+            "audit": {"facts": ev.facts, "firings": ev.firings},
+            "stamp": {"scaleup_version": __version__, "ruleset_id": ev.ruleset.id,
+                      "ruleset_version": ev.ruleset.version, "ruleset_sha256": ev.ruleset.sha256,
+                      "overrides": dict(ev.ruleset.overrides), "scenario_sha256": self.loaded.document.sha256,
+                      "durable_rules_version": _durable_version()},
+        })
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.3g}"
+    return str(value)
+
+
+def _months_elapsed(ev: Evaluation) -> float:
+    fact = next(f for f in ev.of_type("indicator") if f.fields["field"] == "activation.months_elapsed")
+    return float(fact.fields["value"])
+
+
+def _durable_version() -> str:
+    from ..engine.durable import durable_version
+    return durable_version()
+
+
+def assemble(evaluation: Evaluation, loaded: LoadedScenario) -> Recommendation:
+    """Build the recommendation of one evaluation.
+
+    Raises:
+        RulesetError: when the rule set broke a one-value slot or reached no decision.
+    """
+    return _Assembler(evaluation, loaded).build()
