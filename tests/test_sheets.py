@@ -386,3 +386,48 @@ def test_a_workbook_damaged_mid_sheet_keeps_the_rows_before_the_damage(tmp_path)
     assert [r.row for r in read_sheet(str(tmp_path / "damaged.xlsx"), "damaged.xlsx", reading)] == [2]
     assert reading.problems[0].file == "damaged.xlsx:Sheet"
     assert reading.problems[0].message.startswith("cannot read the sheet after row 2: ParseError")
+
+
+def test_duplicate_columns_values_without_a_header_and_oversized_cells_are_row_problems(tmp_path):
+    path = write_csv(tmp_path / "odd.csv", [[*HEAD, "populations.affected"],
+                                            [*GOOD, "1", "extra"], [*GOOD[:1], "x" * 10_001, *GOOD[2:]]])
+    first, second = loaded(path)
+    assert sorted(str(p) for p in first.problems) == [
+        "odd.csv:2: column K: populations.affected is also column H (keep one of the two columns)",
+        "odd.csv:2: column L: a value in a column without a header (add a header naming the field, or delete the value)"]
+    assert [str(p) for p in second.problems] == [
+        "odd.csv:3: title (column B): the cell holds 10,001 characters; the limit is 10,000 (shorten it)"]
+
+
+@pytest.mark.parametrize("kind_path, cell, expected", [
+    ("title", True, "true"), ("title", dt.datetime(2026, 3, 1), "2026-03-01"), ("title", dt.date(2026, 3, 1), "2026-03-01"),
+    ("title", dt.datetime(2026, 3, 1, 8, 30), "2026-03-01T08:30:00"), ("hazard.started", dt.date(2026, 3, 1), dt.date(2026, 3, 1)),
+    ("hazard.started", "2026-03-01 00:00:00", dt.date(2026, 3, 1)), ("populations.affected", True, None),
+    ("populations.affected", dt.date(2026, 3, 1), None), ("populations.affected", "12%", None),
+    ("populations.affected", "many", None), ("health_nutrition.cmr", " 0.8 ", 0.8),
+])
+def test_more_cells_read_by_their_kind(kind_path, cell, expected):
+    test_cells_are_read_by_the_kind_of_their_field(kind_path, cell, expected)
+
+
+def test_a_row_asked_for_that_holds_no_scenario_is_named_with_the_rows_that_do(tmp_path):
+    from scaleup.batch.scenario_files import base_row, read_all
+    path = write_csv(tmp_path / "rows.csv", [HEAD, GOOD, [*GOOD[:1], "Cyclone B", *GOOD[2:]]])
+    ((where, item),) = list(read_all([path], row=7))
+    assert "--row 7: no scenario on row 7; scenarios are on rows 2, 3" in str(item.problems[0])
+    loaded_one, task = base_row(path, 3)
+    assert loaded_one.scenario.title == "Cyclone B" and task.line == 3
+    with pytest.raises(ScenarioError):
+        base_row(path, 9)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(ScenarioError) as nothing:
+        base_row(empty, None)
+    assert "the sheet is empty" in nothing.value.problems[0].message
+
+
+def test_the_xlsx_template_goes_to_stdout_when_it_is_not_a_terminal():
+    result = invoke("scenario", "template", "-f", "xlsx")
+    assert result.exit_code == 0
+    book = openpyxl.load_workbook(io.BytesIO(result.stdout_bytes))
+    assert book.sheetnames == ["scenarios", "values"]
