@@ -431,3 +431,15 @@ def test_the_xlsx_template_goes_to_stdout_when_it_is_not_a_terminal():
     assert result.exit_code == 0
     book = openpyxl.load_workbook(io.BytesIO(result.stdout_bytes))
     assert book.sheetnames == ["scenarios", "values"]
+
+
+def test_a_recommendation_outside_a_batch_flattens_like_a_batch_row(mixed, ruleset):
+    from scaleup.batch.output import recommendation_row
+    from scaleup.recommendation.evaluate import evaluate
+    (first, *_) = [item for item in loaded(mixed) if not isinstance(item, ScenarioError)]
+    stream = io.StringIO()
+    run_batch([str(mixed)], ruleset, fmt="jsonl", stream=stream)
+    batch_row = json.loads(stream.getvalue().splitlines()[0])
+    row = recommendation_row(evaluate(first, ruleset), ruleset, file=str(mixed), line=2)
+    assert row == batch_row
+    assert result_row(row, flat_columns(ruleset)) == result_row(batch_row, flat_columns(ruleset))

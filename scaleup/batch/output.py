@@ -102,6 +102,19 @@ def result_row(row: Mapping[str, Any], columns: Sequence[str]) -> dict[str, Scal
     return out
 
 
+def recommendation_row(rec: Any, ruleset: Any, file: Optional[str] = None, line: Optional[int] = None) -> Row:
+    """The batch row of a recommendation evaluated outside a batch (``scaleup.evaluate``), as the
+    JSON Lines output would hold it; ``result_row(recommendation_row(...), flat_columns(ruleset))``
+    gives its flat form."""
+    from .run import version_label
+    from .worker import result_values
+    row: Row = {c: None for c in COLUMNS}
+    row.update(result_values(rec), file=file if file is not None else rec.scenario.file, line=line, status="ok",
+               mismatches=[], ruleset_id=ruleset.id, ruleset_version=version_label(ruleset),
+               ruleset_sha256=ruleset.sha256, scenario_sha256=rec.stamp.scenario_sha256)
+    return row
+
+
 def output_columns(fmt: str, ruleset: Any) -> tuple[str, ...]:
     """The columns a batch writes in ``fmt``: flat for ``excel`` and ``xlsx``, else :data:`COLUMNS`."""
     return flat_columns(ruleset) if fmt in ("excel", "xlsx") else COLUMNS

@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import hashlib
 import itertools
 import json
 import re
@@ -356,7 +357,7 @@ def row_document(row: SheetRow) -> tuple[Document, list[Problem], dict[str, str]
         for part in parents:
             node = node.setdefault(part, {})
         node[last] = parsed
-    document = Document(row.file, data, {(): row.row}, "")
+    document = Document(row.file, data, {(): row.row}, hashlib.sha256(row.to_bytes()).hexdigest())
     return document, problems, letters
 
 
