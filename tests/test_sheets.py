@@ -443,3 +443,11 @@ def test_a_recommendation_outside_a_batch_flattens_like_a_batch_row(mixed, rules
     row = recommendation_row(evaluate(first, ruleset), ruleset, file=str(mixed), line=2)
     assert row == batch_row
     assert result_row(row, flat_columns(ruleset)) == result_row(batch_row, flat_columns(ruleset))
+
+
+def test_a_results_workbook_named_again_as_an_input_is_refused_before_it_is_replaced(mixed, tmp_path):
+    out = tmp_path / "results.xlsx"
+    out.write_bytes(b"yesterday")
+    result = invoke("batch", str(mixed), str(tmp_path / "*.xlsx"), "-o", str(out), "-j", "1")
+    assert result.exit_code == 1 and "this workbook is also an input" in result.stderr
+    assert out.read_bytes() == b"yesterday"

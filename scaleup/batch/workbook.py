@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
+from ..errors import ScaleupError
+from ..paths import display_name
 from ..rules.ir import CompiledRuleset
 from ..version import __version__
 from ..xlsx import save_workbook
@@ -164,7 +166,13 @@ def run_batch_xlsx(paths: Sequence[str], ruleset: CompiledRuleset, output: Path,
     then streamed into the workbook. An interrupted run writes nothing (a partial workbook would
     mislead); ``options`` are those of ``run_batch`` except ``fmt``, ``output``, ``stream`` and ``resume``.
     """
+    from .input import expand_inputs
     from .run import run_batch, version_label
+    if output.exists():   # a workbook written earlier, matched again by a pattern, would be read as scenarios
+        same = [f for f in expand_inputs(paths).files if f.exists() and os.path.samefile(f, output)]
+        if same:
+            raise ScaleupError.at(display_name(output), None, "", "this workbook is also an input (the paths name it): "
+                                  "writing the results would replace it", "write the results to another file")
     with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool:
         summary = run_batch(paths, ruleset, fmt="jsonl", stream=spool, **options)
         if summary.interrupted or (not summary.evaluated and not summary.total):
