@@ -19,7 +19,7 @@ from typing import Any, Literal, Optional, Sequence, get_args, get_origin
 
 from pydantic import BaseModel
 
-from .facts import CRITERIA
+from .vocabulary import CRITERIA
 from .scenario.fields import CATALOGUE, CONTEXT_ONLY, DERIVED, NOT_INDICATORS, FieldInfo
 from .rules.ir import CompiledRuleset
 from .rules.load import load_ruleset

@@ -23,18 +23,13 @@ from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Mapping, Union
 
+from .vocabulary import CRITERIA, DECISIONS, LIFECYCLE, ROUTES, VARIANTS
+
 Scalar = Union[int, float, str]
 
 MAX_INT = 2**53
 MAX_STRING = 500
 MAX_FLOAT = 1e15
-CRITERIA = ("scale", "urgency", "complexity", "capacity", "risk")
-# What readers call each criterion: its level is a *gap* for capacity (5 = a very large gap, not
-# strong capacity) and a *risk of failure* for risk.
-CRITERION_WORDS = {"scale": "scale", "urgency": "urgency", "complexity": "complexity",
-                   "capacity": "capacity gap", "risk": "risk of failure"}
-VARIANT_WORDS = {"protocol_1_2018": "Protocol 1 (IASC, 2018)",
-                 "infectious_disease_2019": "IASC Protocol for the Control of Infectious Disease Events (2019)"}
 
 
 def engine_value(value: object) -> Scalar:
@@ -163,10 +158,6 @@ class FactType:
     value_field: str = ""             # the field that holds that one value
 
 
-DECISIONS = ("recommend", "consider", "not_recommended", "not_applicable", "insufficient_evidence")
-ROUTES = ("iasc_clusters", "refugee_rcm", "mixed_joint_note", "national_led")
-VARIANTS = ("protocol_1_2018", "infectious_disease_2019")
-LIFECYCLE = ("continue", "extend", "deactivate", "transition")
 
 FACT_TYPES: dict[str, FactType] = {t.name: t for t in [
     FactType("indicator", "One scenario field and its value (input).", {

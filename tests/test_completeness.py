@@ -12,7 +12,7 @@ from scaleup.assurance.completeness import Completeness, cases, check_completene
 from scaleup.assurance.reduction import describe_cube, downstream, level_classes, merge_cubes, split_by_criteria
 from scaleup.assurance.situations import LEVELS, SITUATIONS, situation_facts, situation_problems
 from scaleup.engine.durable import engine_for
-from scaleup.facts import CRITERIA
+from scaleup.vocabulary import CRITERIA
 from scaleup.engine.pyeval import run
 from scaleup.rules.ir import CompiledRule, Emit, Pattern, Ref
 from scaleup.rules.ir import Test as Cond

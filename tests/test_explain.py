@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from scaleup.cli.main import main
 from scaleup.recommendation.evaluate import evaluate, evaluate_traced
 from scaleup.explain.derivation import TreeNode, explain, to_text
-from scaleup.facts import DECISIONS
+from scaleup.vocabulary import DECISIONS
 from scaleup.explain.candidates import Change, patch
 from scaleup.explain.flips import find_flips
 from scaleup.scenario.inputs import Skipped, read_scenario

@@ -17,7 +17,7 @@ from scaleup.assurance.diff import diff_rulesets
 from scaleup.cli.main import main
 from scaleup.engine.durable import engine_for
 from scaleup.recommendation.evaluate import evaluate
-from scaleup.facts import CRITERIA
+from scaleup.vocabulary import CRITERIA
 from scaleup.engine.pyeval import run
 from scaleup.recommendation.model import Recommendation
 from scaleup.rules.load import load_ruleset, read_chain, resolve_ruleset

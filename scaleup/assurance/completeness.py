@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 from ..engine.audit import Evaluation
-from ..facts import CRITERIA, FACT_TYPES, Fact
+from ..facts import FACT_TYPES, Fact
+from ..vocabulary import CRITERIA
 from ..rules.ir import CompiledRuleset
 from .reduction import (Cube, cube_size, describe_cube, downstream, fields_read, level_classes, merge_cubes,
                         split_by_criteria)

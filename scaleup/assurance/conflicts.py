@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 from typing import Optional
 
 from ..engine.audit import Evaluation
-from ..facts import CRITERIA, FACT_TYPES, Fact
+from ..facts import FACT_TYPES, Fact
+from ..vocabulary import CRITERIA
 from ..scenario.fields import CATALOGUE
 from ..rules.ir import CompiledRule, CompiledRuleset, Emit, Pattern, Ref
 from .completeness import Completeness, Evaluate

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
 from ..engine.audit import Evaluation
-from ..facts import CRITERIA, Fact
+from ..facts import Fact
+from ..vocabulary import CRITERIA
 from ..engine.pyeval import passes
 from ..rules.ir import CompiledRuleset, Ref
 from .completeness import Evaluate, cases

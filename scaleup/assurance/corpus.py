@@ -14,7 +14,8 @@ from typing import Callable, Iterator, Optional, Sequence
 from ..engine.audit import Evaluation
 from ..engine.durable import engine_for
 from ..errors import Problem, ScaleupError
-from ..facts import CRITERIA, FACT_TYPES, Fact
+from ..facts import FACT_TYPES, Fact
+from ..vocabulary import CRITERIA
 from ..scenario.inputs import Skipped, expand_paths, read_scenario
 from ..paths import display_name
 from ..rules.ir import CompiledRuleset

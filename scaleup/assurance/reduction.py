@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import replace
 from typing import Optional, Sequence
 
-from ..facts import CRITERIA
+from ..vocabulary import CRITERIA
 from ..engine.pyeval import compare
 from ..rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref
 from .conditions import emit_template, match

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 from ..errors import Problem, ScenarioError
-from ..facts import CRITERIA, Fact, Scalar
+from ..facts import Fact, Scalar
+from ..vocabulary import CRITERIA
 from ..scenario.fields import CATALOGUE
 from ..scenario.load import LoadedScenario, parse_scenario
 

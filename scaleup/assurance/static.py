@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..errors import Problem
-from ..facts import CRITERIA
+from ..vocabulary import CRITERIA
 from ..rules.ir import CompiledRule, CompiledRuleset
 from ..rules.overlay import band_key
 from .conditions import Reasoner, field_domain, satisfiable

@@ -17,23 +17,23 @@ from typing import Any, Callable, Optional, Sequence
 import jinja2
 
 from ..version import __version__
-from ..facts import CRITERIA
+from ..vocabulary import CRITERIA, Decision, Route
 from ..rules.ir import CompiledRuleset
 from .sweep import SweepResult, Vary
-from ..render.text import fmt_value
+from ..words import fmt
 
 DECISIONS = {   # value: (label, fill, text colour, code); Okabe-Ito colours, safe for colour blindness
-    "recommend": ("Recommend", "#D55E00", "#FFFFFF", "R"),
-    "consider": ("Consider", "#E69F00", "#000000", "C"),
-    "not_recommended": ("Not recommended", "#0072B2", "#FFFFFF", "N"),
-    "not_applicable": ("Not applicable", "#999999", "#000000", "–"),
-    "insufficient_evidence": ("Insufficient evidence", "#CC79A7", "#000000", "?"),
+    Decision.RECOMMEND: (Decision.RECOMMEND.label, "#D55E00", "#FFFFFF", "R"),
+    Decision.CONSIDER: (Decision.CONSIDER.label, "#E69F00", "#000000", "C"),
+    Decision.NOT_RECOMMENDED: (Decision.NOT_RECOMMENDED.label, "#0072B2", "#FFFFFF", "N"),
+    Decision.NOT_APPLICABLE: (Decision.NOT_APPLICABLE.label, "#999999", "#000000", "–"),
+    Decision.INSUFFICIENT_EVIDENCE: (Decision.INSUFFICIENT_EVIDENCE.label, "#CC79A7", "#000000", "?"),
 }
 ROUTES = {
-    "iasc_clusters": ("IASC clusters", "#0072B2", "#FFFFFF", "IC"),
-    "refugee_rcm": ("Refugee Coordination Model", "#009E73", "#FFFFFF", "RC"),
-    "mixed_joint_note": ("Mixed situation (Joint Note)", "#CC79A7", "#000000", "MX"),
-    "national_led": ("Nationally led", "#F0E442", "#000000", "NL"),
+    Route.IASC_CLUSTERS: (Route.IASC_CLUSTERS.label, "#0072B2", "#FFFFFF", "IC"),
+    Route.REFUGEE_RCM: (Route.REFUGEE_RCM.label, "#009E73", "#FFFFFF", "RC"),
+    Route.MIXED_JOINT_NOTE: (Route.MIXED_JOINT_NOTE.label, "#CC79A7", "#000000", "MX"),
+    Route.NATIONAL_LED: (Route.NATIONAL_LED.label, "#F0E442", "#000000", "NL"),
     None: ("No route", "#DDDDDD", "#000000", "–"),
 }
 INVALID = ("Invalid point", "url(#hatch-{panel})", "#000000", "×")
@@ -58,7 +58,7 @@ class Edge:
 
     @property
     def label(self) -> str:
-        return fmt_value(self.value)
+        return fmt(self.value)
 
 
 @dataclass
@@ -116,7 +116,7 @@ def _band_edges(vary: Vary, ruleset: CompiledRuleset) -> list[tuple[Any, bool, s
                 bands.setdefault(key, {}).setdefault(criterion, {})[side] = level
                 meta.setdefault(key, (th.basis, th.source or ""))
             else:
-                others.append((th.value, strict, f"rule {rule.id}: {OPS[th.op]} {fmt_value(th.value)}", th.basis, th.source or ""))
+                others.append((th.value, strict, f"rule {rule.id}: {OPS[th.op]} {fmt(th.value)}", th.basis, th.source or ""))
     out = []
     for key, by_criterion in bands.items():
         what = "; ".join(f"{c} {s.get('below', '?')} → {s.get('above', '?')}" for c, s in sorted(by_criterion.items()))
@@ -143,7 +143,7 @@ def _category_levels(vary: Vary, ruleset: CompiledRuleset) -> dict[str, str]:
 
 
 def _label(vary: Vary, value: Any) -> str:
-    return fmt_value(value) if not isinstance(value, bool) else str(value).lower()
+    return fmt(value) if not isinstance(value, bool) else str(value).lower()
 
 
 def _ticks(vary: Vary, levels: dict[str, str], place: Callable[[int], float]) -> list[Tick]:
@@ -237,7 +237,7 @@ def view(result: SweepResult) -> dict[str, Any]:
         "edges": edges, "x_edges": [e for e in edges if e.field == xs.field and e.border is not None],
         "y_edges": [e for e in edges if ys is not None and e.field == ys.field and e.border is not None],
         "marker": marker, "base": [(v.field, "absent" if b is None else _label(v, b)) for v, b in zip(result.varies, base)],
-        "transitions": [(fmt_value(a), fmt_value(b), DECISIONS.get(f, (f,))[0], DECISIONS.get(t, (t,))[0])
+        "transitions": [(fmt(a), fmt(b), DECISIONS.get(f, (f,))[0], DECISIONS.get(t, (t,))[0])
                         for a, b, f, t in result.transitions()] if not ys else [],
         "counts": sorted(counts.items(), key=lambda kv: -kv[1]), "points": len(result.points),
         "invalid": sum(1 for p in result.points if p.row["status"] != "ok"),

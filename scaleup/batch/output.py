@@ -23,8 +23,9 @@ from typing import IO, Any, Mapping, Optional, Sequence
 
 from ..errors import Problem, ScaleupError
 from ..safetext import terminal
+from ..vocabulary import CRITERIA
 
-LEVELS = ("scale", "urgency", "complexity", "capacity", "risk")
+LEVELS = CRITERIA   # one column per criterion, in the protocol's order
 COLUMNS = ("file", "line", "id", "title", "country", "status", "decision", "route", "variant", *LEVELS, "leads",
            "cluster_leads", "flags", "unhcr_level", "expect", "mismatches", "ruleset_id",
            "ruleset_version", "ruleset_sha256", "scenario_sha256", "error")

@@ -21,7 +21,7 @@ from .load import Asked, Choice, LoadedExercise
 from .explain import Cited, Explanation, sources
 from .keys import explain_key, explain_wrong
 from .score import Sheet
-from ..facts import CRITERIA
+from ..vocabulary import CRITERIA
 
 
 @dataclass(frozen=True)

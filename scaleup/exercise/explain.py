@@ -11,7 +11,9 @@ from typing import Any, Iterable, Optional
 
 from ..engine.audit import Evaluation
 from .model import LEVEL_WORDS
-from ..facts import CRITERION_WORDS, Fact
+from ..facts import Fact
+from ..words import fmt
+from ..vocabulary import Criterion
 from ..rules.ir import CompiledRule, CompiledRuleset
 
 
@@ -71,21 +73,6 @@ def sources(ruleset: CompiledRuleset, cited: Iterable[Cited]) -> list[tuple[str,
     return out
 
 
-def fmt(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.4g}"
-    if isinstance(value, dict):           # an entry of a list such as activation.extensions
-        return ", ".join(f"{k} {fmt(v)}" for k, v in value.items())
-    if isinstance(value, (tuple, list)):
-        sep = "; " if any(isinstance(v, dict) for v in value) else ", "
-        return sep.join(fmt(v) for v in value)
-    return str(value)
-
-
 def describe(fact: Fact) -> str:
     """A fact in words."""
     f = fact.fields
@@ -93,7 +80,7 @@ def describe(fact: Fact) -> str:
         return f"{f['field']} = {fmt(f['value'])} ({fact.origin.split('@', 1)[-1]})"
     if fact.type == "criterion":
         level = f.get("level")
-        return f"{CRITERION_WORDS.get(str(f['name']), f['name'])} is " + (LEVEL_WORDS[str(level)] if level else "insufficient evidence")
+        return f"{Criterion(f['name']).phrase} is " + (LEVEL_WORDS[str(level)] if level else "insufficient evidence")
     if fact.type in ("finding", "flag", "milestone", "plan"):
         return f"{fact.type} {f['name']}" + "".join(f", {k} {fmt(v)}" for k, v in f.items() if k != "name")
     if fact.type == "situation":
@@ -139,7 +126,7 @@ def derivation(ev: Evaluation, fact_id: str, depth: int = 3, at: int = 0) -> lis
 def _signal(ev: Evaluation, signal: Fact) -> str:
     firing = ev.derived_by(signal.id)[0]
     indicator = describe(ev.fact(firing.matched[0])) if firing.matched else str(signal.fields["field"])
-    name = CRITERION_WORDS.get(str(signal.fields['criterion']), signal.fields['criterion'])
+    name = Criterion(signal.fields['criterion']).phrase
     presumed = " (presumed)" if signal.fields.get("presumed") == "true" else ""
     return f"{indicator} puts {name} at level {signal.fields['level']}{presumed} [{firing.key}]"
 

@@ -23,9 +23,9 @@ from typing import Any, Optional
 from pydantic import ValidationError
 
 from ..engine.audit import Evaluation
+from ..vocabulary import CRITERIA, Criterion
 from ..errors import Problem, RulesetError, ScaleupError, ScenarioError
 from ..recommendation.evaluate import evaluate_traced
-from ..facts import CRITERION_WORDS
 from .model import KINDS, Exercise, Inject, Option, Question, canon
 from .keys import answer_key, generated_options, subject_values
 from ..paths import real_path
@@ -352,8 +352,8 @@ class _Loader:
             self.add(path + ("options",) if q.options else path,
                      f"the engine's answer {key!r} is not among the options ({', '.join(values)})",
                      "add it to the options, or omit options to have them generated")
-        prompt = q.prompt or spec.prompt.format(subject=CRITERION_WORDS.get(str(subject), subject)
-                                                if q.kind == "criterion" else subject)
+        prompt = q.prompt or spec.prompt.format(subject=Criterion(subject).phrase
+                                                if q.kind == "criterion" and subject in CRITERIA else subject)
         return Asked(q, step.index, number, path, prompt, tuple(choices), key)
 
     def _options(self, q: Question, path: PathT, step: Step, ruleset: CompiledRuleset) -> Optional[list[Choice]]:

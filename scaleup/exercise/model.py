@@ -18,12 +18,11 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from ..facts import CRITERIA, DECISIONS, ROUTES, VARIANTS
+from ..vocabulary import CRITERIA, DECISIONS, NO_LEVEL, ROUTES, VARIANTS, Decision, Level, Route, Variant
 
 NONE = "none"
 YES_NO = ("yes", "no")
-LEVEL_WORDS = {"1": "1 - very low", "2": "2 - low", "3": "3 - medium", "4": "4 - high", "5": "5 - very high",
-               "insufficient": "Insufficient evidence"}
+LEVEL_WORDS = {str(level.value): level.numbered for level in Level} | {"insufficient": NO_LEVEL.capitalize()}
 
 
 @dataclass(frozen=True)
@@ -46,24 +45,11 @@ class KindSpec:
 
 
 KINDS: dict[str, KindSpec] = {
-    "scale_up": KindSpec("", DECISIONS, {
-        "recommend": "Recommend a System-Wide Scale-Up to the ERC",
-        "consider": "Consider: refer to the ERC for discussion (Scale-Up or accompanying measures)",
-        "not_recommended": "Not recommended: the criteria do not call for a Scale-Up",
-        "not_applicable": "Not applicable: outside the scope of the IASC Scale-Up",
-        "insufficient_evidence": "Insufficient evidence to recommend either way"},
+    "scale_up": KindSpec("", DECISIONS, {d.value: d.phrase for d in Decision},
         "What should be recommended to the ERC about a System-Wide Scale-Up?"),
-    "route": KindSpec("", ROUTES + (NONE,), {
-        "iasc_clusters": "IASC clusters, activated by the ERC",
-        "refugee_rcm": "Refugee Coordination Model, led by UNHCR",
-        "mixed_joint_note": "Mixed situation: Joint UNHCR-OCHA Note",
-        "national_led": "Government-led coordination, no clusters",
-        NONE: "No route applies"},
+    "route": KindSpec("", ROUTES + (NONE,), {r.value: r.phrase for r in Route} | {NONE: "No route applies"},
         "Which coordination route applies?"),
-    "variant": KindSpec("", VARIANTS + (NONE,), {
-        "protocol_1_2018": "Protocol 1 (2018) System-Wide Scale-Up",
-        "infectious_disease_2019": "Infectious-disease Scale-Up (2019 protocol)",
-        NONE: "No Scale-Up protocol applies"},
+    "variant": KindSpec("", VARIANTS + (NONE,), {v.value: v.label for v in Variant} | {NONE: "No Scale-Up protocol applies"},
         "Which Scale-Up protocol applies?"),
     "criterion": KindSpec("criterion", ("1", "2", "3", "4", "5", "insufficient"), LEVEL_WORDS,
                           "What level does the {subject} reach (1 very low .. 5 very high)?"),

@@ -22,7 +22,7 @@ from ..engine.pyeval import _field_eq, _is_number
 from ..rules.ir import CompiledRuleset
 from ..scenario.model import Scenario, cross_field_problems
 from ..scenario.load import LoadedScenario
-from .wording import fmt
+from ..words import fmt
 
 _LIMIT = re.compile(r"is more than ([a-z_0-9]+(?:\.[a-z_0-9]+)+) \(")
 

@@ -21,7 +21,7 @@ from typing import Any, Optional, Sequence
 
 from ..engine.audit import Evaluation
 from ..recommendation.evaluate import evaluate_traced
-from ..facts import CRITERION_WORDS, DECISIONS
+from ..vocabulary import DECISIONS, Criterion
 from .flips import FlipReport, find_flips
 from ..recommendation.model import Recommendation
 from ..engine.pyeval import key_tests
@@ -29,7 +29,7 @@ from ..rules.ir import CompiledRuleset, Ref
 from ..scenario.load import LoadedScenario
 from .whynot import WhyNot, parse_target, why_not
 from ..safetext import terminal
-from .wording import (OP_SIGNS, Citation, citation, fact_text, fmt, origin_line, pattern_text, subject,
+from ..words import (OP_SIGNS, Citation, citation, fact_text, fmt, origin_line, pattern_text, subject,
                       threshold_basis)
 
 ROOTS = ("decision", "variant", "scope", "route", "lead", "cluster", "unhcr_level")
@@ -190,7 +190,7 @@ def to_text(exp: Explanation) -> str:
     rec = exp.recommendation
     out = [f"{rec.scenario.id}: {rec.scenario.title}", f"{rec.scenario.file}, as of {rec.scenario.as_of}", "",
            f"Decision: {rec.scale_up}    Route: {rec.route or 'none'}",
-           "Criteria: " + ", ".join(f"{CRITERION_WORDS[c.name]} {c.level if c.level else '-'}" for c in rec.criteria),
+           "Criteria: " + ", ".join(f"{Criterion(c.name).phrase} {c.level if c.level else '-'}" for c in rec.criteria),
            *[p for p in (c.presumption() for c in rec.criteria) if p], "",
            "Why (derivation tree" + (f", {exp.depth} level{'s' if exp.depth != 1 else ''} of rules" if exp.depth is not None else "") + ")"]
     for node in exp.tree:

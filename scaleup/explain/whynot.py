@@ -13,9 +13,9 @@ from typing import Any, Optional
 
 from ..engine import pyeval
 from ..engine.audit import Evaluation
-from ..facts import DECISIONS, ROUTES, VARIANTS
+from ..vocabulary import DECISIONS, ROUTES, VARIANTS
 from ..rules.ir import CompiledRule, CompiledRuleset, Emit, Pattern, Ref
-from .wording import (OP_WORDS, Citation, band_text, citation, fact_text, field_label, fmt, origin_line, pattern_text,
+from ..words import (OP_WORDS, Citation, band_text, citation, fact_text, field_label, fmt, origin_line, pattern_text,
                       threshold_basis)
 
 

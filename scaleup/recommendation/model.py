@@ -16,12 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 from ..version import __version__
 from ..engine.audit import Evaluation, Firing
 from ..errors import Problem, RulesetError
-from ..facts import CRITERIA, CRITERION_WORDS, FACT_TYPES, Fact
+from ..facts import FACT_TYPES, Fact
+from ..vocabulary import CRITERIA, DECISIONS, LIFECYCLE, Criterion, level_label
 from ..scenario.load import LoadedScenario
+from ..words import fmt
 
 SCHEMA_VERSION = "2.0.0"
-LEVEL_LABELS = {1: "very low", 2: "low", 3: "medium", 4: "high", 5: "very high"}
-Decision = Literal["recommend", "consider", "not_recommended", "not_applicable", "insufficient_evidence"]
+# Literal types built from the vocabulary (pydantic reads them; mypy cannot check a computed Literal)
+Decision = Literal[DECISIONS]  # type: ignore[valid-type]
 
 
 class Out(BaseModel):
@@ -68,8 +70,8 @@ class Criterion(Out):
         if not self.presumed or self.level is None:
             return None
         top = [s for s in self.signals if s.presumed and s.level == max(x.level for x in self.signals)]
-        why = "; ".join(f"{s.field} = {_plain(s.value)}" for s in top)
-        return (f"{CRITERION_WORDS[self.name]} presumed {self.level}: {why}; no capacity measure given "
+        why = "; ".join(f"{s.field} = {fmt(s.value)}" for s in top)
+        return (f"{Criterion(self.name).phrase} presumed {self.level}: {why}; no capacity measure given "
                 "(INFORM LCC, the tier at which capacity copes, partners or reach would replace the presumption)")
 
 
@@ -126,7 +128,7 @@ class Scope(Out):
 class Lifecycle(Out):
     """For a Scale-Up already active (the scenario gives ``activation``): what to do with it."""
 
-    value: Literal["continue", "extend", "deactivate", "transition"]
+    value: Literal[LIFECYCLE]  # type: ignore[valid-type]
     reason: Optional[str]
     activated: dt.date
     months_elapsed: float
@@ -240,7 +242,7 @@ class _Assembler:
             signals = sorted(found["signal"][name], key=lambda x: (-x["level"], x["field"], str(x["value"])))
             top = [x for x in signals if x["level"] == signals[0]["level"]] if signals else []
             ceilings = sorted(found["ceiling"][name], key=lambda x: (x["level"], x["field"]))
-            out.append({"name": name, "level": level, "label": LEVEL_LABELS.get(level, "insufficient evidence"),  # type: ignore[arg-type]
+            out.append({"name": name, "level": level, "label": level_label(level),  # type: ignore[arg-type]
                         "presumed": bool(top) and all(x["presumed"] for x in top),
                         "signals": signals, "ceilings": ceilings})
         return out
@@ -315,14 +317,6 @@ class _Assembler:
                       "overrides": dict(ev.ruleset.overrides), "scenario_sha256": self.loaded.document.sha256,
                       "durable_rules_version": _durable_version()},
         })
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.3g}"
-    return str(value)
 
 
 def _months_elapsed(ev: Evaluation) -> float:

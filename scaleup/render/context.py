@@ -14,18 +14,9 @@ from typing import Any, Optional
 
 from ..engine.audit import Evaluation
 from ..errors import ScaleupError
-from ..facts import CRITERIA
+from ..vocabulary import CRITERIA, Decision
 from ..recommendation.model import Recommendation
 from ..rules.ir import CompiledRule, CompiledRuleset, Ref
-
-DECISION_WORDS = {
-    "recommend": "Recommend a System-Wide Scale-Up to the ERC",
-    "consider": "Consider: refer to the ERC for discussion",
-    "not_recommended": "Not recommended: the criteria do not call for a Scale-Up",
-    "not_applicable": "Not applicable: outside the scope of the IASC Scale-Up",
-    "insufficient_evidence": "Insufficient evidence to recommend either way",
-}
-
 
 def find_ruleset(rec: Recommendation) -> Optional[CompiledRuleset]:
     """The compiled rule set a recommendation was made with, if it can be found."""
@@ -122,9 +113,9 @@ def sources(rec: Recommendation, ruleset: Optional[CompiledRuleset], extra: set[
 def report(rec: Recommendation, tree: bool = True) -> Report:
     """Gather the report of one recommendation; the derivation tree when the rule set is found."""
     from ..explain.derivation import ROOTS, derivation
-    from ..explain.wording import fact_text
+    from ..words import fact_text
     ruleset = find_ruleset(rec)
-    out = Report(rec, ruleset, DECISION_WORDS.get(rec.scale_up, rec.scale_up))
+    out = Report(rec, ruleset, Decision(rec.scale_up).phrase)
     out.sources = sources(rec, ruleset)
     if ruleset is not None:
         out.markers = markers(ruleset)

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import jinja2
 
-from ..facts import CRITERIA, CRITERION_WORDS, VARIANT_WORDS
+from ..vocabulary import CRITERIA, Criterion, Variant
 from ..recommendation.model import Recommendation
-from ..explain.wording import fmt
+from ..words import fmt
 from .context import Report, report, sources
 from .markdown import offset
 
@@ -60,7 +60,7 @@ def chart(rep: Report) -> dict[str, Any]:
                     "text": f"{', '.join(m.labels)} {fmt(m.level)}"} for m in rep.markers.get(name, [])]
         lines = [f"{label} {mk['level']}" for mk in markers for label in mk["labels"]]
         row = max(ROW, 13 * len(lines) + 12)
-        bars.append(Bar(CRITERION_WORDS[name], level, c.label if c else "not scored", y, row, _x(level or 0) - PLOT_LEFT,
+        bars.append(Bar(Criterion(name).phrase, level, c.label if c else "not scored", y, row, _x(level or 0) - PLOT_LEFT,
                         LEVEL_COLOURS.get(level or 0, "#eeeeee"), markers, lines))
         y += row
     grid = [{"level": lv, "x": _x(lv), "name": LEVEL_NAMES.get(lv, "")} for lv in range(0, 6)]
@@ -75,8 +75,8 @@ def _environment() -> jinja2.Environment:
     env.filters["line"] = lambda origin: str(origin).split("@", 1)[-1]
     env.filters["words"] = lambda value: str(value).replace("_", " ")
     env.filters["offset"] = offset
-    env.filters["criterion"] = lambda name: CRITERION_WORDS.get(name, name)
-    env.filters["protocol"] = lambda variant: VARIANT_WORDS.get(variant, str(variant).replace("_", " "))
+    env.filters["criterion"] = lambda name: Criterion(name).phrase
+    env.filters["protocol"] = lambda variant: Variant(variant).phrase
     return env
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Sequence
 
-from ..facts import CRITERION_WORDS, VARIANT_WORDS
+from ..vocabulary import Criterion, Variant
 from ..recommendation.model import Recommendation
 from ..safetext import terminal
-from ..explain.wording import fmt
+from ..words import fmt
 from .context import Report, report, sources
 
 if TYPE_CHECKING:   # explanations are imported only when rendered (keeps `scaleup evaluate` fast to start)
@@ -64,7 +64,7 @@ def _head(rep: Report, level: str = "#") -> list[str]:
     if rec.lifecycle:
         lc = rec.lifecycle
         out[-1:-1] = [f"**Active since {lc.activated} (month {esc(lc.months_elapsed)}): {esc(lc.value)}**: {esc(lc.reason or '')}", ""]
-    facts = [("Protocol", VARIANT_WORDS.get(rec.variant, rec.variant) if rec.variant else None),
+    facts = [("Protocol", Variant(rec.variant).phrase if rec.variant else None),
              ("Scope", rec.scope.value + (f" ({rec.scope.reason})" if rec.scope.reason else "") if rec.scope else None),
              ("Route", rec.route or "none derived"), ("UNHCR emergency level", rec.unhcr_emergency_level)]
     out += [f"- {k}: {esc(v)}" for k, v in facts if v is not None] + [""]
@@ -76,7 +76,7 @@ def _head(rep: Report, level: str = "#") -> list[str]:
         held = [k for k in c.ceilings if k.level == c.level]
         driven += "".join(f"; held at {k.level} by {esc(k.field)} = {esc(k.value)} (coping)" for k in held[:1])
         presumed = " (presumed)" if c.presumed else ""
-        out.append(f"| {CRITERION_WORDS[c.name]} | {c.level or '-'} {esc(c.label)}{presumed} | {driven} |")
+        out.append(f"| {Criterion(c.name).phrase} | {c.level or '-'} {esc(c.label)}{presumed} | {driven} |")
     return out + [""]
 
 

@@ -5,47 +5,15 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..facts import CRITERION_WORDS, VARIANT_WORDS
+from ..vocabulary import Criterion, Decision, Lifecycle, Variant
 from ..recommendation.model import Recommendation
 from ..safetext import terminal
-from ..explain.wording import fmt_float
-
-DECISION_WORDS = {
-    "recommend": "RECOMMEND a System-Wide Scale-Up to the ERC",
-    "consider": "CONSIDER: refer to the ERC for discussion (Scale-Up or accompanying measures)",
-    "not_recommended": "NOT RECOMMENDED: the criteria do not call for a Scale-Up",
-    "not_applicable": "NOT APPLICABLE: outside the scope of the IASC Scale-Up",
-    "insufficient_evidence": "INSUFFICIENT EVIDENCE to recommend either way",
-}
-TODAY_WORDS = {
-    "recommend": "still met (a Scale-Up would be recommended today)",
-    "consider": "borderline (the case would be referred to the ERC today)",
-    "not_recommended": "no longer met",
-    "not_applicable": "outside the scope of the protocol today",
-    "insufficient_evidence": "cannot be weighed on the evidence given",
-}
-LIFECYCLE_WORDS = {
-    "continue": "CONTINUE within the six-month period",
-    "extend": "EXTEND: the one exceptional three-month extension may be considered",
-    "deactivate": "DEACTIVATE on schedule and hand over through the transition plan",
-    "transition": "TRANSITION: no further extension under Protocol 1",
-}
-
+from ..words import fmt
 
 def clean(text: str) -> str:
     """``text`` with every control character written as an escape (``\\x1b``): a scenario cannot
     fake report lines, recolour the terminal or reorder text (:func:`scaleup.safetext.terminal`)."""
     return terminal(text)
-
-
-def fmt_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return fmt_float(value)
-    return str(value)
 
 
 def line_of(origin: str) -> str:
@@ -62,16 +30,16 @@ def render_one(rec: Recommendation) -> str:
     add("")
     if rec.lifecycle:
         lc = rec.lifecycle
-        add(f"Scale-Up: ACTIVE since {lc.activated} (month {fmt_value(lc.months_elapsed)}): {LIFECYCLE_WORDS[lc.value]}")
+        add(f"Scale-Up: ACTIVE since {lc.activated} (month {fmt(lc.months_elapsed)}): {Lifecycle(lc.value).headline}")
         if lc.reason:
             add(f"  {lc.reason}  [{lc.rule}]")
-        add(f"Criteria today: {TODAY_WORDS[rec.scale_up]}")
+        add(f"Criteria today: {Decision(rec.scale_up).today}")
     else:
-        add(f"Scale-Up: {DECISION_WORDS[rec.scale_up]}")
+        add(f"Scale-Up: {Decision(rec.scale_up).headline}")
     if rec.variant:
-        add(f"Protocol: {VARIANT_WORDS.get(rec.variant, rec.variant)}")
+        add(f"Protocol: {Variant(rec.variant).phrase}")
     if rec.scope:
-        under = f" under {VARIANT_WORDS[rec.variant]}" if rec.variant in VARIANT_WORDS else ""
+        under = f" under {Variant(rec.variant).phrase}" if rec.variant else ""
         add(f"Scope: {rec.scope.value.replace('_', ' ')}{under}" + (f" - {rec.scope.reason}" if rec.scope.reason else ""))
     add(f"Route: {rec.route or 'none derived'}")
     add("")
@@ -79,12 +47,12 @@ def render_one(rec: Recommendation) -> str:
     for c in rec.criteria:
         level = f"{c.level} {c.label}" if c.level else "- insufficient evidence"
         presumed = " (presumed: no capacity measure given)" if c.presumed else ""
-        add(f"  {CRITERION_WORDS[c.name]:<15} {level}{presumed}")
+        add(f"  {Criterion(c.name).phrase:<15} {level}{presumed}")
         for sig in c.signals:
             mark = " (presumed)" if sig.presumed else ""
-            add(f"      L{sig.level} {sig.field} = {fmt_value(sig.value)}{mark}  [{sig.rule}] {line_of(sig.origin)}")
+            add(f"      L{sig.level} {sig.field} = {fmt(sig.value)}{mark}  [{sig.rule}] {line_of(sig.origin)}")
         for cap in c.ceilings:
-            add(f"      at most L{cap.level}: {cap.field} = {fmt_value(cap.value)} (coping)  [{cap.rule}] {line_of(cap.origin)}")
+            add(f"      at most L{cap.level}: {cap.field} = {fmt(cap.value)} (coping)  [{cap.rule}] {line_of(cap.origin)}")
     sections = [
         ("Leadership", [f"{x.role.replace('_', ' ')}: {x.actor}  [{x.rule}]" for x in rec.leadership]),
         ("Clusters", [f"{x.cluster}: {x.lead}  [{x.rule}]" for x in rec.clusters]),
@@ -111,7 +79,7 @@ def render_one(rec: Recommendation) -> str:
 
 
 def _offset(m: Any) -> str:
-    parts = [f"{fmt_value(m.months)} months" if m.months else "", f"{fmt_value(m.days)} days" if m.days else ""]
+    parts = [f"{fmt(m.months)} months" if m.months else "", f"{fmt(m.days)} days" if m.days else ""]
     return " ".join(p for p in parts if p) + f" after {m.anchor}"
 
 

@@ -17,6 +17,8 @@ from typing import Annotated, Any, Callable, Iterator, Literal, Optional, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr
 from pydantic_core import PydanticUseDefault
 
+from ..vocabulary import CRITERIA, DECISIONS, ROUTES, VARIANTS
+
 
 def _number(value: Any) -> Any:
     """Accept int/float only (not bool, not numeric strings); reject NaN and infinities."""
@@ -260,8 +262,9 @@ class Activation(Model):
     opr_done: Flag("The Operational Peer Review has taken place")
 
 
-DecisionValue = Literal["recommend", "consider", "not_recommended", "not_applicable", "insufficient_evidence"]
-RouteValue = Literal["iasc_clusters", "refugee_rcm", "mixed_joint_note", "national_led"]
+# Literal types built from the vocabulary (pydantic reads them; mypy cannot check a computed Literal)
+DecisionValue = Literal[DECISIONS]  # type: ignore[valid-type]
+RouteValue = Literal[ROUTES]  # type: ignore[valid-type]
 
 
 class Expect(Model):
@@ -277,8 +280,8 @@ class Expect(Model):
     scale_up: Optional[Union[DecisionValue, Annotated[list[DecisionValue], Field(min_length=1, max_length=5)]]] = None
     route: Optional[Union[RouteValue, Annotated[list[RouteValue], Field(min_length=1, max_length=4)]]] = None
     disagreement: Optional[Annotated[StrictStr, Field(min_length=1, max_length=2000)]] = None
-    variant: Optional[Literal["protocol_1_2018", "infectious_disease_2019", "none"]] = None
-    criteria: Optional[dict[Literal["scale", "urgency", "complexity", "capacity", "risk"],
+    variant: Optional[Literal[VARIANTS + ("none",)]] = None  # type: ignore[valid-type]
+    criteria: Optional[dict[Literal[CRITERIA],  # type: ignore[valid-type]
                             Optional[Annotated[int, Field(ge=1, le=5)]]]] = None
     leads: Optional[dict[Annotated[StrictStr, Field(max_length=60)], Text]] = None
     clusters: Optional[dict[Annotated[StrictStr, Field(max_length=60)], Text]] = None

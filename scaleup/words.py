@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ..facts import Fact, float_text
-from ..scenario.fields import CATALOGUE
-from ..rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, Test
+from .facts import Fact, float_text
+from .scenario.fields import CATALOGUE
+from .rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, Test
 
 OP_WORDS = {"eq": "", "ne": "not ", "gt": "more than ", "gte": "", "lt": "less than ",
             "lte": "at most ", "in": "one of ", "not_in": "none of "}
@@ -42,11 +42,16 @@ def citation(ruleset: CompiledRuleset, rule: CompiledRule) -> Citation:
 
 
 def fmt(value: Any) -> str:
-    """A value for a reader: thousands separators, no trailing zeros, lists joined."""
+    """A value for a reader, the one way numbers are written everywhere (reports, explanations,
+    debriefs, messages about values): thousands separators, floats by :func:`fmt_float`, lists
+    joined, a mapping (an entry of a list such as ``activation.extensions``) as ``key value``."""
     if value is None:
         return "missing"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {fmt(v)}" for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return ", ".join(fmt(v) for v in value)
+        sep = "; " if any(isinstance(v, dict) for v in value) else ", "
+        return sep.join(fmt(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
