@@ -4,9 +4,11 @@ content gives byte-identical files, written atomically."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import io
 import os
 import re
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
@@ -35,12 +37,25 @@ def save_workbook(book: Any, target: str | os.PathLike[str] | IO[bytes]) -> None
 
 
 def write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically (a temporary file beside it, then a rename)."""
+    """Replace ``path`` with ``data`` atomically (a temporary file beside it, then a rename,
+    keeping the old file's permissions); a device or FIFO (``/dev/null``) is written through,
+    never replaced."""
     folder = path.parent if str(path.parent) else Path(".")
     try:
+        try:
+            info: os.stat_result | None = os.stat(path)
+        except FileNotFoundError:
+            info = None
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(errno.EISDIR, "it is a folder", str(path))
+            with open(path, "wb") as handle:
+                handle.write(data)
+            return
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "wb") as handle:
+                os.fchmod(handle.fileno(), stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask())
                 handle.write(data)
             os.replace(temporary, path)
         except BaseException:
@@ -48,6 +63,12 @@ def write_bytes(path: Path, data: bytes) -> None:
             raise
     except OSError as exc:
         raise output_error(path, exc) from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def repack(data: bytes) -> bytes:

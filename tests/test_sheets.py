@@ -451,3 +451,17 @@ def test_a_results_workbook_named_again_as_an_input_is_refused_before_it_is_repl
     result = invoke("batch", str(mixed), str(tmp_path / "*.xlsx"), "-o", str(out), "-j", "1")
     assert result.exit_code == 1 and "this workbook is also an input" in result.stderr
     assert out.read_bytes() == b"yesterday"
+
+
+def test_a_workbook_keeps_the_permissions_of_the_file_it_replaces_and_devices_are_written_through(tmp_path):
+    import os
+    import stat
+
+    from scaleup.xlsx import write_bytes
+    target = tmp_path / "r.xlsx"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    write_bytes(target, b"new")
+    assert target.read_bytes() == b"new" and stat.S_IMODE(target.stat().st_mode) == 0o640
+    write_bytes(Path(os.devnull), b"data")   # written through, never replaced by a regular file
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
