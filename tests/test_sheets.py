@@ -168,7 +168,7 @@ def test_cells_are_read_by_the_kind_of_their_field(kind_path, cell, expected):
         assert read_cell(column, cell) == expected
 
 
-def test_semicolon_csv_and_a_byte_that_is_not_utf8_are_handled_per_row(tmp_path):
+def test_semicolon_csv_and_a_byte_that_is_not_utf8_are_handled_per_row(tmp_path, ruleset):
     text = ";".join(HEAD) + "\n" + ";".join(GOOD) + "\n" + ";".join([*GOOD[:1], "Cyclone \xe9", *GOOD[2:]]) + "\n"
     path = tmp_path / "semi.csv"
     path.write_bytes(text.encode("latin-1"))
@@ -176,6 +176,11 @@ def test_semicolon_csv_and_a_byte_that_is_not_utf8_are_handled_per_row(tmp_path)
     assert first.scenario.title == "Cyclone A"
     assert [str(p) for p in second.problems] == ["semi.csv:3: title (column B): the cell is not valid UTF-8 text "
                                                  "(save the file as CSV UTF-8 (Excel: File > Save As > CSV UTF-8))"]
+    from scaleup.batch.input import iter_tasks
+    from scaleup.batch.worker import evaluate_task
+    tasks = list(iter_tasks([path]))   # the batch path: the row's bytes carry the bad byte to the worker
+    outcome = evaluate_task(tasks[1], ruleset)
+    assert outcome.status == "error" and "the cell is not valid UTF-8 text" in outcome.values["error"]
 
 
 def test_an_empty_sheet_a_header_without_rows_and_a_damaged_workbook_are_file_problems(tmp_path):

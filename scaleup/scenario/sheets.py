@@ -78,11 +78,11 @@ class SheetRow:
     def to_bytes(self) -> bytes:
         cells = [[letter, name, _encode(value), message, hint] for letter, name, value, message, hint in self.cells]
         return json.dumps({"sheet": self.sheet, "row": self.row, "cells": cells, "required": self.required},
-                          ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+                          ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
     @classmethod
     def from_bytes(cls, raw: bytes, file: str) -> "SheetRow":
-        data = json.loads(raw)
+        data = json.loads(raw.decode("utf-8", "surrogatepass"))   # a CSV byte that is not UTF-8 stays a surrogate
         return cls(file, data["sheet"], data["row"], tuple((a, b, _decode(c), d, e) for a, b, c, d, e in data["cells"]),
                    tuple((a, b) for a, b in data["required"]))
 
