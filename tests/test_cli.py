@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from scaleup.engine import durable as engine_module
-from scaleup.cli.main import main
-from scaleup.cli.commands import COMMANDS
+from scaleup.cli.main import COMMANDS, main
+
 from scaleup.scenario.fields import CATALOGUE, DERIVED
 from scaleup.rules.load import load_ruleset
 from scaleup.scenario.load import parse_scenario

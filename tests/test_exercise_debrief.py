@@ -86,10 +86,10 @@ def test_html_debrief_escapes_text_and_needs_no_network(drill, tmp_path):
 def test_debrief_command_writes_html_and_reports_invalid_sheets(tmp_path):
     out = tmp_path / "debrief.html"
     result = CliRunner().invoke(main, ["exercise", "debrief", DRILL, str(SHEETS / "paper.yaml"),
-                                       str(SHEETS / "missing.yaml"), "-f", "html", "-o", str(out)])
+                                       str(SHEETS / "malformed.yaml"), "-f", "html", "-o", str(out)])
     assert result.exit_code == 1
-    assert "missing.yaml:4: answers.q4: question q4 is not answered" in result.output
-    assert "Group B" in out.read_text() and "Dana" not in out.read_text()
+    assert "malformed.yaml:6: answers.q2: expected one answer, got a list" in result.output
+    assert "Group B" in out.read_text() and "Eli" not in out.read_text()
     md = CliRunner().invoke(main, ["exercise", "debrief", DRILL, str(SHEETS / "paper.yaml")])
     assert md.exit_code == 0 and md.stdout.startswith("# Debrief: Drill: Cyclone Tala reaches Kesumba")
 

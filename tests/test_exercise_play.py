@@ -79,7 +79,7 @@ def test_q_saves_progress_and_playing_again_resumes_at_the_first_unanswered_ques
     assert outcome.status == "quit" and "Saved 2 answers" in text
     assert f"--sheet {tmp_path / 'sheet.yaml'}" in text
     partial = read_sheet(tmp_path / "sheet.yaml", drill)
-    assert [p.field for p in partial.problems][:1] == ["answers.q3"]           # unanswered, so not scorable yet
+    assert [p.field for p in partial.warnings][:1] == ["answers.q3"]           # unanswered: costs the question
     outcome, text = run(drill, RIGHT[2:], tmp_path)
     assert "Resuming" in text and "Your name" not in text and "Q1." not in text
     assert (outcome.status, outcome.score) == ("finished", 10)

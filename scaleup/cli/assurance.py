@@ -13,13 +13,9 @@ import click
 
 from ..safetext import terminal
 from .rules import rules
+from .common import fail, parse_sets
 
 FORMATS = click.Choice(["text", "json"])
-
-
-def _debug(ctx: click.Context) -> bool:
-    root = ctx.find_root()
-    return bool(root.obj and root.obj.get("debug"))
 
 
 def _emit(text: str, output: Optional[Path]) -> None:
@@ -62,14 +58,11 @@ def check(ctx: click.Context, ruleset: str, fmt: str, sample: int, seed: int, se
     """
     from ..assurance.check import check_ruleset
     from ..assurance.report import CHECK
-    from .main import Failed, parse_sets, run_guarded
 
-    def body() -> None:
-        report = check_ruleset(ruleset, sample=sample, seed=seed, overrides=parse_sets(sets))
-        _emit(CHECK[fmt](report), output)
-        if not report.ok:
-            raise Failed(1)
-    run_guarded(_debug(ctx), body)
+    report = check_ruleset(ruleset, sample=sample, seed=seed, overrides=parse_sets(sets))
+    _emit(CHECK[fmt](report), output)
+    if not report.ok:
+        fail(ctx)
 
 
 @rules.command("coverage")
@@ -93,22 +86,19 @@ def coverage(ctx: click.Context, ruleset: str, paths: tuple[str, ...], fmt: str,
     """
     from ..assurance.coverage import coverage as run
     from ..assurance.report import COVERAGE
-    from .main import Failed, parse_sets, run_guarded
     from ..rules.load import load_ruleset
 
-    def body() -> None:
-        result = run(load_ruleset(ruleset, parse_sets(sets)), paths)
-        _emit(COVERAGE[fmt](result), output)
-        for problem in result.problems:
-            click.echo(f"error: {problem}", err=True)
-        for item in result.skipped:
-            click.echo(terminal(f"skipped: {item}"), err=True)
-        if result.problems:
-            raise Failed(1)
-        if fail_under is not None and float(result.summary()["rules_percent"]) < fail_under:  # type: ignore[arg-type]
-            click.echo(f"error: {result.summary()['rules_percent']}% of the rules fired, under {fail_under}%", err=True)
-            raise Failed(1)
-    run_guarded(_debug(ctx), body)
+    result = run(load_ruleset(ruleset, parse_sets(sets)), paths)
+    _emit(COVERAGE[fmt](result), output)
+    for problem in result.problems:
+        click.echo(f"error: {problem}", err=True)
+    for item in result.skipped:
+        click.echo(terminal(f"skipped: {item}"), err=True)
+    if result.problems:
+        fail(ctx)
+    if fail_under is not None and float(result.summary()["rules_percent"]) < fail_under:  # type: ignore[arg-type]
+        click.echo(f"error: {result.summary()['rules_percent']}% of the rules fired, under {fail_under}%", err=True)
+        fail(ctx)
 
 
 @rules.command("diff")
@@ -135,14 +125,11 @@ def diff(ctx: click.Context, old: str, new: str, paths: tuple[str, ...], scenari
     """
     from ..assurance.diff import diff_rulesets
     from ..assurance.report import DIFF
-    from .main import Failed, parse_sets, run_guarded
     from ..rules.load import load_ruleset
 
-    def body() -> None:
-        result = diff_rulesets(load_ruleset(old), load_ruleset(new, parse_sets(sets)), list(scenarios) + list(paths))
-        _emit(DIFF[fmt](result), output)
-        for problem in result.problems:
-            click.echo(f"error: {problem}", err=True)
-        if result.problems:
-            raise Failed(1)
-    run_guarded(_debug(ctx), body)
+    result = diff_rulesets(load_ruleset(old), load_ruleset(new, parse_sets(sets)), list(scenarios) + list(paths))
+    _emit(DIFF[fmt](result), output)
+    for problem in result.problems:
+        click.echo(f"error: {problem}", err=True)
+    if result.problems:
+        fail(ctx)

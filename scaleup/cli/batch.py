@@ -18,12 +18,12 @@ import click
 from ..rules.load import DEFAULT_RULESET
 from ..safetext import terminal
 from .progress import ProgressDisplay, StopFlag, progress_mode
+from .common import ExitCode, fail, parse_sets, ruleset_option, set_option
 
 if TYPE_CHECKING:   # the library is imported inside the commands: other commands start faster
     from ..batch.run import BatchSummary
     from ..batch.sweep import SweepResult
 
-EXIT_INVALID, EXIT_EXPECT = 1, 3
 SHOWN = 20   # problems printed on stderr before "and N more"
 
 
@@ -94,8 +94,8 @@ def _resume_hint(ctx: click.Context, output: Optional[Path]) -> str:
               help="Worker processes [default: all cores]; 1 evaluates in this process.")
 @click.option("--resume", is_flag=True, help="Keep the rows already in -o and evaluate only the rest.")
 @click.option("--check", is_flag=True, help="Compare each scenario's expect: block; exit 3 on a mismatch.")
-@click.option("-r", "--ruleset", default=DEFAULT_RULESET, show_default=True, help="A shipped rule set name or a rule set folder.")
-@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a rule set parameter for this run.")
+@ruleset_option
+@set_option
 @click.option("--progress/--no-progress", "show_progress", default=None,
               help="Progress bar on stderr even when it is not a terminal / none [default: a bar on a "
                    "terminal, a plain line every 10 s elsewhere].")
@@ -124,65 +124,61 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
       scaleup batch 'runs/**/*.yaml' -o results.jsonl -j 2 --resume
       scaleup batch scenarios/ --check -f table
     """
-    from .main import Failed, parse_sets, run_guarded
     from ..batch.run import run_batch
     from ..batch.output import format_for
     from ..paths import display_name
     from ..rules.load import load_ruleset
 
-    def body() -> None:
-        if resume and output is None:
-            raise click.UsageError("--resume needs -o FILE (the output to continue)")
-        chosen = format_for(str(output), fmt) if output is not None else (fmt or "jsonl")
-        if output is not None and chosen == "table":
-            raise click.UsageError("-f table is for the terminal; write files as jsonl, csv or xlsx")
-        if chosen == "xlsx" and output is None:
-            raise click.UsageError("-f xlsx writes a workbook: give -o FILE.xlsx")
-        if excel:
-            if chosen != "csv":
-                raise click.UsageError("--excel shapes CSV output: write to *.csv or give -f csv")
-            chosen = "excel"
-        if resume and chosen in ("excel", "xlsx"):
-            raise click.UsageError("--resume reads back .jsonl and plain .csv output; "
-                                   + ("a workbook is written once, at the end" if chosen == "xlsx" else "leave out --excel"))
-        rules = load_ruleset(ruleset, parse_sets(sets))
-        display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr))
-        with StopFlag() as stop:
-            try:
-                options = dict(workers=jobs or default_jobs(), timeout=timeout, should_stop=stop, progress=display)
-                if chosen == "xlsx":
-                    from ..batch.workbook import run_batch_xlsx
-                    summary = run_batch_xlsx(paths, rules, output, **options)
-                else:
-                    summary = run_batch(paths, rules, fmt=chosen, output=output, stream=sys.stdout, resume=resume,
-                                        **options)
-            finally:
-                display.close()
-        where = display_name(output) if output else "the output"
-        for problem in summary.missing:
-            click.echo(f"error: {problem}", err=True)
-        for note in summary.notes + ([summary.capped] if summary.capped and jobs else []):
-            click.echo(f"note: {note}", err=True)
-        _echo_list("error", summary.errors, summary.status["error"] + summary.status["crashed"], where)
-        _echo_list("warning", summary.duplicate_ids, len(summary.duplicate_ids), where)
-        if check:
-            _echo_list("mismatch", summary.mismatches, len(summary.mismatches), where)
-        for line in summary_lines(summary):
-            click.echo(line, err=True)
-        if summary.interrupted:
-            hint = ("nothing written (a partial workbook would mislead); write .jsonl or .csv to keep partial results"
-                    if chosen == "xlsx" else _resume_hint(ctx, output))
-            click.echo(f"interrupted: {summary.done + summary.resumed} of {summary.total} scenarios done; {hint}", err=True)
-            raise Failed(stop.exit_code)
-        if summary.missing or summary.status["error"] or summary.status["crashed"]:
-            raise Failed(EXIT_INVALID)
-        if not summary.evaluated and not summary.resumed:
-            click.echo("error: no scenario was evaluated (give scenario files, folders or patterns that "
-                       "match them)", err=True)
-            raise Failed(EXIT_INVALID)
-        if check and summary.unmet:
-            raise Failed(EXIT_EXPECT)
-    run_guarded(ctx.obj["debug"] if ctx.obj else False, body)
+    if resume and output is None:
+        raise click.UsageError("--resume needs -o FILE (the output to continue)")
+    chosen = format_for(str(output), fmt) if output is not None else (fmt or "jsonl")
+    if output is not None and chosen == "table":
+        raise click.UsageError("-f table is for the terminal; write files as jsonl, csv or xlsx")
+    if chosen == "xlsx" and output is None:
+        raise click.UsageError("-f xlsx writes a workbook: give -o FILE.xlsx")
+    if excel:
+        if chosen != "csv":
+            raise click.UsageError("--excel shapes CSV output: write to *.csv or give -f csv")
+        chosen = "excel"
+    if resume and chosen in ("excel", "xlsx"):
+        raise click.UsageError("--resume reads back .jsonl and plain .csv output; "
+                               + ("a workbook is written once, at the end" if chosen == "xlsx" else "leave out --excel"))
+    rules = load_ruleset(ruleset, parse_sets(sets))
+    display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr))
+    with StopFlag() as stop:
+        try:
+            options = dict(workers=jobs or default_jobs(), timeout=timeout, should_stop=stop, progress=display)
+            if chosen == "xlsx":
+                from ..batch.workbook import run_batch_xlsx
+                summary = run_batch_xlsx(paths, rules, output, **options)
+            else:
+                summary = run_batch(paths, rules, fmt=chosen, output=output, stream=sys.stdout, resume=resume, **options)
+        finally:
+            display.close()
+    where = display_name(output) if output else "the output"
+    for problem in summary.missing:
+        click.echo(f"error: {problem}", err=True)
+    for note in summary.notes + ([summary.capped] if summary.capped and jobs else []):
+        click.echo(f"note: {note}", err=True)
+    _echo_list("error", summary.errors, summary.status["error"] + summary.status["crashed"], where)
+    _echo_list("warning", summary.duplicate_ids, len(summary.duplicate_ids), where)
+    if check:
+        _echo_list("mismatch", summary.mismatches, len(summary.mismatches), where)
+    for line in summary_lines(summary):
+        click.echo(line, err=True)
+    if summary.interrupted:
+        hint = ("nothing written (a partial workbook would mislead); write .jsonl or .csv to keep partial results"
+                if chosen == "xlsx" else _resume_hint(ctx, output))
+        click.echo(f"interrupted: {summary.done + summary.resumed} of {summary.total} scenarios done; {hint}", err=True)
+        ctx.exit(stop.exit_code)
+    if summary.missing or summary.status["error"] or summary.status["crashed"]:
+        fail(ctx)
+    if not summary.evaluated and not summary.resumed:
+        click.echo("error: no scenario was evaluated (give scenario files, folders or patterns that "
+                   "match them)", err=True)
+        fail(ctx)
+    if check and summary.unmet:
+        fail(ctx, ExitCode.EXPECT)
 
 
 def _grid_text(result: "SweepResult", fmt: str) -> str:
@@ -219,8 +215,8 @@ def sweep_lines(result: "SweepResult") -> list[str]:
               help="Write the grid here (*.csv or *.jsonl); default: CSV on stdout unless --html is given.")
 @click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path), help="Write the decision map here.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores].")
-@click.option("-r", "--ruleset", default=DEFAULT_RULESET, show_default=True, help="A shipped rule set name or a rule set folder.")
-@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="Override a rule set parameter for this run.")
+@ruleset_option
+@set_option
 @click.option("--timeout", type=click.FloatRange(min=0), default=120, show_default=True,
               help="Seconds one evaluation may take before its worker is stopped (0: no limit).")
 @click.option("--progress/--no-progress", "show_progress", default=None,
@@ -248,37 +244,34 @@ def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], output: Op
       scaleup sweep crises.xlsx --row 3 --vary capacity.inform_lcc=0:10:1
     """
     from ..batch.output import format_for
-    from .main import Failed, parse_sets, run_guarded
     from ..batch.decision_map import render as render_map
     from ..rules.load import load_ruleset
     from ..batch.sweep import parse_vary, run_sweep
     from ..writeout import write_atomic
 
-    def body() -> None:
-        specs = [parse_vary(v) for v in varies]
-        chosen = format_for(str(output), None) if output is not None else "csv"
-        rules = load_ruleset(ruleset, parse_sets(sets))
-        display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr), label="sweep")
-        with StopFlag() as stop:
-            try:
-                result = run_sweep(scenario, specs, rules, workers=jobs or default_jobs(), timeout=timeout,
-                                   should_stop=stop, progress=display, row=row)
-            finally:
-                display.close()
-        if result.interrupted:
-            click.echo("interrupted: nothing written (a partial grid would mislead)", err=True)
-            raise Failed(stop.exit_code)
-        if output is not None:
-            write_atomic(output, _grid_text(result, chosen))
-        elif html is None:
-            click.echo(_grid_text(result, "csv"), nl=False)
-        if html is not None:
-            write_atomic(html, render_map(result))
-        for line in sweep_lines(result):
-            click.echo(line, err=True)
-        for target in (output, html):
-            if target is not None:
-                click.echo(f"wrote {target}", err=True)
-        if any(p.row["status"] == "crashed" for p in result.points):
-            raise Failed(EXIT_INVALID)
-    run_guarded(ctx.obj["debug"] if ctx.obj else False, body)
+    specs = [parse_vary(v) for v in varies]
+    chosen = format_for(str(output), None) if output is not None else "csv"
+    rules = load_ruleset(ruleset, parse_sets(sets))
+    display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr), label="sweep")
+    with StopFlag() as stop:
+        try:
+            result = run_sweep(scenario, specs, rules, workers=jobs or default_jobs(), timeout=timeout,
+                               should_stop=stop, progress=display, row=row)
+        finally:
+            display.close()
+    if result.interrupted:
+        click.echo("interrupted: nothing written (a partial grid would mislead)", err=True)
+        ctx.exit(stop.exit_code)
+    if output is not None:
+        write_atomic(output, _grid_text(result, chosen))
+    elif html is None:
+        click.echo(_grid_text(result, "csv"), nl=False)
+    if html is not None:
+        write_atomic(html, render_map(result))
+    for line in sweep_lines(result):
+        click.echo(line, err=True)
+    for target in (output, html):
+        if target is not None:
+            click.echo(f"wrote {target}", err=True)
+    if any(p.row["status"] == "crashed" for p in result.points):
+        fail(ctx)

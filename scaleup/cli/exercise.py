@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -10,19 +11,7 @@ import click
 
 from ..errors import Problem
 from ..safetext import terminal
-
-EXIT_INVALID = 1   # as in scaleup.cli.main (imported lazily there: cli imports this module)
-
-
-def _guarded(ctx: click.Context, body) -> None:  # type: ignore[no-untyped-def]
-    from .main import run_guarded
-    run_guarded(ctx.obj["debug"] if ctx.obj else False, body)
-
-
-def _fail() -> Exception:
-    from .main import Failed
-    return Failed(EXIT_INVALID)
-
+from .common import fail
 
 @click.group()
 def exercise() -> None:
@@ -66,11 +55,9 @@ def play(ctx: click.Context, file: str, sheet: Optional[Path], name: Optional[st
     Example:
       scaleup exercise play scenarios/exercises/cyclone-idp-surge.yaml --name Amina
     """
-    def body() -> None:
-        from ..exercise.play import play as run
-        ex = _load(file, allow_outside)
-        run(ex, click.get_text_stream("stdin"), click.get_text_stream("stdout"), sheet=sheet, name=name, reveal=reveal)
-    _guarded(ctx, body)
+    from ..exercise.play import play as run
+    ex = _load(file, allow_outside)
+    run(ex, click.get_text_stream("stdin"), click.get_text_stream("stdout"), sheet=sheet, name=name, reveal=reveal)
 
 
 def _sheets(ex, paths: tuple[str, ...]):  # type: ignore[no-untyped-def]
@@ -108,22 +95,20 @@ def score(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, allo
     Example:
       scaleup exercise score scenarios/exercises/cyclone-idp-surge.yaml answers/*.yaml
     """
-    def body() -> None:
-        ex = _load(file, allow_outside)
-        valid, failed = _sheets(ex, sheets)
-        if fmt == "json":
-            rows = [{"file": s.file, "participant": s.participant, "score": s.score, "total": s.total,
-                     "answers": {r.asked.id: {"answer": r.answer, "key": r.asked.key, "correct": r.correct}
-                                 for r in s.results}} for s in valid]
-            click.echo(json.dumps({"exercise": ex.exercise.id, "sha256": ex.sha256, "sheets": rows}, indent=2))
-        else:
-            for s in valid:
-                wrong = [r.asked.id for r in s.results if not r.correct]
-                click.echo(terminal(f"{s.participant}: {s.score}/{s.total} ({s.file})" +
-                                    (f"; not the engine's answer: {', '.join(wrong)}" if wrong else "")))
-        if failed:
-            raise _fail()
-    _guarded(ctx, body)
+    ex = _load(file, allow_outside)
+    valid, failed = _sheets(ex, sheets)
+    if fmt == "json":
+        rows = [{"file": s.file, "participant": s.participant, "score": s.score, "total": s.total,
+                 "answers": {r.asked.id: {"answer": r.answer, "key": r.asked.key, "correct": r.correct}
+                             for r in s.results}} for s in valid]
+        click.echo(json.dumps({"exercise": ex.exercise.id, "sha256": ex.sha256, "sheets": rows}, indent=2))
+    else:
+        for s in valid:
+            wrong = [r.asked.id for r in s.results if not r.correct]
+            click.echo(terminal(f"{s.participant}: {s.score}/{s.total} ({s.file})" +
+                                (f"; not the engine's answer: {', '.join(wrong)}" if wrong else "")))
+    if failed:
+        fail(ctx)
 
 
 @exercise.command()
@@ -143,20 +128,18 @@ def debrief(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, ou
     Example:
       scaleup exercise debrief scenarios/exercises/cyclone-idp-surge.yaml answers/ -f html -o debrief.html
     """
-    def body() -> None:
-        from ..exercise.debrief import FORMATS, build
-        from ..writeout import write_atomic
-        ex = _load(file, allow_outside)
-        valid, failed = _sheets(ex, sheets)
-        text = FORMATS[fmt](build(ex, valid))
-        if output:
-            write_atomic(output, text)
-            click.echo(terminal(f"wrote {output}"), err=True)
-        else:
-            click.echo(text, nl=False)
-        if failed:
-            raise _fail()
-    _guarded(ctx, body)
+    from ..exercise.debrief import FORMATS, build
+    from ..writeout import write_atomic
+    ex = _load(file, allow_outside)
+    valid, failed = _sheets(ex, sheets)
+    text = FORMATS[fmt](build(ex, valid))
+    if output:
+        write_atomic(output, text)
+        click.echo(terminal(f"wrote {output}"), err=True)
+    else:
+        click.echo(text, nl=False)
+    if failed:
+        fail(ctx)
 
 
 @exercise.command("validate")
@@ -171,24 +154,76 @@ def validate_(ctx: click.Context, files: tuple[str, ...], key: bool, allow_outsi
     Example:
       scaleup exercise validate scenarios/exercises/*.yaml --key
     """
-    def body() -> None:
-        from ..errors import ScaleupError
-        failed = False
-        for file in files:
-            try:
-                ex = _load(file, allow_outside)
-            except ScaleupError as exc:
-                for p in exc.problems:
-                    click.echo(f"error: {p}", err=True)
-                failed = True
-                continue
-            scored = sum(q.scored for q in ex.questions)
-            click.echo(terminal(f"ok: {file} ({len(ex.steps)} injects, {len(ex.questions)} questions, {scored} scored; "
-                                f"{ex.ruleset.id} {ex.ruleset.version})"))
-            if key:
-                for q in ex.questions:
-                    click.echo(terminal(f"  Q{q.number} {q.id} day {ex.step_of(q).inject.day} {q.question.kind}: "
-                                        + (q.label(str(q.key)) + f" [{q.key}]" if q.scored else "(reflection)")))
-        if failed:
-            raise _fail()
-    _guarded(ctx, body)
+    from ..errors import ScaleupError
+    failed = False
+    for file in files:
+        try:
+            ex = _load(file, allow_outside)
+        except ScaleupError as exc:
+            for p in exc.problems:
+                click.echo(f"error: {p}", err=True)
+            failed = True
+            continue
+        scored = sum(q.scored for q in ex.questions)
+        click.echo(terminal(f"ok: {file} ({len(ex.steps)} injects, {len(ex.questions)} questions, {scored} scored; "
+                            f"{ex.ruleset.id} {ex.ruleset.version})"))
+        if key:
+            for q in ex.questions:
+                click.echo(terminal(f"  Q{q.number} {q.id} day {ex.step_of(q).inject.day} {q.question.kind}: "
+                                    + (q.label(str(q.key)) + f" [{q.key}]" if q.scored else "(reflection)")))
+    if failed:
+        fail(ctx)
+
+
+@exercise.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "html"]), default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+@outside_option
+@click.pass_context
+def handout(ctx: click.Context, file: str, fmt: str, output: Optional[Path], allow_outside: bool) -> None:
+    """Print the paper version: a participant booklet and a blank answer sheet with tick boxes.
+
+    Type what participants ticked into an answer sheet as they wrote it (an option's number,
+    value or label, a date such as 19/08/2026) and score it with `scaleup exercise score`.
+
+    \b
+    Example:
+      scaleup exercise handout scenarios/exercises/cyclone-idp-surge.yaml -f html -o handout.html
+    """
+    from ..exercise.handout import FORMATS
+    from ..writeout import write_atomic
+    text = FORMATS[fmt](_load(file, allow_outside))
+    if output:
+        write_atomic(output, text)
+        click.echo(terminal(f"wrote {output}"), err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@exercise.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Phones on the room's network need --host 0.0.0.0.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the sessions (one subfolder of answer sheets each). Default: room-EXERCISE.")
+@click.option("--anonymous", is_flag=True, help="Show participants as 'Participant 1'... in the debrief page.")
+@outside_option
+@click.pass_context
+def serve(ctx: click.Context, file: str, host: str, port: int, folder: Optional[Path], anonymous: bool,
+          allow_outside: bool) -> None:
+    """Run the exercise for a room: a projector page for the facilitator, phones for participants.
+
+    Prints the join URL with a QR code, and the facilitator's URL with its token. Answers are
+    written to answer sheets in the session's folder as they come (score and debrief them as
+    usual); a restarted server resumes its sessions from the folder.
+
+    \b
+    Example:
+      scaleup exercise serve scenarios/exercises/cyclone-idp-surge.yaml --host 0.0.0.0
+    """
+    from ..room.serve import run
+    ex = _load(file, allow_outside)
+    run(ex, host=host, port=port, folder=folder or Path(f"room-{ex.exercise.id}"), anonymous=anonymous,
+        out=sys.stdout)

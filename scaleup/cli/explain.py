@@ -8,15 +8,14 @@ from typing import Optional
 
 import click
 
-from ..rules.load import DEFAULT_RULESET
+from .common import fail, parse_sets, report, row_option, ruleset_option, set_option
 
 EXPLAIN_FORMATS = ("text", "json", "markdown", "html")
 
 
 @click.command()
 @click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
-@click.option("-r", "--ruleset", default=DEFAULT_RULESET, show_default=True,
-              help="A shipped rule set name or a rule set folder.")
+@ruleset_option
 @click.option("--depth", type=click.IntRange(min=0), default=None,
               help="Levels of rules to show in the derivation tree (default: all).")
 @click.option("-f", "--format", "fmt", type=click.Choice(EXPLAIN_FORMATS), default="text", show_default=True)
@@ -29,10 +28,8 @@ EXPLAIN_FORMATS = ("text", "json", "markdown", "html")
               help="At most this many evaluations in the flip search.")
 @click.option("--flip-seconds", type=click.FloatRange(min=0.1), default=None,
               help="Also stop the flip search after this many seconds (output then depends on the machine).")
-@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
-              help="Override a rule set parameter for this run (recorded in the stamp).")
-@click.option("--row", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Only the scenario on line N of a .jsonl file, or row N of a .csv or .xlsx file.")
+@set_option
+@row_option
 @click.pass_context
 def explain(ctx: click.Context, scenario: str, ruleset: str, depth: Optional[int], fmt: str, output: Optional[Path],
             targets: tuple[str, ...], flips: bool, flip_budget: int, flip_seconds: Optional[float],
@@ -50,55 +47,52 @@ def explain(ctx: click.Context, scenario: str, ruleset: str, depth: Optional[int
       scaleup explain scenarios/cyclone-coastal.yaml --flips -f html -o cyclone.html
       scaleup explain crises.csv --row 4
     """
-    from .main import Failed, parse_sets, report, run_guarded
     from ..writeout import write_atomic
 
-    def body() -> None:
-        from ..explain.derivation import explain as build, to_text
-        from ..rules.load import load_ruleset
-        from ..scenario.load import load_scenario
-        from ..explain.whynot import parse_target
-        rules = load_ruleset(ruleset, parse_sets(sets))
-        for target in targets:
-            try:
-                parse_target(rules, target)
-            except ValueError as exc:
-                raise click.BadParameter(str(exc), param_hint="--why-not") from exc
-        from ..errors import ScaleupError
-        from ..batch.scenario_files import holds_rows, read_all
-        if not holds_rows(scenario):
-            if row is not None:
-                raise click.UsageError("--row picks a line of a .jsonl file or a row of a .csv or .xlsx file")
-            loaded = [load_scenario(scenario)]
-            failed = False
-        else:
-            items = list(read_all([Path(scenario)], row))
-            loaded = [item for _, item in items if not isinstance(item, ScaleupError) and hasattr(item, "scenario")]
-            failed = len(loaded) < len(items)
-            for _, item in items:
-                if isinstance(item, ScaleupError):
-                    report(item)
-            if fmt == "html" and len(loaded) > 1:
-                raise click.UsageError(f"an HTML report explains one scenario and {scenario} holds {len(loaded)}: "
-                                       "give --row N")
-        exps = [build(one, rules, depth=depth, targets=targets, flips=flips,
-                      flip_budget=flip_budget, flip_seconds=flip_seconds) for one in loaded]
-        many = holds_rows(scenario) and row is None
-        if fmt == "json":
-            data = [e.to_dict() for e in exps] if many else exps[0].to_dict() if exps else None
-            text = json.dumps(data, indent=2, ensure_ascii=False) + "\n" if exps or many else ""
-        elif fmt == "markdown":
-            from ..render.markdown import render_explanation
-            text = "\n".join(render_explanation(e) for e in exps)
-        elif fmt == "html":
-            from ..render.html import render_explanation as render_html
-            text = "".join(render_html(e) for e in exps)
-        else:
-            text = "\n".join(to_text(e) for e in exps)
-        if output:
-            write_atomic(output, text)
-        elif text:
-            click.echo(text, nl=False)
-        if failed or not exps:
-            raise Failed(1)
-    run_guarded(ctx.obj["debug"] if ctx.obj else False, body)
+    from ..batch.scenario_files import holds_rows, read_all
+    from ..errors import ScaleupError
+    from ..explain.derivation import explain as build, to_text
+    from ..rules.load import load_ruleset
+    from ..scenario.load import load_scenario
+    from ..explain.whynot import parse_target
+    rules = load_ruleset(ruleset, parse_sets(sets))
+    for target in targets:
+        try:
+            parse_target(rules, target)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--why-not") from exc
+    if not holds_rows(scenario):
+        if row is not None:
+            raise click.UsageError("--row picks a line of a .jsonl file or a row of a .csv or .xlsx file")
+        loaded = [load_scenario(scenario)]
+        failed = False
+    else:
+        items = list(read_all([Path(scenario)], row))
+        loaded = [item for _, item in items if not isinstance(item, ScaleupError) and hasattr(item, "scenario")]
+        failed = len(loaded) < len(items)
+        for _, item in items:
+            if isinstance(item, ScaleupError):
+                report(item)
+        if fmt == "html" and len(loaded) > 1:
+            raise click.UsageError(f"an HTML report explains one scenario and {scenario} holds {len(loaded)}: "
+                                   "give --row N")
+    exps = [build(one, rules, depth=depth, targets=targets, flips=flips,
+                  flip_budget=flip_budget, flip_seconds=flip_seconds) for one in loaded]
+    many = holds_rows(scenario) and row is None
+    if fmt == "json":
+        data = [e.to_dict() for e in exps] if many else exps[0].to_dict() if exps else None
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n" if exps or many else ""
+    elif fmt == "markdown":
+        from ..render.markdown import render_explanation
+        text = "\n".join(render_explanation(e) for e in exps)
+    elif fmt == "html":
+        from ..render.html import render_explanation as render_html
+        text = "".join(render_html(e) for e in exps)
+    else:
+        text = "\n".join(to_text(e) for e in exps)
+    if output:
+        write_atomic(output, text)
+    elif text:
+        click.echo(text, nl=False)
+    if failed or not exps:
+        fail(ctx)

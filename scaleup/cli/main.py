@@ -6,115 +6,32 @@ rules, 2 usage, 3 expectations not met.
 
 from __future__ import annotations
 
-import errno
 import json
 import logging
-import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Optional
 
 import click
 
 from ..version import __version__
-from ..errors import EngineError, ScaleupError
+from ..errors import ScaleupError
 from ..recommendation.expect import check_expectations
 from ..scenario.search import has_magic
 from ..scenario.inputs import Skipped, find_inputs
 from ..paths import display_name
 from ..render import RENDERERS
 from ..render.json import render as render_json
-from ..rules.load import DEFAULT_RULESET, load_ruleset
+from ..rules.load import load_ruleset
 from ..safetext import terminal
 from ..writeout import write_atomic
+from .common import ExitCode, Group, Settings, fail, parse_sets, report, row_option, ruleset_option, set_option
+from .assurance import rules  # the rules group with check, coverage and diff added
+from .batch import batch, sweep
+from .exercise import exercise
+from .explain import explain
 
-EXIT_INVALID, EXIT_USAGE, EXIT_EXPECT = 1, 2, 3
-
-
-class Failed(Exception):
-    """Raised inside a command to exit with a code after problems were reported."""
-
-    def __init__(self, code: int):
-        self.code = code
-
-
-def report(error: ScaleupError) -> None:
-    """Print every problem of an error to stderr, one per line."""
-    label = "internal error" if isinstance(error, EngineError) else "error"
-    for problem in error.problems:
-        click.echo(f"{label}: {problem}", err=True)
-
-
-def parse_sets(values: Sequence[str]) -> dict[str, Any]:
-    """``NAME=VALUE`` pairs; values are read as JSON when they parse (numbers, true/false)."""
-    out: dict[str, Any] = {}
-    for item in values:
-        name, sep, raw = item.partition("=")
-        if not sep or not name:
-            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--set")
-        try:
-            out[name] = json.loads(raw)
-        except ValueError:
-            out[name] = raw
-    return out
-
-
-def run_guarded(debug: bool, body: Callable[[], None]) -> None:
-    """Run a command body, turning library errors into messages and exit codes."""
-    try:
-        body()
-    except Failed as exc:
-        sys.exit(exc.code)
-    except ScaleupError as exc:
-        if debug:
-            raise
-        report(exc)
-        sys.exit(EXIT_INVALID)
-    except OSError as exc:
-        if debug or exc.errno == errno.EPIPE:   # click ends a broken pipe (`| head`) quietly
-            raise
-        report(os_error(exc))
-        sys.exit(EXIT_INVALID)
-
-
-def os_error(exc: OSError) -> ScaleupError:
-    """An OS failure the library did not locate. Output files and inputs are located by the
-    library, so one without a file name is a write to stdout (``evaluate > /dev/full``)."""
-    reason = exc.strerror or str(exc)
-    if exc.filename is None:
-        _silence_stdout()
-        return ScaleupError.at("<stdout>", None, "", f"cannot write the output: {reason}",
-                               "free some space where stdout goes, or write to a file with -o FILE")
-    return ScaleupError.at(display_name(exc.filename), None, "", reason, "check the path and its permissions")
-
-
-def _silence_stdout() -> None:
-    """If stdout still holds text it cannot take, point it at /dev/null, so that Python's final
-    flush at exit does not fail a second time with a traceback."""
-    try:
-        sys.stdout.flush()
-        return
-    except OSError:
-        pass
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
-        os.close(null)
-    except (OSError, ValueError, AttributeError):   # not a real file (a test runner's buffer)
-        pass
-
-
-ruleset_option = click.option("-r", "--ruleset", default=DEFAULT_RULESET, show_default=True,
-                              help="A shipped rule set name or a rule set folder.")
-row_option = click.option("--row", type=click.IntRange(min=1), default=None, metavar="N",
-                          help="Only the scenario on line N of a .jsonl file, or row N of a .csv or .xlsx file "
-                               "(the number messages show).")
-set_option = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
-                          help="Override a rule set parameter, or a band edge as CRITERION/FIELD.edges[I]=VALUE, "
-                               "for this run (recorded in the stamp; see docs/assurance.md).")
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="scaleup")
 @click.option("-v", "--verbose", count=True, help="More log detail on stderr (-vv: every rule firing).")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
@@ -126,7 +43,7 @@ def main(ctx: click.Context, verbose: int, debug: bool) -> None:
     Example:
       scaleup evaluate scenarios/cyclone-coastal.yaml
     """
-    ctx.obj = {"debug": debug}
+    ctx.obj = Settings(debug=debug, verbose=verbose)
     if verbose:
         logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO, stream=sys.stderr,
                             format="%(name)s: %(message)s")
@@ -157,55 +74,53 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
       scaleup evaluate crises.xlsx --row 7
       scaleup evaluate scenarios/cyclone-coastal.yaml --set recommend_gap_level=5
     """
-    def body() -> None:
-        from ..recommendation.evaluate import evaluate as run
-        from ..batch.scenario_files import Reading, holds_rows, read_all
-        rules = load_ruleset(ruleset, parse_sets(sets))
-        found = find_inputs(scenarios, output=output)
-        paths, missing = found.files, found.problems
-        failed = bool(missing)
-        for problem in missing:
-            click.echo(f"error: {problem}", err=True)
-        for note in found.notes:
-            click.echo(f"note: {note}", err=True)
-        if row is not None and not any(holds_rows(p) for p in paths):
-            raise click.UsageError("--row picks a line of a .jsonl file or a row of a .csv or .xlsx file; none was given")
-        recs, mismatched, reading = [], False, Reading()
-        for where, item in read_all(paths, row, reading):
-            if isinstance(item, Skipped):
-                click.echo(terminal(f"skipped: {where} (kind {item.kind!r} is not a scenario)"), err=True)
-                continue
-            try:
-                if isinstance(item, ScaleupError):
-                    raise item
-                rec = run(item, rules)
-            except ScaleupError as exc:
-                report(exc)
-                failed = True
-                continue
-            recs.append(rec)
-            if check and item.scenario.expect:
-                for problem in check_expectations(rec, item.scenario.expect):
-                    click.echo(terminal(f"mismatch: {where}: {problem}"), err=True)
-                    mismatched = True
-        for note in reading.notes:
-            click.echo(terminal(f"note: {note}"), err=True)
-        # several paths or a folder give a JSON array even when only one scenario is valid
-        many = (len(scenarios) > 1 or any(Path(s).is_dir() or has_magic(s) for s in scenarios)
-                or (row is None and any(holds_rows(p) for p in paths)))
-        text = render_json(recs, many=many) if fmt == "json" else RENDERERS[fmt](recs)
-        if output:
-            write_atomic(output, text)   # even empty: yesterday's report must not look like today's
-        elif recs or (fmt == "json" and many):
-            click.echo(text, nl=False)
-        if not recs and (output or not failed):   # (with failures, their messages said it)
-            click.echo("error: no scenario was evaluated" + (f"; {display_name(output)} now holds an empty report"
-                                                              if output else ""), err=True)
-        if failed or not recs:
-            raise Failed(EXIT_INVALID)
-        if mismatched:
-            raise Failed(EXIT_EXPECT)
-    run_guarded(ctx.obj["debug"], body)
+    from ..recommendation.evaluate import evaluate as run
+    from ..batch.scenario_files import Reading, holds_rows, read_all
+    rules = load_ruleset(ruleset, parse_sets(sets))
+    found = find_inputs(scenarios, output=output)
+    paths, missing = found.files, found.problems
+    failed = bool(missing)
+    for problem in missing:
+        click.echo(f"error: {problem}", err=True)
+    for note in found.notes:
+        click.echo(f"note: {note}", err=True)
+    if row is not None and not any(holds_rows(p) for p in paths):
+        raise click.UsageError("--row picks a line of a .jsonl file or a row of a .csv or .xlsx file; none was given")
+    recs, mismatched, reading = [], False, Reading()
+    for where, item in read_all(paths, row, reading):
+        if isinstance(item, Skipped):
+            click.echo(terminal(f"skipped: {where} (kind {item.kind!r} is not a scenario)"), err=True)
+            continue
+        try:
+            if isinstance(item, ScaleupError):
+                raise item
+            rec = run(item, rules)
+        except ScaleupError as exc:
+            report(exc)
+            failed = True
+            continue
+        recs.append(rec)
+        if check and item.scenario.expect:
+            for problem in check_expectations(rec, item.scenario.expect):
+                click.echo(terminal(f"mismatch: {where}: {problem}"), err=True)
+                mismatched = True
+    for note in reading.notes:
+        click.echo(terminal(f"note: {note}"), err=True)
+    # several paths, a folder or a file of rows give a JSON array even when only one scenario is valid
+    many = (len(scenarios) > 1 or any(Path(s).is_dir() or has_magic(s) for s in scenarios)
+            or (row is None and any(holds_rows(p) for p in paths)))
+    text = render_json(recs, many=many) if fmt == "json" else RENDERERS[fmt](recs)
+    if output:
+        write_atomic(output, text)   # even empty: yesterday's report must not look like today's
+    elif recs or (fmt == "json" and many):
+        click.echo(text, nl=False)
+    if not recs and (output or not failed):   # (with failures, their messages said it)
+        click.echo("error: no scenario was evaluated" + (f"; {display_name(output)} now holds an empty report"
+                                                          if output else ""), err=True)
+    if failed or not recs:
+        fail(ctx)
+    if mismatched:
+        fail(ctx, ExitCode.EXPECT)
 
 
 @main.command()
@@ -219,19 +134,17 @@ def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
       scaleup validate scenarios/
       scaleup validate rulesets/iasc-2018
     """
-    def body() -> None:
-        from .validate import validate_paths
-        result = validate_paths(paths)
-        for line in result.ok:
-            click.echo(terminal(f"ok: {line}"))
-        for line in result.skipped:
-            click.echo(terminal(f"skipped: {line}"), err=True)
-        for problem in result.problems:
-            click.echo(f"error: {problem}", err=True)
-        if result.problems:
-            click.echo(f"{result.failed} of {result.checked} files invalid", err=True)
-            raise Failed(EXIT_INVALID)
-    run_guarded(ctx.obj["debug"], body)
+    from .validate import validate_paths
+    result = validate_paths(paths)
+    for line in result.ok:
+        click.echo(terminal(f"ok: {line}"))
+    for line in result.skipped:
+        click.echo(terminal(f"skipped: {line}"), err=True)
+    for problem in result.problems:
+        click.echo(f"error: {problem}", err=True)
+    if result.problems:
+        click.echo(f"{result.failed} of {result.checked} files invalid", err=True)
+        fail(ctx)
 
 
 @main.command()
@@ -270,37 +183,31 @@ def template(ctx: click.Context, fmt: str, output: Optional[Path]) -> None:
       scaleup scenario template -f xlsx -o crises.xlsx
       scaleup scenario template -f csv -o crises.csv
     """
-    def body() -> None:
-        if fmt == "xlsx":
-            from ..scenario.sheet_template import write_template_xlsx
-            if output is None:
-                if sys.stdout.isatty():
-                    raise click.UsageError("-f xlsx writes a binary workbook: give -o FILE.xlsx")
-                write_template_xlsx(sys.stdout.buffer)
-            else:
-                write_template_xlsx(output)
-            return
-        if fmt == "csv":
-            from ..scenario.sheet_template import template_csv
-            text = template_csv()
+    if fmt == "xlsx":
+        from ..scenario.sheet_template import write_template_xlsx
+        if output is None:
+            if sys.stdout.isatty():
+                raise click.UsageError("-f xlsx writes a binary workbook: give -o FILE.xlsx")
+            write_template_xlsx(sys.stdout.buffer)
         else:
-            from ..schemas import scenario_template
-            text = scenario_template()
-        if output:
-            write_atomic(output, text)
-        else:
-            click.echo(text, nl=False)
-    run_guarded(ctx.obj["debug"] if ctx.obj else False, body)
+            write_template_xlsx(output)
+        return
+    if fmt == "csv":
+        from ..scenario.sheet_template import template_csv
+        text = template_csv()
+    else:
+        from ..schemas import scenario_template
+        text = scenario_template()
+    if output:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
 
 
-def _register_extensions() -> None:
-    """Command groups that live in their own modules (scaleup/commands/)."""
-    from .commands import COMMANDS
-    for command in COMMANDS:
-        main.add_command(command)
-
-
-_register_extensions()
+# the commands that live in modules of their own (their subcommands are documented with their feature)
+COMMANDS: tuple[click.Command, ...] = (batch, sweep, explain, exercise, rules)
+for command in COMMANDS:
+    main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

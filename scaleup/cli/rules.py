@@ -39,13 +39,10 @@ def list_rules(ctx: click.Context, ruleset: str, fmt: str) -> None:
       scaleup rules list
       scaleup rules list rulesets/iasc-2018 -f json
     """
-    from .main import run_guarded
     from ..rules.catalogue import LIST_RENDERERS
     from ..rules.load import load_ruleset
 
-    def body() -> None:
-        click.echo(LIST_RENDERERS[fmt](load_ruleset(ruleset)), nl=False)
-    run_guarded(_debug(ctx), body)
+    click.echo(LIST_RENDERERS[fmt](load_ruleset(ruleset)), nl=False)
 
 
 @rules.command("show")
@@ -65,20 +62,14 @@ def show(ctx: click.Context, ruleset: str, fmt: str, output: Optional[Path]) -> 
       scaleup rules show iasc-2018
       scaleup rules show iasc-2018 -f markdown -o docs/rulebase.md
     """
-    from .main import run_guarded
     from ..render.rulebase import SHOW_RENDERERS
     from ..rules.load import load_ruleset
     from ..writeout import write_atomic
 
-    def body() -> None:
-        text = SHOW_RENDERERS[fmt](load_ruleset(ruleset))
-        if output:
-            write_atomic(output, text)
-        else:
-            click.echo(text, nl=False)
-    run_guarded(_debug(ctx), body)
+    text = SHOW_RENDERERS[fmt](load_ruleset(ruleset))
+    if output:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
 
 
-def _debug(ctx: click.Context) -> bool:
-    root = ctx.find_root()
-    return bool(root.obj and root.obj.get("debug"))

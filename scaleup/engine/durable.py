@@ -43,7 +43,7 @@ import durable_rules_engine
 
 from .audit import Evaluation, Firing
 from ..errors import EngineError
-from ..facts import Fact, Scalar, engine_text, engine_value
+from ..facts import Fact, engine_text, engine_value
 from ..rules.ir import CompiledRule, CompiledRuleset, Ref
 from ..rules.translate import aliases_of, definitions
 

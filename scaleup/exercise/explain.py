@@ -1,19 +1,19 @@
-"""Why the engine gave an exercise question its answer: the derivation tree of the fact behind
-the answer, read from the evaluation (the rules that fired, with titles and citations, down to
-criterion levels and scenario lines), as short lines for a terminal or a debrief page.
-Why-not (for a participant's other answer) is in :mod:`scaleup.exercise.whynot`.
+"""The shape of a trainee's explanation: short lines, each optionally citing the rule behind it,
+and the criteria they rest on; how facts and citations read in them. The reasons themselves (the
+derivation of the engine's answer, and why not a participant's answer) are built in
+:mod:`scaleup.exercise.reasons`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from typing import Iterable, Optional
 
 from ..engine.audit import Evaluation
 from .model import LEVEL_WORDS
 from ..facts import Fact
-from ..words import fmt
 from ..vocabulary import Criterion
+from ..words import fmt
 from ..rules.ir import CompiledRule, CompiledRuleset
 
 
@@ -92,43 +92,6 @@ def describe(fact: Fact) -> str:
     if "value" in f and len(f) <= 2:
         return f"{fact.type} {fmt(f['value'])}" + (f" ({f['reason']})" if f.get("reason") else "")
     return f"{fact.type} " + ", ".join(f"{k} {fmt(v)}" for k, v in f.items())
-
-
-def derivation(ev: Evaluation, fact_id: str, depth: int = 3, at: int = 0) -> list[Line]:
-    """The rules that derived a fact, and what they matched, ``depth`` firings deep. At the top,
-    a rule's ``not:`` conditions are explained too (why no such fact was derived), since for
-    answers such as "not recommended" they are the whole reason."""
-    from .whynot import pattern_words, why_not, words_of   # why-not builds on this module
-    fact = ev.fact(fact_id)
-    lines = [Line(at, describe(fact))]
-    shown: set[str] = set()
-    for firing in ev.derived_by(fact_id):
-        if firing.rule in shown:
-            continue  # other any: branches of a rule already shown say nothing new
-        shown.add(firing.rule)
-        rule = ev.rule(firing.key)
-        lines.append(Line(at + 1, f"because: {rule.title} [{rule.id}]", cite(ev.ruleset, rule)))
-        for m in firing.matched:
-            child = ev.fact(m)
-            if child.type == "signal":
-                lines.append(Line(at + 2, _signal(ev, child)))
-            elif depth <= 1 or child.type == "indicator":
-                lines.append(Line(at + 2, describe(child)))
-            else:
-                lines.extend(derivation(ev, m, depth - 1, at + 2))
-        for p in (rule.patterns if at == 0 else ()):
-            if p.negated and p.type != "indicator":
-                lines.append(Line(at + 2, f"and no {pattern_words(p)} was derived:"))
-                lines.extend(why_not(ev, p.type, words_of(p), depth=1, at=at + 3).lines)
-    return lines
-
-
-def _signal(ev: Evaluation, signal: Fact) -> str:
-    firing = ev.derived_by(signal.id)[0]
-    indicator = describe(ev.fact(firing.matched[0])) if firing.matched else str(signal.fields["field"])
-    name = Criterion(signal.fields['criterion']).phrase
-    presumed = " (presumed)" if signal.fields.get("presumed") == "true" else ""
-    return f"{indicator} puts {name} at level {signal.fields['level']}{presumed} [{firing.key}]"
 
 
 def criteria_in(ev: Evaluation, fact_id: str) -> list[str]:

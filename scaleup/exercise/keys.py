@@ -12,8 +12,9 @@ import datetime as dt
 from typing import Any, Optional
 
 from ..engine.audit import Evaluation
-from .explain import Explanation, Line, cite, criteria_in, derivation, fmt
-from .whynot import level_why_not, why_not
+from ..words import fmt
+from .explain import Explanation, Line, cite, criteria_in
+from .reasons import derivation, level_why_not, why_not
 from .model import KINDS, NONE, Question, canon
 from .timeline import Step
 from ..facts import Fact

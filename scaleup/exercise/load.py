@@ -22,14 +22,12 @@ from typing import Any, Optional
 
 from pydantic import ValidationError
 
-from ..engine.audit import Evaluation
 from ..vocabulary import CRITERIA, Criterion
 from ..errors import Problem, RulesetError, ScaleupError, ScenarioError
 from ..recommendation.evaluate import evaluate_traced
 from .model import KINDS, Exercise, Inject, Option, Question, canon
 from .keys import answer_key, generated_options, subject_values
 from ..paths import real_path
-from ..recommendation.model import Recommendation
 from ..rules.compile import did_you_mean
 from ..rules.ir import CompiledRuleset
 from ..rules.load import load_ruleset, shipped_rulesets_dir

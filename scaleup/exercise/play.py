@@ -24,7 +24,8 @@ import click
 
 from ..errors import Problem, ScaleupError
 from .load import Asked, LoadedExercise
-from .explain import Explanation, fmt
+from ..words import fmt
+from .explain import Explanation
 from .keys import explain_key, explain_wrong
 from .score import read_sheet, sheet_text
 from ..safetext import terminal, terminal_lines

@@ -4,11 +4,15 @@ writing them (for ``scaleup exercise play``).
 A sheet is YAML (``kind: answer_sheet``) naming the exercise, the SHA-256 of the exercise
 version it was answered against, the participant, and ``answers`` by question id: either a plain
 value (``q3: consider``, for sheets typed from paper) or ``{answer: VALUE, at: TIMESTAMP}``.
-Values are option values, or labels, case-insensitively.
+Values are option values or labels in any case, or what people write on paper (``IFRC`` for
+"IFRC (convener)", ``Level 3``, ``19/08/2026``), read by :mod:`scaleup.exercise.match` with a
+located warning for every guess.
 
-A sheet for another exercise id, with an unknown question, an answer that is not an option, a
-bad timestamp, or a scored question left unanswered is invalid: every problem is reported,
-located (``sheet.yaml:12: answers.q3: ...``), and the sheet is not scored. A sheet answered
+A sheet for another exercise id, with an unknown question, a list or mapping as an answer, or a
+bad timestamp is invalid: every problem is reported, located (``sheet.yaml:12: answers.q3:
+...``), and the sheet is not scored. An answer that is not an option, or a scored question left
+unanswered, costs that question only: a located warning, and the question counts as not the
+engine's answer. A sheet answered
 against another version of the same exercise (its ``exercise_sha256`` differs) is scored against
 the current version with a warning, because the questions are usually unchanged and a facilitator
 must still be able to debrief; the warning says the key may have moved.
@@ -24,8 +28,10 @@ from typing import Any, Optional
 
 from ..errors import Problem, ScenarioError
 from .load import Asked, LoadedExercise
+from .match import read_answer
 from .model import canon
 from ..rules.compile import did_you_mean
+from ..scenario.validation import dotted
 from ..scenario.yamlio import Document, load_document
 
 
@@ -47,6 +53,7 @@ class Sheet:
     answers: dict[str, str] = field(default_factory=dict)
     times: dict[str, str] = field(default_factory=dict)
     reflections: dict[str, str] = field(default_factory=dict)
+    unreadable: dict[str, str] = field(default_factory=dict)
     results: list[Result] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
@@ -74,12 +81,8 @@ def parse_time(value: Any) -> Optional[str]:
 
 
 def match_option(asked: Asked, value: Any) -> Optional[str]:
-    """The option value an answer names (by value or label, ignoring case), or None."""
-    text = canon(value).casefold()
-    for choice in asked.options:
-        if text in (choice.value.casefold(), choice.label.casefold()):
-            return choice.value
-    return None
+    """The option value an answer names, read leniently (see :mod:`scaleup.exercise.match`), or None."""
+    return read_answer([(c.value, c.label) for c in asked.options], value).value
 
 
 def read_sheet(path: str | os.PathLike[str], ex: LoadedExercise, partial: bool = False) -> Sheet:
@@ -101,7 +104,6 @@ def check_sheet(doc: Document, ex: LoadedExercise, partial: bool = False) -> She
     data = doc.data
 
     def bad(path: tuple[Any, ...], message: str, hint: str = "") -> None:
-        from ..scenario.validation import dotted
         sheet.problems.append(Problem(doc.name, doc.line(path), dotted(path), message, hint))
 
     if not isinstance(data, dict) or data.get("kind") != "answer_sheet":
@@ -162,22 +164,37 @@ def check_sheet(doc: Document, ex: LoadedExercise, partial: bool = False) -> She
             continue
         if value is None:
             continue            # reported below as unanswered
-        choice = match_option(asked, value)
-        if choice is None:
+        reading = read_answer([(c.value, c.label) for c in asked.options], value)
+        shown = path if not isinstance(raw, dict) else path + ("answer",)
+        at_line = doc.line(shown)
+        if reading.value is None:
+            # an unreadable answer costs this question, not the sheet
             options = [c.value for c in asked.options]
-            bad(path if not isinstance(raw, dict) else path + ("answer",),
-                f"{canon(value)!r} is not an option of {qid} (options: {', '.join(options)})",
-                did_you_mean(canon(value), options))
+            hint = (f"it could be {', '.join(repr(c) for c in reading.candidates)}: write more of it"
+                    if reading.candidates else did_you_mean(canon(value), options))
+            sheet.warnings.append(Problem(doc.name, at_line, dotted(shown),
+                                          f"{canon(value)!r} is not an option of {qid} (options: {', '.join(options)}); "
+                                          "counted as not the engine's answer", hint))
+            sheet.unreadable[qid] = canon(value)
             continue
-        sheet.answers[qid] = choice
+        if reading.guess:
+            sheet.warnings.append(Problem(doc.name, at_line, dotted(shown),
+                                          f"read {canon(value)!r} {reading.by}: {asked.label(reading.value)!r} "
+                                          f"({reading.value})", "write the option's value to silence this warning"))
+        sheet.answers[qid] = reading.value
     if not partial:
         for asked in ex.questions:
-            if asked.scored and asked.id not in sheet.answers and not _reported(sheet, asked.id):
-                bad(("answers", asked.id), f"question {asked.id} is not answered",
-                    f"add '{asked.id}: ANSWER' (one of: {', '.join(c.value for c in asked.options)})")
+            if asked.scored and asked.id not in sheet.answers and asked.id not in sheet.unreadable \
+                    and not _reported(sheet, asked.id):
+                # an unanswered question costs that question, not the sheet
+                sheet.warnings.append(Problem(
+                    doc.name, doc.line(("answers", asked.id)),
+                    f"answers.{asked.id}", f"question {asked.id} is not answered; counted as not the engine's answer",
+                    f"add '{asked.id}: ANSWER' (one of: {', '.join(c.value for c in asked.options)})"))
     if not sheet.problems:
-        sheet.results = [Result(q, sheet.answers[q.id], sheet.answers[q.id] == q.key)
-                         for q in ex.questions if q.scored and q.id in sheet.answers]
+        sheet.results = [Result(q, sheet.answers.get(q.id, sheet.unreadable.get(q.id, "")),
+                                sheet.answers.get(q.id) == q.key)
+                         for q in ex.questions if q.scored and (not partial or q.id in sheet.answers)]
     return sheet
 
 

@@ -17,7 +17,8 @@ from ..version import __version__
 from ..engine.audit import Evaluation, Firing
 from ..errors import Problem, RulesetError
 from ..facts import FACT_TYPES, Fact
-from ..vocabulary import CRITERIA, DECISIONS, LIFECYCLE, Criterion, level_label
+from .. import vocabulary
+from ..vocabulary import CRITERIA, DECISIONS, LIFECYCLE, level_label
 from ..scenario.load import LoadedScenario
 from ..words import fmt
 
@@ -71,7 +72,7 @@ class Criterion(Out):
             return None
         top = [s for s in self.signals if s.presumed and s.level == max(x.level for x in self.signals)]
         why = "; ".join(f"{s.field} = {fmt(s.value)}" for s in top)
-        return (f"{Criterion(self.name).phrase} presumed {self.level}: {why}; no capacity measure given "
+        return (f"{vocabulary.Criterion(self.name).phrase} presumed {self.level}: {why}; no capacity measure given "
                 "(INFORM LCC, the tier at which capacity copes, partners or reach would replace the presumption)")
 
 

@@ -1,5 +1,11 @@
-"""Why not a participant's answer: the rules that would have produced it, the closest of their
+"""Why the engine gave a question its answer, and why not a participant's answer, as short lines
+for a terminal or a debrief page.
+
+:func:`derivation` is the derivation tree of the fact behind the answer, read from the evaluation
+(the rules that fired, with titles and citations, down to criterion levels and scenario lines).
+:func:`why_not` names the rules that would have produced another answer, the closest of their
 ``any:`` branches, and what that branch lacked ("criterion scale: level is 2, needs at least 3").
+The two recurse into each other (a derivation explains a rule's ``not:`` conditions by why-not).
 
 Each rule's conditions are checked against the evaluation's facts one pattern at a time (the
 first matching fact binds), which is exact for the rule language's tests and an approximation
@@ -13,7 +19,9 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..engine.audit import Evaluation
-from .explain import Explanation, Line, cite, criteria_in, describe, fmt
+from ..vocabulary import Criterion
+from ..words import fmt
+from .explain import Explanation, Line, cite, criteria_in, describe
 from ..facts import FACT_TYPES, Fact
 from ..recommendation.model import Recommendation
 from ..rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, Test
@@ -188,3 +196,39 @@ def level_why_not(ev: Evaluation, rec: Recommendation, criterion: str, level: st
 
 def _op_sym(op: str) -> str:
     return {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "eq": "=", "in": "in", "ne": "!=", "not_in": "not in"}.get(op, op)
+
+
+def derivation(ev: Evaluation, fact_id: str, depth: int = 3, at: int = 0) -> list[Line]:
+    """The rules that derived a fact, and what they matched, ``depth`` firings deep. At the top,
+    a rule's ``not:`` conditions are explained too (why no such fact was derived), since for
+    answers such as "not recommended" they are the whole reason."""
+    fact = ev.fact(fact_id)
+    lines = [Line(at, describe(fact))]
+    shown: set[str] = set()
+    for firing in ev.derived_by(fact_id):
+        if firing.rule in shown:
+            continue  # other any: branches of a rule already shown say nothing new
+        shown.add(firing.rule)
+        rule = ev.rule(firing.key)
+        lines.append(Line(at + 1, f"because: {rule.title} [{rule.id}]", cite(ev.ruleset, rule)))
+        for m in firing.matched:
+            child = ev.fact(m)
+            if child.type == "signal":
+                lines.append(Line(at + 2, _signal(ev, child)))
+            elif depth <= 1 or child.type == "indicator":
+                lines.append(Line(at + 2, describe(child)))
+            else:
+                lines.extend(derivation(ev, m, depth - 1, at + 2))
+        for p in (rule.patterns if at == 0 else ()):
+            if p.negated and p.type != "indicator":
+                lines.append(Line(at + 2, f"and no {pattern_words(p)} was derived:"))
+                lines.extend(why_not(ev, p.type, words_of(p), depth=1, at=at + 3).lines)
+    return lines
+
+
+def _signal(ev: Evaluation, signal: Fact) -> str:
+    firing = ev.derived_by(signal.id)[0]
+    indicator = describe(ev.fact(firing.matched[0])) if firing.matched else str(signal.fields["field"])
+    name = Criterion(signal.fields['criterion']).phrase
+    presumed = " (presumed)" if signal.fields.get("presumed") == "true" else ""
+    return f"{indicator} puts {name} at level {signal.fields['level']}{presumed} [{firing.key}]"
