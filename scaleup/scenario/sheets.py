@@ -397,18 +397,3 @@ def _relocate(row: SheetRow, problem: Problem, letters: dict[str, str]) -> Probl
         hint = f"fill in column {letter}" if letter else "add a column " + " and a column ".join(map(repr, needed or [path]))
     return row.problem(letter, problem.field, problem.message, hint)
 
-
-def row_data(row: SheetRow) -> dict[str, Any]:
-    """The scenario data of a row that loads, as JSON-ready values (dates as YYYY-MM-DD)."""
-    loaded = load_row(row)
-    return _plain(loaded.document.data)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
