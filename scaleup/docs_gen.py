@@ -152,6 +152,17 @@ def _expect_rows() -> list[tuple[str, str]]:
     return rows
 
 
+UNCERTAIN = (
+    "Any numeric indicator may be a range or a distribution instead of a number:\n"
+    "`in_need: {low: 200000, high: 400000}` (uniform), `{low: L, mode: M, high: H}` (triangular), or\n"
+    "`{values: [...], weights: [...]}` (discrete; equal weights when `weights` is left out). Bad ranges\n"
+    "are located errors (low not below high, mode outside low..high, one weight per value, weights\n"
+    ">= 0, values within the field's range). A plain `evaluate` (and batch, explain, report) scores\n"
+    "each range's *point estimate* (triangular: the mode; uniform: the midpoint; discrete: the most\n"
+    "heavily weighted value) and says so in a caveat; `scaleup evaluate FILE --samples N` gives the\n"
+    "probability of each decision. See [uncertainty.md](uncertainty.md).")
+
+
 def render(ruleset: Optional[CompiledRuleset] = None) -> str:
     """The whole of ``docs/scenario.md`` (the default rule set is loaded when none is given)."""
     ruleset = ruleset or load_ruleset()
@@ -190,6 +201,10 @@ def render(ruleset: Optional[CompiledRuleset] = None) -> str:
     add("## Consistency checks")
     add("")
     out.extend(f"- {c}" for c in CONSISTENCY)
+    add("")
+    add("## Uncertain figures")
+    add("")
+    add(UNCERTAIN)
     add("")
     add("## Fields that identify the scenario")
     add("")

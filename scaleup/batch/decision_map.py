@@ -20,7 +20,7 @@ from ..version import __version__
 from ..vocabulary import CRITERIA, Decision, Route
 from ..rules.ir import CompiledRuleset
 from .sweep import SweepResult, Vary
-from ..words import fmt
+from ..display import fmt
 
 DECISIONS = {   # value: (label, fill, text colour, code); Okabe-Ito colours, safe for colour blindness
     Decision.RECOMMEND: (Decision.RECOMMEND.label, "#D55E00", "#FFFFFF", "R"),

@@ -56,10 +56,17 @@ def main(ctx: click.Context, verbose: int, debug: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
 @set_option
 @click.option("--check", is_flag=True, help="Compare each scenario's expect: block; exit 3 on a mismatch.")
+@click.option("--samples", type=click.IntRange(min=1), default=None,
+              help="For a scenario with ranges: evaluate this many draws and report probabilities (docs/uncertainty.md).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draws (same seed, same output).")
+@click.option("--exact", is_flag=True, help="For one or two ranges: exact probabilities from the band edges, no draws.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for --samples [default: all cores].")
 @row_option
 @click.pass_context
 def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: str, output: Optional[Path],
-             sets: tuple[str, ...], check: bool, row: Optional[int]) -> None:
+             sets: tuple[str, ...], check: bool, samples: Optional[int], seed: int, exact: bool,
+             jobs: Optional[int], row: Optional[int]) -> None:
     """Evaluate scenario files and print the recommendation for each.
 
     SCENARIOS are files, folders or glob patterns. A *.jsonl, *.csv or *.xlsx file holds one
@@ -73,7 +80,11 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
       scaleup evaluate scenarios/ -f json -o results.json
       scaleup evaluate crises.xlsx --row 7
       scaleup evaluate scenarios/cyclone-coastal.yaml --set recommend_gap_level=5
+      scaleup evaluate scenarios/uncertain/conflict-idp-uncertain-capacity.yaml --samples 2000 --seed 1
     """
+    if samples is not None or exact:
+        _evaluate_uncertain(ctx, scenarios, ruleset, fmt, output, sets, samples or 0, seed, exact, jobs)
+        return
     from ..recommendation.evaluate import evaluate as run
     from ..batch.scenario_files import Reading, holds_rows, read_all
     rules = load_ruleset(ruleset, parse_sets(sets))
@@ -100,6 +111,10 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
             failed = True
             continue
         recs.append(rec)
+        if item.ranges:
+            click.echo(terminal(f"note: {where}: {len(item.ranges)} uncertain figure"
+                                f"{'s' if len(item.ranges) != 1 else ''} evaluated at their point estimates; "
+                                "--samples N gives the probability of each decision (docs/uncertainty.md)"), err=True)
         if check and item.scenario.expect:
             for problem in check_expectations(rec, item.scenario.expect):
                 click.echo(terminal(f"mismatch: {where}: {problem}"), err=True)
@@ -121,6 +136,32 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
         fail(ctx)
     if mismatched:
         fail(ctx, ExitCode.EXPECT)
+
+
+def _evaluate_uncertain(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: str,
+                        output: Optional[Path], sets: tuple[str, ...], samples: int, seed: int, exact: bool,
+                        jobs: Optional[int]) -> None:
+    """``evaluate --samples/--exact``: one scenario with ranges (:func:`scaleup.uncertainty.sampling.run_uncertain`)."""
+    from .batch import default_jobs
+    from ..uncertainty.report import RENDER
+    from ..uncertainty.sampling import run_uncertain
+    if len(scenarios) != 1 or Path(scenarios[0]).is_dir() or has_magic(scenarios[0]):
+        raise click.UsageError("--samples and --exact take one scenario file")
+    if fmt not in RENDER:
+        raise click.UsageError(f"--samples and --exact write {', '.join(sorted(RENDER))}, not {fmt}")
+    from .progress import StopFlag
+    rules = load_ruleset(ruleset, parse_sets(sets))
+    with StopFlag() as stop:
+        result = run_uncertain(scenarios[0], rules, samples=samples, seed=seed, exact=exact,
+                               workers=jobs or default_jobs(), should_stop=stop)
+    if result.interrupted:
+        click.echo("interrupted: nothing written (probabilities of part of the draws would mislead)", err=True)
+        ctx.exit(stop.exit_code)
+    text = RENDER[fmt](result)
+    if output:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
 
 
 @main.command()

@@ -24,7 +24,7 @@ import click
 
 from ..errors import Problem, ScaleupError
 from .load import Asked, LoadedExercise
-from ..words import fmt
+from ..display import fmt
 from .explain import Explanation
 from .keys import explain_key, explain_wrong
 from .score import read_sheet, sheet_text

@@ -4,14 +4,13 @@ the rule set compares it with, and applying changes to a scenario with validatio
 A derived indicator (a share, a ratio, a sum) is moved through its first input, which it is
 linear in. A change that breaks a cross-field rule (``in_need <= affected``...) is adjusted when
 the rule names the other field, which then moves too; otherwise the candidate is refused with the
-reason.
+reason (:mod:`scaleup.scenario.dependent`, shared with sampling and sweeps).
 """
 
 from __future__ import annotations
 
 import copy
 import math
-import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional, Union
 
@@ -20,12 +19,10 @@ from pydantic import ValidationError
 from ..scenario.fields import CATALOGUE, DERIVED
 from ..engine.pyeval import _field_eq, _is_number
 from ..rules.ir import CompiledRuleset
-from ..scenario.model import Scenario, cross_field_problems
+from ..scenario.dependent import get, make_consistent, put
+from ..scenario.model import Scenario
 from ..scenario.load import LoadedScenario
-from ..words import fmt
-
-_LIMIT = re.compile(r"is more than ([a-z_0-9]+(?:\.[a-z_0-9]+)+) \(")
-
+from ..display import fmt
 
 @dataclass(frozen=True)
 class Change:
@@ -38,19 +35,6 @@ class Change:
         if self.old is None:
             return f"{self.field} were {fmt(self.new)} (not given now)"
         return f"{self.field} were {fmt(self.new)} instead of {fmt(self.old)}"
-
-
-def get(data: Any, path: str) -> Any:
-    for part in path.split("."):
-        data = data.get(part) if isinstance(data, dict) else None
-    return data
-
-
-def put(data: dict, path: str, value: Any) -> None:
-    *head, last = path.split(".")
-    for part in head:
-        data = data.setdefault(part, {})
-    data[last] = value
 
 
 def _step(value: float, kind: str) -> float:
@@ -147,32 +131,17 @@ def single_moves(ruleset: CompiledRuleset, loaded: LoadedScenario) -> list[Chang
 
 
 def patch(loaded: LoadedScenario, changes: list[Change]) -> Union[tuple[LoadedScenario, list[Change]], str]:
-    """The scenario with ``changes`` applied and validated, plus any adjustments; or why it is invalid."""
+    """The scenario with ``changes`` applied and validated, plus any adjustments of dependent
+    fields (:mod:`scaleup.scenario.dependent`); or why it is invalid."""
     data = copy.deepcopy(loaded.document.data)
     changes = list(changes)
     for c in changes:
         put(data, c.field, c.new)
-    for _ in range(3):   # at most two adjustments: more would no longer be a small change
-        try:
-            scenario = Scenario.model_validate(data)
-        except ValidationError as exc:
-            return f"{', '.join(c.text() for c in changes)}: invalid ({exc.errors()[0]['msg']})"
-        problems = list(cross_field_problems(scenario))
-        if not problems:
-            return LoadedScenario(scenario, loaded.document), changes
-        moved = {c.field for c in changes}
-        for path, message in problems:
-            m = _LIMIT.search(message)
-            if m and path in moved and m.group(1) not in moved:
-                follow, value = m.group(1), get(data, path)
-            elif m and m.group(1) in moved and path not in moved:
-                follow, value = path, get(data, m.group(1))
-            else:
-                return f"{', '.join(c.text() for c in changes)}: {path} {message}"
-            changes.append(Change(follow, get(data, follow), value, adjusted=True))
-            put(data, follow, value)
-            break
-    return f"{', '.join(c.text() for c in changes)}: could not be made consistent"
+    result = make_consistent(data, {c.field for c in changes})
+    changes += [Change(a.field, a.old, a.new, adjusted=True) for a in result.adjusted]
+    if result.scenario is None:
+        return f"{', '.join(c.text() for c in changes)}: {result.problem}"
+    return LoadedScenario(result.scenario, loaded.document), changes
 
 
 def relative(c: Change) -> float:

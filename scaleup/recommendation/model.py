@@ -20,7 +20,7 @@ from ..facts import FACT_TYPES, Fact
 from .. import vocabulary
 from ..vocabulary import CRITERIA, DECISIONS, LIFECYCLE, level_label
 from ..scenario.load import LoadedScenario
-from ..words import fmt
+from ..display import fmt
 
 SCHEMA_VERSION = "2.0.0"
 # Literal types built from the vocabulary (pydantic reads them; mypy cannot check a computed Literal)
@@ -311,13 +311,32 @@ class _Assembler:
             "milestones": self.milestones(),
             "flags": self.listed("flag", "name", "text", key="name"),
             "notes": self.listed("note", "text"),
-            "caveats": [{"text": c.text, "source": c.source, "basis": c.basis} for c in ev.ruleset.caveats],
+            "caveats": point_estimate_caveat(self.loaded) + [{"text": c.text, "source": c.source, "basis": c.basis}
+                                           for c in ev.ruleset.caveats],
             "audit": {"facts": ev.facts, "firings": ev.firings},
             "stamp": {"scaleup_version": __version__, "ruleset_id": ev.ruleset.id,
                       "ruleset_version": ev.ruleset.version, "ruleset_sha256": ev.ruleset.sha256,
                       "overrides": dict(ev.ruleset.overrides), "scenario_sha256": self.loaded.document.sha256,
                       "durable_rules_version": _durable_version()},
         })
+
+
+def point_estimate_caveat(loaded: LoadedScenario) -> list[dict[str, Any]]:
+    """For a scenario with ranges: the caveat that this recommendation is for their point estimates."""
+    if not loaded.ranges:
+        return []
+    figures = "; ".join(f"{r.field} {fmt(r.point)} ({r.describe()})" for r in loaded.ranges)
+    return [{"text": f"Uncertain figures, evaluated at their point estimates: {figures}. For the probability "
+                     f"of each decision run `scaleup evaluate {loaded.name} --samples 2000` (docs/uncertainty.md).",
+             "source": None, "basis": "input"}]
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.3g}"
+    return str(value)
 
 
 def _months_elapsed(ev: Evaluation) -> float:

@@ -16,7 +16,7 @@ import jinja2
 
 from ..vocabulary import CRITERIA, Criterion, Variant
 from ..recommendation.model import Recommendation
-from ..words import fmt
+from ..display import fmt
 from .context import Report, report, sources
 from .markdown import offset
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import os
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from pydantic import ValidationError
@@ -18,15 +18,21 @@ from ..errors import Problem, ScenarioError
 from ..facts import Fact
 from .fields import to_facts
 from .model import Scenario, cross_field_hint, cross_field_problems
+from .ranges import Range, read_ranges
 from .validation import problems_from, split_path
 from .yamlio import Document, load_document, parse_document
 
 @dataclass(frozen=True)
 class LoadedScenario:
-    """A valid scenario with the document it came from (for line numbers and hashes)."""
+    """A valid scenario with the document it came from (for line numbers and hashes).
+
+    For a scenario with uncertain figures, ``scenario`` and ``document.data`` hold their point
+    estimates and ``ranges`` the ranges as written (:mod:`scaleup.scenario.ranges`).
+    """
 
     scenario: Scenario
     document: Document
+    ranges: tuple[Range, ...] = ()
 
     @property
     def name(self) -> str:
@@ -55,9 +61,16 @@ def parse_scenario(text: str | bytes, name: str, fmt: str = "yaml") -> LoadedSce
 
 
 def validate_document(document: Document) -> LoadedScenario:
-    """Validate a parsed document as a scenario; raise ScenarioError listing every problem."""
+    """Validate a parsed document as a scenario; raise ScenarioError listing every problem.
+
+    Ranges of uncertain figures (:mod:`scaleup.scenario.ranges`) are checked too; the scenario
+    returned holds each range's point estimate, in its data as well (``ranges`` keeps the
+    ranges, and a recommendation says that it evaluated point estimates).
+    """
     problems = list(document.recoverable)
-    data = document.data
+    found = read_ranges(document)
+    problems.extend(found.problems)
+    data = found.data
     if isinstance(data, dict) and data.get("kind") not in (None, "scenario"):
         problems.append(Problem(document.name, document.line(("kind",)), "kind",
                                 f"this is a {data.get('kind')!r} file, not a scenario",
@@ -77,7 +90,9 @@ def validate_document(document: Document) -> LoadedScenario:
     if problems:
         raise ScenarioError(sorted(problems, key=lambda p: (p.line or 0, p.field)))
     assert scenario is not None
-    return LoadedScenario(scenario, document)
+    if found.ranges:
+        document = replace(document, data=data)
+    return LoadedScenario(scenario, document, tuple(found.ranges.values()))
 
 
 def _without_invalid(data: object, exc: ValidationError, rounds: int = 3) -> Optional[Scenario]:
