@@ -30,7 +30,9 @@ history: $(STAMP)
 	echo "history agreement: $$((total - unexplained - documented)) of $$total cases agree with the record on decision and route; $$documented documented disagreements; $$unexplained unexplained; $$stale stale notes"; \
 	rm -f $$log; exit $$status
 
+# the lint gate first (ruff's rule set is in pyproject.toml), then the suite with coverage
 test: $(STAMP)
+	$(BIN)/ruff check scaleup tests
 	$(BIN)/python -m pytest --cov=scaleup --cov-report=term --cov-fail-under=90
 
 clean:

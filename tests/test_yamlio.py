@@ -312,7 +312,7 @@ def test_over_long_lists_and_mappings_are_refused() -> None:
 
 
 def test_default_limits_are_the_documented_ones() -> None:
-    assert DEFAULT_LIMITS == Limits(1_000_000, 20_000, 32, 10_000, 5_000)
+    assert Limits(1_000_000, 20_000, 32, 10_000, 5_000) == DEFAULT_LIMITS
 
 
 # --- lines --------------------------------------------------------------------------------------

@@ -44,6 +44,8 @@ class Task:
         sha256: hex SHA-256 of ``raw`` (and of the patch, for sweep points); "" when unread.
         patch: field values a sweep sets on the document, as ``(dotted path, value)`` pairs.
         failure: the located problems when the parent could not even read the input.
+        keep: also return the recommendation itself and an error's problems (the Python API's
+            ``evaluate_many``; see :func:`scaleup.batch.worker.evaluate_task`).
     """
 
     file: str
@@ -53,6 +55,7 @@ class Task:
     sha256: str
     patch: Patch = ()
     failure: tuple[Problem, ...] = ()
+    keep: bool = False
 
     @property
     def key(self) -> tuple[str, Optional[int], str]:
@@ -227,4 +230,4 @@ def with_line(problems: Sequence[Problem], file: str, line: Optional[int]) -> li
 
 def document_lines(lines: Any, line: int) -> dict[Any, int]:
     """Every node of a one-line JSON document placed on ``line`` of the JSON Lines file."""
-    return {path: line for path in lines}
+    return dict.fromkeys(lines, line)

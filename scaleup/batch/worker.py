@@ -30,6 +30,7 @@ from ..scenario.load import LoadedScenario, validate_document
 from ..scenario.sheets import SheetRow, load_row, row_document
 from ..scenario.validation import split_path
 from ..scenario.yamlio import Document, parse_document
+from ..scenario.mapping import MAPPING_FMT, mapping_document
 
 # Test hook: a worker process that meets a scenario with the id CRASH_ON_ID dies the way a
 # durable_rules crash would (CRASH_HOW: "segv", "exit" for os._exit, "kill" for SIGKILL, or "hang"),
@@ -95,6 +96,8 @@ def _document(task: Task, cache: dict[bytes, Document]) -> Document:
         for path, value in task.patch:
             _set(data, path, value)
         return Document(task.file, data, base.lines, task.sha256)
+    if task.fmt == MAPPING_FMT:
+        return mapping_document(task.raw, task.file)
     try:
         document = parse_document(task.raw, task.file, fmt=task.fmt, error=ScenarioError)
     except ScaleupError as exc:
@@ -135,10 +138,13 @@ def task_identity(task: Task) -> dict[str, Optional[str]]:
         return identity(None)
 
 
-def _error(exc: ScaleupError, document: Optional[Document]) -> Outcome:
+def _error(exc: ScaleupError, document: Optional[Document], keep: bool = False) -> Outcome:
     label = "internal error: " if isinstance(exc, EngineError) else ""
-    return Outcome("error", {**identity(document.data if document is not None else None),
-                             "error": "; ".join(f"{label}{p}" for p in exc.problems)})
+    values = {**identity(document.data if document is not None else None),
+              "error": "; ".join(f"{label}{p}" for p in exc.problems)}
+    if keep:
+        values["raised"] = (type(exc), tuple(exc.problems))
+    return Outcome("error", values)
 
 
 def load_task(task: Task, cache: Optional[dict[bytes, Document]] = None) -> tuple[Document, LoadedScenario | str]:
@@ -163,7 +169,10 @@ def _validated(task: Task, document: Document) -> LoadedScenario | str:
 
 def evaluate_task(task: Task, ruleset: CompiledRuleset, cache: Optional[dict[bytes, Document]] = None,
                   crash: Optional[tuple[str, str]] = None) -> Outcome:
-    """Validate and evaluate one task; problems become an ``error`` outcome, never an exception."""
+    """Validate and evaluate one task; problems become an ``error`` outcome, never an exception.
+
+    With ``task.keep`` the values also hold ``recommendation`` (the Recommendation) or
+    ``raised`` (the error's class and its problems)."""
     if task.failure:
         return Outcome("error", {"error": "; ".join(str(p) for p in task.failure)})
     document: Optional[Document] = None
@@ -176,11 +185,13 @@ def evaluate_task(task: Task, ruleset: CompiledRuleset, cache: Optional[dict[byt
             _crash(crash[1])
         rec = evaluate(loaded, ruleset)
     except ScaleupError as exc:
-        return _error(exc, document)
+        return _error(exc, document, task.keep)
     except Exception as exc:  # a defect; the batch reports it and goes on
         problem = Problem(task.where, task.line, "", f"{type(exc).__name__}: {exc}", "please report this scenario")
-        return _error(EngineError([problem]), document)
+        return _error(EngineError([problem]), document, task.keep)
     values = result_values(rec)
+    if task.keep:
+        values["recommendation"] = rec
     expect = loaded.scenario.expect
     mismatches = check_expectations(rec, expect) if expect is not None else []
     values["expect"] = None if expect is None else ("unmet" if mismatches else "met")
@@ -212,7 +223,7 @@ def worker_main(conn: Any, ruleset: CompiledRuleset, crash: Optional[tuple[str, 
 def _serve(conn: Any, ruleset: CompiledRuleset, crash: Optional[tuple[str, str]], progress: Any) -> None:
     parent = os.getppid()
     try:
-        from ..engine.durable import engine_for
+        from ..engine.durable import engine_for   # loads durable_rules in the worker, never in the parent
         engine_for(ruleset)
     except Exception as exc:
         conn.send(("init_error", f"{type(exc).__name__}: {exc}"))

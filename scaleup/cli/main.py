@@ -28,6 +28,7 @@ from ..writeout import write_atomic
 from .common import ExitCode, Group, Settings, fail, parse_sets, report, row_option, ruleset_option, set_option
 from .assurance import rules  # the rules group with check, coverage and diff added
 from .batch import batch, sweep
+from .compare import compare
 from .exercise import exercise
 from .explain import explain
 
@@ -246,7 +247,7 @@ def template(ctx: click.Context, fmt: str, output: Optional[Path]) -> None:
 
 
 # the commands that live in modules of their own (their subcommands are documented with their feature)
-COMMANDS: tuple[click.Command, ...] = (batch, sweep, explain, exercise, rules)
+COMMANDS: tuple[click.Command, ...] = (batch, sweep, explain, compare, exercise, rules)
 for command in COMMANDS:
     main.add_command(command)
 

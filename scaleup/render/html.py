@@ -63,7 +63,7 @@ def chart(rep: Report) -> dict[str, Any]:
         bars.append(Bar(Criterion(name).phrase, level, c.label if c else "not scored", y, row, _x(level or 0) - PLOT_LEFT,
                         LEVEL_COLOURS.get(level or 0, "#eeeeee"), markers, lines))
         y += row
-    grid = [{"level": lv, "x": _x(lv), "name": LEVEL_NAMES.get(lv, "")} for lv in range(0, 6)]
+    grid = [{"level": lv, "x": _x(lv), "name": LEVEL_NAMES.get(lv, "")} for lv in range(6)]
     return {"bars": bars, "grid": grid, "width": WIDTH, "height": y + 8, "left": PLOT_LEFT,
             "right": PLOT_RIGHT, "top": TOP, "bottom": y, "has_markers": any(b.markers for b in bars)}
 
@@ -83,10 +83,15 @@ def _environment() -> jinja2.Environment:
 _ENV: list[jinja2.Environment] = []
 
 
-def _render(items: list[dict[str, Any]], title: str) -> str:
+def environment() -> jinja2.Environment:
+    """The templates' environment, built once per process."""
     if not _ENV:
         _ENV.append(_environment())
-    return _ENV[0].get_template("report.html.j2").render(items=items, title=title)
+    return _ENV[0]
+
+
+def _render(items: list[dict[str, Any]], title: str) -> str:
+    return environment().get_template("report.html.j2").render(items=items, title=title)
 
 
 def _item(rep: Report, exp: Optional["Explanation"] = None) -> dict[str, Any]:

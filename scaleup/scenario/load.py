@@ -10,7 +10,7 @@ import copy
 import os
 
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 from pydantic import ValidationError
 
@@ -21,6 +21,7 @@ from .model import Scenario, cross_field_hint, cross_field_problems
 from .ranges import Range, read_ranges
 from .validation import problems_from, split_path
 from .yamlio import Document, load_document, parse_document
+from .mapping import mapping_bytes, mapping_document, pointed
 
 @dataclass(frozen=True)
 class LoadedScenario:
@@ -55,8 +56,15 @@ def load_scenario(path: str | os.PathLike[str], name: Optional[str] = None) -> L
     return validate_document(document)
 
 
-def parse_scenario(text: str | bytes, name: str, fmt: str = "yaml") -> LoadedScenario:
-    """Like :func:`load_scenario` for text already in memory."""
+def parse_scenario(text: str | bytes | Mapping[str, Any], name: str = "<dict>", fmt: str = "yaml") -> LoadedScenario:
+    """Like :func:`load_scenario` for text already in memory, or for a mapping (a ``dict``):
+    a mapping's problems are located by JSON pointer (``/populations/in_need``) and ``fmt`` is
+    ignored (see :mod:`scaleup.scenario.mapping`)."""
+    if isinstance(text, Mapping):
+        try:
+            return validate_document(mapping_document(mapping_bytes(text, name), name))
+        except ScenarioError as exc:
+            raise ScenarioError(pointed(exc.problems)) from None
     return validate_document(parse_document(text, name, fmt=fmt, error=ScenarioError, keep_going=True))
 
 
