@@ -203,7 +203,7 @@ def test_the_csv_template_filled_in_loads(tmp_path):
     text = template_csv()
     header = next(csv.reader(io.StringIO(text)))
     assert header == list(sheet_columns()) and "(one of: sudden | rapid_deterioration" in text
-    row = {name: "" for name in header}
+    row = dict.fromkeys(header, "")
     row.update(dict(zip(HEAD, GOOD)))
     path = tmp_path / "filled.csv"
     path.write_text(text + ",".join(row[name] for name in header) + "\n", encoding="utf-8")
@@ -439,7 +439,7 @@ def test_the_xlsx_template_goes_to_stdout_when_it_is_not_a_terminal():
 
 
 def test_a_recommendation_outside_a_batch_flattens_like_a_batch_row(mixed, ruleset):
-    from scaleup.batch.output import recommendation_row
+    from scaleup.batch.run import recommendation_row
     from scaleup.recommendation.evaluate import evaluate
     (first, *_) = [item for item in loaded(mixed) if not isinstance(item, ScenarioError)]
     stream = io.StringIO()

@@ -2,7 +2,8 @@
 
 A task is one scenario document: a whole YAML/JSON file, one line of a ``*.jsonl`` file (one
 scenario object per line; blank lines are ignored), or one row of a ``*.csv`` or ``*.xlsx``
-spreadsheet (:mod:`scaleup.scenario.sheets`; the task's ``line`` is the row, its bytes the row's cells). The parent process reads the bytes (bounded by
+spreadsheet (:mod:`scaleup.scenario.sheets`; the task's ``line`` is the row, its bytes the row's
+cells). The parent process reads the bytes (bounded by
 the loader's size limit) and hashes them, so ``--resume`` can tell which scenarios are done
 without parsing anything; workers parse and validate. A sweep point is a task too: the base
 scenario's bytes plus a patch of field values.

@@ -5,6 +5,9 @@ role and per cluster (``leads.humanitarian_coordinator``, ``cluster_leads.Protec
 of packed ``role=actor; ...`` cells; it is what ``batch --excel`` writes (a CSV with a UTF-8 BOM,
 so Excel reads it as UTF-8) and what the XLSX results sheet holds.
 
+Longer than 300 lines: one row format written four ways (JSON Lines, CSV, Excel CSV, table) and
+read back for ``--resume``; writer and reader must agree byte for byte, so they stay together.
+
 One row per scenario, in a fixed column order. A row is written with one ``write`` and a flush,
 so an interrupted run leaves every finished row on disk and at most one torn last line, which
 :func:`read_rows` detects and drops. CSV follows RFC 4180 (header, ``\\r\\n``, minimal quoting),
@@ -101,19 +104,6 @@ def result_row(row: Mapping[str, Any], columns: Sequence[str]) -> dict[str, Scal
             value = LIST_SEP.join(f"{k}={v}" for k, v in value.items()) or None
         out[column] = value
     return out
-
-
-def recommendation_row(rec: Any, ruleset: Any, file: Optional[str] = None, line: Optional[int] = None) -> Row:
-    """The batch row of a recommendation evaluated outside a batch (``scaleup.evaluate``), as the
-    JSON Lines output would hold it; ``result_row(recommendation_row(...), flat_columns(ruleset))``
-    gives its flat form."""
-    from .run import version_label
-    from .worker import result_values
-    row: Row = {c: None for c in COLUMNS}
-    row.update(result_values(rec), file=file if file is not None else rec.scenario.file, line=line, status="ok",
-               mismatches=[], ruleset_id=ruleset.id, ruleset_version=version_label(ruleset),
-               ruleset_sha256=ruleset.sha256, scenario_sha256=rec.stamp.scenario_sha256)
-    return row
 
 
 def output_columns(fmt: str, ruleset: Any) -> tuple[str, ...]:

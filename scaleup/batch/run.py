@@ -28,7 +28,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 from .input import Task, count_tasks, expand_inputs, iter_tasks
 from .output import COLUMNS, RowWriter, StoredRow, csv_line, output_columns, read_rows
 from .pool import MAX_WORKERS, MAX_WORKERS_PER_CPU, StopCheck, cap_workers, make_pool, usable_cpus
-from .worker import Outcome, task_identity
+from .worker import Outcome, result_values, task_identity
 from ..errors import Problem, ScaleupError
 from ..paths import display_name, kind_of_mode
 from ..rules.ir import CompiledRuleset
@@ -114,6 +114,17 @@ def make_row(task: Task, outcome: Outcome, ruleset: CompiledRuleset) -> dict[str
         row[name] = row[name] or {}
     for name in ("flags", "mismatches"):
         row[name] = row[name] or []
+    return row
+
+
+def recommendation_row(rec: Any, ruleset: Any, file: Optional[str] = None, line: Optional[int] = None) -> dict[str, Any]:
+    """The batch row of a recommendation evaluated outside a batch (``scaleup.evaluate``), as the
+    JSON Lines output would hold it; ``result_row(recommendation_row(...), flat_columns(ruleset))``
+    gives its flat form."""
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row.update(result_values(rec), file=file if file is not None else rec.scenario.file, line=line, status="ok",
+               mismatches=[], ruleset_id=ruleset.id, ruleset_version=version_label(ruleset),
+               ruleset_sha256=ruleset.sha256, scenario_sha256=rec.stamp.scenario_sha256)
     return row
 
 

@@ -14,17 +14,18 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
+from typing import IO, Any, Iterable, Iterator, Mapping, Sequence
 
+from ..engine.durable import durable_version
 from ..errors import ScaleupError
 from ..paths import display_name
 from ..rules.ir import CompiledRuleset
 from ..version import __version__
 from ..xlsx import save_workbook
+from .input import expand_inputs
 from .output import LEVELS, Row, flat_columns, result_row
+from .run import BatchSummary, run_batch, version_label
 
-if TYPE_CHECKING:
-    from .run import BatchSummary
 
 DECISION_FILLS = {"recommend": "F4B6B6", "consider": "FBE3A6", "not_recommended": "CDE8C4",
                   "not_applicable": "D9D9D9", "insufficient_evidence": "C9DAF0"}
@@ -144,7 +145,6 @@ def write_results_xlsx(path: str | os.PathLike[str], rows: Iterable[Mapping[str,
 
 def stamp_rows(ruleset: CompiledRuleset, version_label: str, count: int, failed: int) -> list[tuple[str, Any]]:
     """What the ``rule set`` sheet says: the stamps every JSON recommendation carries."""
-    from ..engine.durable import durable_version
     return [("rule set", ruleset.id), ("rule set title", ruleset.title), ("rule set version", version_label),
             ("rule set sha256", ruleset.sha256), ("rule set effective from", ruleset.effective_from.isoformat()),
             ("parameter overrides (--set)", "; ".join(f"{k}={v}" for k, v in ruleset.overrides) or "none"),
@@ -159,15 +159,13 @@ def rows_of_jsonl(handle: IO[str]) -> Iterator[Row]:
             yield json.loads(line)
 
 
-def run_batch_xlsx(paths: Sequence[str], ruleset: CompiledRuleset, output: Path, **options: Any) -> "BatchSummary":
+def run_batch_xlsx(paths: Sequence[str], ruleset: CompiledRuleset, output: Path, **options: Any) -> BatchSummary:
     """:func:`scaleup.batch.run.run_batch` with the results written as a workbook at the end.
 
     Rows are spooled as JSON Lines to a temporary file while the batch runs (memory stays flat),
     then streamed into the workbook. An interrupted run writes nothing (a partial workbook would
     mislead); ``options`` are those of ``run_batch`` except ``fmt``, ``output``, ``stream`` and ``resume``.
     """
-    from .input import expand_inputs
-    from .run import run_batch, version_label
     if output.exists():   # a workbook written earlier, matched again by a pattern, would be read as scenarios
         same = [f for f in expand_inputs(paths).files if f.exists() and os.path.samefile(f, output)]
         if same:

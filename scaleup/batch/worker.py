@@ -73,7 +73,8 @@ def result_values(rec: Recommendation) -> dict[str, Any]:
     """The batch columns of one recommendation."""
     levels = {c.name: c.level for c in rec.criteria}
     values: dict[str, Any] = {
-        "id": rec.scenario.id, "title": rec.scenario.title, "country": rec.scenario.country, "decision": rec.scale_up, "route": rec.route, "variant": rec.variant,
+        "id": rec.scenario.id, "title": rec.scenario.title, "country": rec.scenario.country,
+        "decision": rec.scale_up, "route": rec.route, "variant": rec.variant,
         "leads": {x.role: x.actor for x in rec.leadership},
         "cluster_leads": {x.cluster: x.lead for x in rec.clusters},
         "flags": [f.name for f in rec.flags], "unhcr_level": rec.unhcr_emergency_level,

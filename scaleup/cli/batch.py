@@ -147,7 +147,7 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
     display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr))
     with StopFlag() as stop:
         try:
-            options = dict(workers=jobs or default_jobs(), timeout=timeout, should_stop=stop, progress=display)
+            options = {"workers": jobs or default_jobs(), "timeout": timeout, "should_stop": stop, "progress": display}
             if chosen == "xlsx":
                 from ..batch.workbook import run_batch_xlsx
                 summary = run_batch_xlsx(paths, rules, output, **options)

@@ -6,6 +6,8 @@ schema order, and a note row (skipped when read) gives each column's unit or all
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from typing import IO
 
@@ -23,9 +25,12 @@ def template_columns() -> list[SheetColumn]:
 def template_csv() -> str:
     """An empty CSV scenario sheet: the header row, and a note row (skipped when read) giving
     each column's unit or allowed values."""
-    from ..batch.output import csv_line
     columns = template_columns()
-    return (csv_line([c.path for c in columns]) + csv_line([f"({c.describe()})" for c in columns]))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")   # as batch CSV output is written
+    writer.writerow([c.path for c in columns])
+    writer.writerow([f"({c.describe()})" for c in columns])
+    return buffer.getvalue()
 
 
 def write_template_xlsx(path: str | os.PathLike[str] | IO[bytes]) -> None:

@@ -12,6 +12,10 @@ The parent process reads the file (:func:`read_sheet`); :func:`load_row` validat
 wherever it runs. XLSX files are read with openpyxl in read-only mode (the first worksheet; cached
 formula results, not formulas). CSV files are UTF-8 (a BOM is allowed) with ``,`` ``;`` or tab
 between cells.
+
+Longer than 300 lines: the two readers, the search for the header and tag rows, the row record
+that travels to worker processes and the placing of every problem at its cell are one path, and
+each part is only used by the others.
 """
 
 from __future__ import annotations
