@@ -101,6 +101,13 @@ def test_an_integer_with_too_many_digits_is_a_problem() -> None:
     assert (problem.line, problem.field) == (1, "n")
 
 
+def test_an_integer_tagged_float_beyond_the_float_range_is_refused_as_infinite() -> None:
+    problem = only_problem("a: 1\nn: !!float 1" + "0" * 400 + "\n")
+    assert (problem.line, problem.field) == (2, "n")
+    assert problem.message.startswith("infinite and NaN values are not allowed (found 1000")
+    assert data_of("n: !!float 1" + "0" * 300 + "\n") == {"n": 1e300}
+
+
 # --- tags ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("tagged", ["!!python/object:os.system x", "!!python/name:os.system ''",
@@ -608,3 +615,11 @@ def test_arbitrary_text_never_escapes_as_another_exception(text: str) -> None:
             parse_document(text, "x", fmt=fmt)
         except ScaleupError as err:
             assert all(p.file == "x" for p in err.problems)
+
+
+def test_an_escape_beyond_unicode_is_a_located_problem() -> None:
+    """PyYAML's scanner raised ValueError (chr() out of range) past every check for "\\U0011FFFF"."""
+    with pytest.raises(ScaleupError) as caught:
+        parse_document('id: x\ntitle: "\\U0011FFFF"\n', "u.yaml")
+    (problem,) = caught.value.problems
+    assert problem.line == 2 and "escape names no character" in problem.message and "U0010FFFF" in problem.hint

@@ -306,6 +306,20 @@ def cap_workers(requested: int, tasks: int) -> int:
     return max(1, min(requested, tasks, MAX_WORKERS, MAX_WORKERS_PER_CPU * usable_cpus()))
 
 
+def plan_workers(requested: int, tasks: int) -> tuple[int, str]:
+    """The workers to start for ``tasks`` and, when that is fewer than ``requested``, why (the
+    note ``batch`` and ``sweep`` print: ``8 workers asked for, 2 started (one per scenario to
+    evaluate: 2)``; empty otherwise)."""
+    workers = cap_workers(requested, tasks)
+    if workers >= requested:
+        return workers, ""
+    if workers == max(1, tasks):
+        why = f"one per scenario to evaluate: {tasks}"
+    else:
+        why = f"at most {MAX_WORKERS_PER_CPU} per core ({usable_cpus()} here) and {MAX_WORKERS} in all"
+    return workers, f"{requested} workers asked for, {workers} started ({why})"
+
+
 def make_pool(ruleset: CompiledRuleset, workers: int, timeout: float = 0, start_method: Optional[str] = None,
               tasks: int = 0) -> InlinePool | ProcessPool:
     """``-j 1``: in this process; more: a :class:`ProcessPool`.

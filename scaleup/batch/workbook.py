@@ -10,6 +10,7 @@ entries), so the same rows give byte-identical files.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -20,10 +21,11 @@ from ..engine.durable import durable_version
 from ..errors import ScaleupError
 from ..paths import display_name
 from ..rules.ir import CompiledRuleset
+from ..writeout import write_atomic
 from ..version import __version__
 from ..xlsx import save_workbook
 from .input import expand_inputs
-from .output import LEVELS, Row, flat_columns, result_row
+from .output import LEVELS, Row, RowWriter, flat_columns, result_row
 from .run import BatchSummary, run_batch, version_label
 
 
@@ -159,8 +161,20 @@ def rows_of_jsonl(handle: IO[str]) -> Iterator[Row]:
             yield json.loads(line)
 
 
-def run_batch_xlsx(paths: Sequence[str], ruleset: CompiledRuleset, output: Path, **options: Any) -> BatchSummary:
-    """:func:`scaleup.batch.run.run_batch` with the results written as a workbook at the end.
+def write_excel_csv(path: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]], ruleset: CompiledRuleset) -> None:
+    """Write batch rows as CSV for Excel (a BOM, one column per lead role and cluster), atomically."""
+    columns = flat_columns(ruleset)
+    buffer = io.StringIO()
+    writer = RowWriter(buffer, "excel", columns)
+    for row in rows:
+        writer.write(row)
+    write_atomic(path, buffer.getvalue())
+
+
+def run_batch_xlsx(paths: Sequence[str], ruleset: CompiledRuleset, output: Path, excel: bool = False,
+                   **options: Any) -> BatchSummary:
+    """:func:`scaleup.batch.run.run_batch` with the results written as a workbook (or, with
+    ``excel``, as CSV for Excel) at the end.
 
     Rows are spooled as JSON Lines to a temporary file while the batch runs (memory stays flat),
     then streamed into the workbook. An interrupted run writes nothing (a partial workbook would
@@ -176,5 +190,8 @@ def run_batch_xlsx(paths: Sequence[str], ruleset: CompiledRuleset, output: Path,
         if summary.interrupted or (not summary.evaluated and not summary.total):
             return summary
         spool.seek(0)
-        write_results_xlsx(output, rows_of_jsonl(spool), ruleset, version_label(ruleset))
+        if excel:
+            write_excel_csv(output, rows_of_jsonl(spool), ruleset)
+        else:
+            write_results_xlsx(output, rows_of_jsonl(spool), ruleset, version_label(ruleset))
     return summary

@@ -139,6 +139,8 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
     if excel:
         if chosen != "csv":
             raise click.UsageError("--excel shapes CSV output: write to *.csv or give -f csv")
+        if output is None:
+            raise click.UsageError("--excel writes a file for a spreadsheet: give -o FILE.csv")
         chosen = "excel"
     if resume and chosen in ("excel", "xlsx"):
         raise click.UsageError("--resume reads back .jsonl and plain .csv output; "
@@ -148,9 +150,9 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
     with StopFlag() as stop:
         try:
             options = {"workers": jobs or default_jobs(), "timeout": timeout, "should_stop": stop, "progress": display}
-            if chosen == "xlsx":
+            if chosen in ("xlsx", "excel") and output is not None:
                 from ..batch.workbook import run_batch_xlsx
-                summary = run_batch_xlsx(paths, rules, output, **options)
+                summary = run_batch_xlsx(paths, rules, output, excel=chosen == "excel", **options)
             else:
                 summary = run_batch(paths, rules, fmt=chosen, output=output, stream=sys.stdout, resume=resume, **options)
         finally:
@@ -167,9 +169,11 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
     for line in summary_lines(summary):
         click.echo(line, err=True)
     if summary.interrupted:
-        hint = ("nothing written (a partial workbook would mislead); write .jsonl or .csv to keep partial results"
-                if chosen == "xlsx" else _resume_hint(ctx, output))
-        click.echo(f"interrupted: {summary.done + summary.resumed} of {summary.total} scenarios done; {hint}", err=True)
+        kept = f" (their rows are in {summary.partial}; {where} is unchanged)" if summary.partial else ""
+        if chosen in ("xlsx", "excel"):
+            kept = " (nothing written: a partial workbook would mislead; write .jsonl or .csv to keep partial results)"
+        click.echo(terminal(f"interrupted: {summary.done + summary.resumed} of {summary.total} scenarios done{kept}; "
+                            f"{_resume_hint(ctx, output)}"), err=True)
         ctx.exit(stop.exit_code)
     if summary.missing or summary.status["error"] or summary.status["crashed"]:
         fail(ctx)
@@ -259,6 +263,8 @@ def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], output: Op
                                should_stop=stop, progress=display, row=row)
         finally:
             display.close()
+    if result.capped and jobs:
+        click.echo(f"note: {result.capped}", err=True)
     if result.interrupted:
         click.echo("interrupted: nothing written (a partial grid would mislead)", err=True)
         ctx.exit(stop.exit_code)
