@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Optional
 import click
 
 from ..rules.load import DEFAULT_RULESET
+from .names import FileOrExample
 from ..safetext import terminal
 from .progress import ProgressDisplay, StopFlag, progress_mode
 from .common import ExitCode, fail, parse_sets, ruleset_option, set_option
@@ -212,7 +213,7 @@ def sweep_lines(result: "SweepResult") -> list[str]:
 
 
 @click.command()
-@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.argument("scenario", type=FileOrExample())
 @click.option("--vary", "varies", multiple=True, required=True, metavar="FIELD=START:STOP:STEP|FIELD=V1,V2",
               help="A field and its values; once or twice.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),

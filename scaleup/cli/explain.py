@@ -8,13 +8,14 @@ from typing import Optional
 
 import click
 
-from .common import fail, parse_sets, report, row_option, ruleset_option, set_option
+from .common import emit, fail, parse_sets, report, row_option, ruleset_option, set_option
+from .names import FileOrExample
 
 EXPLAIN_FORMATS = ("text", "json", "markdown", "html")
 
 
 @click.command()
-@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.argument("scenario", type=FileOrExample())
 @ruleset_option
 @click.option("--depth", type=click.IntRange(min=0), default=None,
               help="Levels of rules to show in the derivation tree (default: all).")
@@ -47,7 +48,6 @@ def explain(ctx: click.Context, scenario: str, ruleset: str, depth: Optional[int
       scaleup explain scenarios/cyclone-coastal.yaml --flips -f html -o cyclone.html
       scaleup explain crises.csv --row 4
     """
-    from ..writeout import write_atomic
 
     from ..batch.scenario_files import holds_rows, read_all
     from ..errors import ScaleupError
@@ -90,9 +90,7 @@ def explain(ctx: click.Context, scenario: str, ruleset: str, depth: Optional[int
         text = "".join(render_html(e) for e in exps)
     else:
         text = "\n".join(to_text(e) for e in exps)
-    if output:
-        write_atomic(output, text)
-    elif text:
-        click.echo(text, nl=False)
+    if text or output:
+        emit(text, output)
     if failed or not exps:
         fail(ctx)

@@ -247,8 +247,3 @@ def engine_for(ruleset: CompiledRuleset) -> Engine:
     if found is None:
         found = _ENGINES[ruleset.fingerprint] = Engine(ruleset)
     return found
-
-
-def compiled_rulesets() -> list[CompiledRuleset]:
-    """The rule sets this process has built engines for (reports use them to find citations)."""
-    return [e.ruleset for e in _ENGINES.values()]
