@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 from .facts import Fact, float_text
 from .scenario.fields import CATALOGUE
-from .rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, Test
+from .rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, RuleKind, Test
 
 OP_WORDS = {"eq": "", "ne": "not ", "gt": "more than ", "gte": "", "lt": "less than ",
             "lte": "at most ", "in": "one of ", "not_in": "none of "}
@@ -85,7 +85,7 @@ def _titles(ruleset: CompiledRuleset) -> dict[str, str]:
     if out is None:
         out = _TITLES[ruleset.fingerprint] = {}
         for r in ruleset.rules:
-            if r.kind == "band":
+            if r.kind == RuleKind.BAND:
                 out.setdefault(r.key.split("/")[1], r.title.split(": ", 1)[0])
     return out
 

@@ -13,7 +13,7 @@ from typing import Optional
 
 from ..errors import Problem
 from ..vocabulary import CRITERIA
-from ..rules.ir import CompiledRule, CompiledRuleset
+from ..rules.ir import CompiledRule, CompiledRuleset, RuleKind
 from ..rules.overlay import band_key
 from .conditions import Reasoner, field_domain, satisfiable
 from .findings import ERROR, INFO, WARNING, Finding, Locator, at_rule
@@ -38,7 +38,7 @@ def band_findings(ruleset: CompiledRuleset, reasoner: Reasoner, locator: Locator
     for r in ruleset.rules:
         for e in r.emits:
             fields = dict(e.fields)
-            if e.type == "signal" and isinstance(fields.get("level"), int) and r.kind != "band":
+            if e.type == "signal" and isinstance(fields.get("level"), int) and r.kind != RuleKind.BAND:
                 levels.setdefault(str(fields["criterion"]), set()).add(int(fields["level"]))   # type: ignore[arg-type]
         key = band_key(r)
         if key is None:
@@ -72,7 +72,7 @@ def dead_rule_findings(ruleset: CompiledRuleset, reasoner: Reasoner) -> list[Fin
     dead = reasoner.dead()
     out = []
     for rule_id in ruleset.rule_ids:
-        branches = [b for b in ruleset.branches(rule_id) if b.kind != "band"]
+        branches = [b for b in ruleset.branches(rule_id) if b.kind != RuleKind.BAND]
         if branches and all(b.key in dead for b in branches):
             out.append(at_rule(ERROR, "reach", branches[0], f"this rule can never fire: {dead[branches[0].key]}",
                                "check the condition against the field's range and values, and the rules that derive what it needs"))
@@ -91,7 +91,7 @@ def reference_findings(ruleset: CompiledRuleset, locator: Locator) -> list[Findi
                 cited.setdefault(source, r)
         params_used.update(t.param for p in r.patterns for t in p.tests if t.param)
         params_used.update(param for e in r.emits for _, param in e.params)
-        if r.kind == "rule" and r.basis == "source" and is_project_source(r.source) and ("rule", r.id) not in claimed:
+        if r.kind == RuleKind.RULE and r.basis == "source" and is_project_source(r.source) and ("rule", r.id) not in claimed:
             claimed.add(("rule", r.id))
             out.append(at_rule(ERROR, "basis", r, f"basis: source, but it cites {r.source}, the project's own conventions",
                                "cite the document the rule comes from, or say basis: project"))
@@ -128,8 +128,8 @@ def reference_findings(ruleset: CompiledRuleset, locator: Locator) -> list[Findi
 
 def verified_findings(ruleset: CompiledRuleset) -> list[Finding]:
     """One line counting what is still marked ``verified: false``."""
-    rules = sorted({r.id for r in ruleset.rules if not r.verified and r.kind == "rule"})
-    bands = sorted({"/".join(band_key(r) or ()) for r in ruleset.rules if not r.verified and r.kind == "band"})
+    rules = sorted({r.id for r in ruleset.rules if not r.verified and r.kind == RuleKind.RULE})
+    bands = sorted({"/".join(band_key(r) or ()) for r in ruleset.rules if not r.verified and r.kind == RuleKind.BAND})
     params = sorted(n for n, p in ruleset.parameters.items() if not p.verified)
     items = [("rules", rules), ("indicators", bands), ("parameters", params)]
     total = sum(len(x) for _, x in items)

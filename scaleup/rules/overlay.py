@@ -32,7 +32,7 @@ from ..facts import Scalar
 from ..scenario.fields import CATALOGUE
 from ..scenario.yamlio import Document
 from .compile import did_you_mean
-from .ir import CompiledRule
+from .ir import CompiledRule, RuleKind
 from .model import Caveat, Edge, Parameter, RuleFile, RulesetFile, Source
 
 MAX_DEPTH = 8
@@ -236,7 +236,7 @@ def _find_indicator(chain: Sequence[Layer], criterion: str, name: str) -> Option
 def band_key(rule: CompiledRule) -> Optional[tuple[str, str]]:
     """(criterion, field) of a band rule, the criterion marked ``/presumed`` for a presumption
     table's band; None for any other rule."""
-    if rule.kind != "band":
+    if rule.kind != RuleKind.BAND:
         return None
     fields = dict(rule.emits[0].fields)
     presumed = "/presumed" if fields.get("presumed") == "true" else ""
@@ -249,10 +249,10 @@ def merge_rules(layers: Sequence[list[CompiledRule]]) -> list[CompiledRule]:
     for overlay in layers[1:]:
         bands: dict[tuple[str, str], list[CompiledRule]] = {}
         rules: dict[str, list[CompiledRule]] = {}
-        generated = {r.id for r in merged if r.kind in ("combine", "insufficient")}
+        generated = {r.id for r in merged if r.kind in (RuleKind.COMBINE, RuleKind.INSUFFICIENT)}
         for r in overlay:
             key = band_key(r)
-            if r.kind in ("combine", "insufficient") and r.id in generated:
+            if r.kind in (RuleKind.COMBINE, RuleKind.INSUFFICIENT) and r.id in generated:
                 continue        # how a criterion combines (its ceilings included) is the base table's
             if key is not None:
                 bands.setdefault(key, []).append(r)
