@@ -25,6 +25,7 @@ from .rules.ir import CompiledRuleset, RuleKind
 from .rules.load import load_ruleset
 from .scenario.model import Expect, Scenario
 from .scenario.validation import unwrap
+from .writeout import write_atomic
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "scenario.md"
 REGENERATE = "python -m scaleup.docs_gen"
@@ -276,7 +277,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 1
         return 0
     if current != text:
-        from .writeout import write_atomic
         write_atomic(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
     return 0

@@ -8,6 +8,8 @@ from typing import Any
 from .exercise.model import Exercise
 from .recommendation.model import Recommendation
 from .scenario.model import Scenario
+from .scenario.ranges import UNCERTAIN_FIELDS
+from .scenario.validation import unwrap
 
 SCHEMAS = {"scenario": Scenario, "recommendation": Recommendation, "exercise": Exercise}
 
@@ -37,8 +39,6 @@ def json_schema(what: str) -> dict[str, Any]:
 
 
 def _allow_ranges(schema: dict[str, Any]) -> None:
-    from .uncertainty import UNCERTAIN_FIELDS
-    from .scenario.validation import unwrap
     schema["$defs"]["UncertainFigure"] = RANGE_SCHEMA
     for path in UNCERTAIN_FIELDS:
         section, name = path.split(".")

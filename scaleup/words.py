@@ -7,9 +7,10 @@ same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
-from .facts import Fact, float_text
+from .display import fmt
+from .facts import Fact
 from .scenario.fields import CATALOGUE
 from .rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, RuleKind, Test
 
@@ -39,41 +40,6 @@ def citation(ruleset: CompiledRuleset, rule: CompiledRule) -> Citation:
     source = ruleset.sources.get(rule.source)
     return Citation(rule.source, getattr(source, "title", None) or rule.source, getattr(source, "url", None),
                     rule.section, rule.basis, rule.verified)
-
-
-def fmt(value: Any) -> str:
-    """A value for a reader, the one way numbers are written everywhere (reports, explanations,
-    debriefs, messages about values): thousands separators, floats by :func:`fmt_float`, lists
-    joined, a mapping (an entry of a list such as ``activation.extensions``) as ``key value``."""
-    if value is None:
-        return "missing"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {fmt(v)}" for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        sep = "; " if any(isinstance(v, dict) for v in value) else ", "
-        return sep.join(fmt(v) for v in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return fmt_float(value)
-    return str(value)
-
-
-def fmt_float(value: float) -> str:
-    """A float for a reader: as written when it has at most 6 decimals (``4.99996``), else
-    rounded to 4 decimals (a computed ratio: ``5.9677``), but never rounded to a whole number
-    it is not (``4.999996`` is not shown as ``5``, which could be read as a band edge it is below)."""
-    if value.is_integer():
-        return f"{value:,.0f}"
-    for decimals in (6, 4):
-        if decimals == 6 and float(f"{value:.6f}") != value:
-            continue
-        text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
-        if "." in text:
-            return text
-    return float_text(value)
 
 
 _TITLES: dict[str, dict[str, str]] = {}

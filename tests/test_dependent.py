@@ -1,10 +1,10 @@
-"""Dependent fields follow the one that was set (scaleup.dependent, shared by flips, sampling, sweeps)."""
+"""Dependent fields follow the one that was set (scaleup.scenario.dependent, shared by flips, sampling, sweeps)."""
 
 from __future__ import annotations
 
 import copy
 
-from scaleup.dependent import get, make_consistent, put
+from scaleup.scenario.dependent import get, make_consistent, put
 from scaleup.scenario.load import load_scenario
 
 BASE = load_scenario("scenarios/cyclone-coastal.yaml").document.data

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import time
@@ -108,6 +107,18 @@ def test_a_stop_request_ends_the_expansion_and_the_batch_writes_nothing(tmp_path
     assert summary.interrupted and summary.evaluated == 0 and not out.exists()
 
 
+def _wait_until_it_catches(pid: int, signum: int, timeout: float = 60) -> None:
+    """Wait until process ``pid`` has installed a handler for ``signum`` (Linux: /proc/PID/status)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = Path(f"/proc/{pid}/status").read_text()
+        caught = int(next(line for line in status.splitlines() if line.startswith("SigCgt:")).split()[1], 16)
+        if caught & (1 << (signum - 1)):
+            return
+        time.sleep(0.05)
+    pytest.fail(f"process {pid} never installed its handler for signal {signum}")
+
+
 def test_sigterm_during_a_huge_expansion_stops_the_batch_at_once(tmp_path: Path) -> None:
     """Before, a quoted glob over a deep tree of links (here 2 ** 20 paths) ran on, ignoring SIGTERM."""
     level = tmp_path / "deep"
@@ -117,7 +128,8 @@ def test_sigterm_during_a_huge_expansion_stops_the_batch_at_once(tmp_path: Path)
     proc = subprocess.Popen([sys.executable, "-m", "scaleup", "batch", f"{level}/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*.yaml",
                              "-j", "1", "--no-progress"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(3)
+    _wait_until_it_catches(proc.pid, signal.SIGTERM)   # start-up takes seconds on a loaded machine
+    time.sleep(0.5)                                      # and it is inside the expansion by now
     proc.send_signal(signal.SIGTERM)
     try:
         _, err = proc.communicate(timeout=15)

@@ -21,7 +21,7 @@ from scaleup.cli.main import main  # noqa: E402
 from scaleup.errors import ScaleupError  # noqa: E402
 from scaleup.exercise.score import read_sheet  # noqa: E402
 from scaleup.room import serve as serve_module  # noqa: E402
-from scaleup.room.app import FAC_COOKIE, JoinLimiter, create_app  # noqa: E402
+from scaleup.room.app import JoinLimiter, create_app  # noqa: E402
 from scaleup.room.state import STATE, Room, RoomError, Session  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -242,7 +242,7 @@ def test_a_band_edge_set_beyond_the_range_is_caught_before_it_is_used() -> None:
     # since hardening item 16 the edge is refused when the rule set loads, against the field's range
     [load] = errors(report, "load")
     assert (load.problem.file, load.problem.field) == ("--set", key)
-    assert f"must be within the field's range" in load.problem.message
+    assert "must be within the field's range" in load.problem.message
 
 
 def _rises(ruleset: Any, key: tuple) -> bool:

@@ -17,7 +17,7 @@ from scaleup.cli.main import main
 from scaleup.errors import ScaleupError
 from scaleup.recommendation.evaluate import evaluate
 from scaleup.batch.decision_map import render
-from scaleup.render.text import fmt_value
+from scaleup.display import fmt as fmt_value
 from scaleup.rules.load import load_ruleset
 from scaleup.scenario.load import load_scenario
 from scaleup.batch.sweep import parse_vary, run_sweep

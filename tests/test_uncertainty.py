@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from scaleup.cli.main import main
 from scaleup.errors import ScaleupError, ScenarioError
 from scaleup.recommendation.evaluate import evaluate
-from scaleup.render.uncertainty import render_html, render_text
+from scaleup.uncertainty.report import render_html, render_text
 from scaleup.rules.load import load_ruleset
-from scaleup.sampling import run_uncertain, wilson
+from scaleup.uncertainty.sampling import run_uncertain, wilson
 from scaleup.scenario.load import parse_scenario
 from scaleup.schemas import json_schema
 
@@ -186,7 +186,7 @@ def test_two_continuous_ranges_that_no_rule_ties_together_get_exact_cells(rulese
 
 
 def test_two_ranges_tied_by_a_cross_field_check_get_no_exact_cells_and_the_reason(ruleset):
-    from scaleup.exact import Regions
+    from scaleup.uncertainty.exact import Regions
     loaded = parse_scenario(SHIPPED.read_text().replace("affected: 900000, in_need: 700000",
                                                         "affected: {low: 600000, high: 900000}, in_need: {low: 500000, high: 800000}")
                             .replace("{low: 3.5, mode: 4.6, high: 6.5}", "4.6")

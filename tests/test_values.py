@@ -20,7 +20,7 @@ from scaleup.recommendation.evaluate import evaluate
 from scaleup.facts import Fact, engine_text, engine_value, float_text
 from scaleup.rules.ir import Ref
 from scaleup.scenario.load import parse_scenario
-from scaleup.words import fmt
+from scaleup.display import fmt
 
 PY = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gte": operator.ge, "lt": operator.lt,
       "lte": operator.le}

@@ -52,12 +52,12 @@ class CheckReport:
 
 
 def _python() -> Evaluate:
-    from ..engine.pyeval import run
+    from ..engine.pyeval import run   # the engine a check asks for, imported when asked
     return run
 
 
 def _durable() -> Evaluate:
-    from ..engine.durable import engine_for
+    from ..engine.durable import engine_for   # durable_rules, only for the cross-check
 
     def run(ruleset: CompiledRuleset, facts: Sequence[Fact]) -> Evaluation:
         return engine_for(ruleset).evaluate(facts, "<combination>")

@@ -20,7 +20,8 @@ from ..version import __version__
 from ..vocabulary import CRITERIA, Decision, Route
 from ..rules.ir import CompiledRuleset, RuleKind
 from .sweep import SweepResult, Vary
-from ..words import fmt
+from ..display import fmt
+from ..engine.durable import durable_version
 
 DECISIONS = {   # value: (label, fill, text colour, code); Okabe-Ito colours, safe for colour blindness
     Decision.RECOMMEND: (Decision.RECOMMEND.label, "#D55E00", "#FFFFFF", "R"),
@@ -229,7 +230,6 @@ def view(result: SweepResult) -> dict[str, Any]:
     for p in result.points:
         key = p.row["decision"] if p.row["status"] == "ok" else p.row["status"]
         counts[key] = counts.get(key, 0) + 1
-    from ..engine.durable import durable_version
     return {
         "scenario": s, "file": result.base.name, "xs": xs, "ys": ys, "panels": panels,
         "x_title": _axis_title(xs), "y_title": _axis_title(ys) if ys else "",

@@ -42,6 +42,8 @@ class Task:
         sha256: hex SHA-256 of ``raw`` (and of the patch, for sweep points); "" when unread.
         patch: field values a sweep sets on the document, as ``(dotted path, value)`` pairs.
         failure: the located problems when the parent could not even read the input.
+        keep: also return the recommendation itself and an error's problems (the Python API's
+            ``evaluate_many``; see :func:`scaleup.batch.worker.evaluate_task`).
     """
 
     file: str
@@ -51,6 +53,7 @@ class Task:
     sha256: str
     patch: Patch = ()
     failure: tuple[Problem, ...] = ()
+    keep: bool = False
 
     @property
     def key(self) -> tuple[str, Optional[int], str]:

@@ -13,6 +13,8 @@ and a new worker takes its place. Workers build their engine once, when they sta
 when their pipe closes or their parent dies.
 
 :class:`InlinePool` runs tasks in the calling process (``-j 1``): no isolation, no start-up cost.
+
+Longer than 300 lines because the worker processes, their pipes, deadlines and crash accounting are one state machine.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ so it ends byte-identical to an uninterrupted run. ``crashed`` rows are evaluate
 
 The library never prints: progress goes to a callback and the run returns a
 :class:`BatchSummary` for the command line to show.
+
+Longer than 300 lines because a batch run is one loop (inputs, pool, ordered output, resume, interruption) whose parts share the output file's state.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from .input import Task, count_tasks, expand_inputs, iter_tasks
 from .output import COLUMNS, RowWriter, StoredRow, csv_line, read_rows
-from .pool import StopCheck, cap_workers, make_pool
+from .pool import MAX_WORKERS, MAX_WORKERS_PER_CPU, StopCheck, cap_workers, make_pool, usable_cpus
 from .worker import Outcome
 from ..errors import Problem, ScaleupError, ScenarioError
 from ..paths import display_name, kind_of_mode
@@ -284,7 +286,6 @@ def _check_resumable(output: Path) -> None:
 
 
 def _cap_reason(requested: int, tasks: int) -> str:
-    from .pool import MAX_WORKERS, MAX_WORKERS_PER_CPU, usable_cpus
     if cap_workers(requested, tasks) == max(1, tasks):
         return f"one per scenario to evaluate: {tasks}"
     return f"at most {MAX_WORKERS_PER_CPU} per core ({usable_cpus()} here) and {MAX_WORKERS} in all"

@@ -29,6 +29,7 @@ from ..rules.ir import CompiledRuleset
 from ..scenario.load import validate_document
 from ..scenario.validation import split_path
 from ..scenario.yamlio import Document, parse_document
+from ..scenario.mapping import MAPPING_FMT, mapping_document
 
 # Test hook: a worker process that meets a scenario with the id CRASH_ON_ID dies the way a
 # durable_rules crash would (CRASH_HOW: "segv", "exit" for os._exit, "kill" for SIGKILL, or "hang"),
@@ -91,6 +92,8 @@ def _document(task: Task, cache: dict[bytes, Document]) -> Document:
         for path, value in task.patch:
             _set(data, path, value)
         return Document(task.file, data, base.lines, task.sha256)
+    if task.fmt == MAPPING_FMT:
+        return mapping_document(task.raw, task.file)
     try:
         document = parse_document(task.raw, task.file, fmt=task.fmt, error=ScenarioError)
     except ScaleupError as exc:
@@ -118,14 +121,20 @@ def _id_of(document: Optional[Document]) -> Optional[str]:
     return value[:80] if isinstance(value, str) else None
 
 
-def _error(exc: ScaleupError, document: Optional[Document]) -> Outcome:
+def _error(exc: ScaleupError, document: Optional[Document], keep: bool = False) -> Outcome:
     label = "internal error: " if isinstance(exc, EngineError) else ""
-    return Outcome("error", {"id": _id_of(document), "error": "; ".join(f"{label}{p}" for p in exc.problems)})
+    values = {"id": _id_of(document), "error": "; ".join(f"{label}{p}" for p in exc.problems)}
+    if keep:
+        values["raised"] = (type(exc), tuple(exc.problems))
+    return Outcome("error", values)
 
 
 def evaluate_task(task: Task, ruleset: CompiledRuleset, cache: Optional[dict[bytes, Document]] = None,
                   crash: Optional[tuple[str, str]] = None) -> Outcome:
-    """Validate and evaluate one task; problems become an ``error`` outcome, never an exception."""
+    """Validate and evaluate one task; problems become an ``error`` outcome, never an exception.
+
+    With ``task.keep`` the values also hold ``recommendation`` (the Recommendation) or
+    ``raised`` (the error's class and its problems)."""
     if task.failure:
         return Outcome("error", {"error": "; ".join(str(p) for p in task.failure)})
     document: Optional[Document] = None
@@ -139,11 +148,13 @@ def evaluate_task(task: Task, ruleset: CompiledRuleset, cache: Optional[dict[byt
             _crash(crash[1])
         rec = evaluate(loaded, ruleset)
     except ScaleupError as exc:
-        return _error(exc, document)
+        return _error(exc, document, task.keep)
     except Exception as exc:  # a defect; the batch reports it and goes on
         problem = Problem(task.where, task.line, "", f"{type(exc).__name__}: {exc}", "please report this scenario")
-        return _error(EngineError([problem]), document)
+        return _error(EngineError([problem]), document, task.keep)
     values = result_values(rec)
+    if task.keep:
+        values["recommendation"] = rec
     expect = loaded.scenario.expect
     mismatches = check_expectations(rec, expect) if expect is not None else []
     values["expect"] = None if expect is None else ("unmet" if mismatches else "met")
@@ -175,7 +186,7 @@ def worker_main(conn: Any, ruleset: CompiledRuleset, crash: Optional[tuple[str, 
 def _serve(conn: Any, ruleset: CompiledRuleset, crash: Optional[tuple[str, str]], progress: Any) -> None:
     parent = os.getppid()
     try:
-        from ..engine.durable import engine_for
+        from ..engine.durable import engine_for   # loads durable_rules in the worker, never in the parent
         engine_for(ruleset)
     except Exception as exc:
         conn.send(("init_error", f"{type(exc).__name__}: {exc}"))

@@ -170,7 +170,7 @@ def _grid_text(result: "SweepResult", fmt: str) -> str:
 
 def sweep_lines(result: "SweepResult") -> list[str]:
     """What a sweep found, for stderr: counts per outcome and, for one field, where it flips."""
-    from ..words import fmt
+    from ..display import fmt
     counts: dict[str, int] = {}
     for p in result.points:
         key = p.row["decision"] if p.row["status"] == "ok" else p.row["status"]

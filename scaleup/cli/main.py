@@ -28,6 +28,7 @@ from ..writeout import write_atomic
 from .common import ExitCode, Group, Settings, fail, parse_sets, report, ruleset_option, set_option
 from .assurance import rules  # the rules group with check, coverage and diff added
 from .batch import batch, sweep
+from .compare import compare
 from .exercise import exercise
 from .explain import explain
 
@@ -131,10 +132,10 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
 def _evaluate_uncertain(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: str,
                         output: Optional[Path], sets: tuple[str, ...], samples: int, seed: int, exact: bool,
                         jobs: Optional[int]) -> None:
-    """``evaluate --samples/--exact``: one scenario with ranges (:func:`scaleup.sampling.run_uncertain`)."""
+    """``evaluate --samples/--exact``: one scenario with ranges (:func:`scaleup.uncertainty.sampling.run_uncertain`)."""
     from .batch import default_jobs
-    from ..render.uncertainty import RENDER
-    from ..sampling import run_uncertain
+    from ..uncertainty.report import RENDER
+    from ..uncertainty.sampling import run_uncertain
     if len(scenarios) != 1 or Path(scenarios[0]).is_dir() or has_magic(scenarios[0]):
         raise click.UsageError("--samples and --exact take one scenario file")
     if fmt not in RENDER:
@@ -209,7 +210,7 @@ def template() -> None:
 
 
 # the commands that live in modules of their own (their subcommands are documented with their feature)
-COMMANDS: tuple[click.Command, ...] = (batch, sweep, explain, exercise, rules)
+COMMANDS: tuple[click.Command, ...] = (batch, sweep, explain, compare, exercise, rules)
 for command in COMMANDS:
     main.add_command(command)
 

@@ -22,6 +22,7 @@ from .explain import Cited, Explanation, sources
 from .keys import explain_key, explain_wrong
 from .score import Sheet
 from ..vocabulary import CRITERIA
+from ..render.markdown import code, esc
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,6 @@ def build(ex: LoadedExercise, sheets: list[Sheet]) -> Debrief:
 # --- rendering ---------------------------------------------------------------------------------
 
 def _md_lines(e: Explanation) -> list[str]:
-    from ..render.markdown import esc
     return [f"{'  ' * line.depth}- {esc(line.text)}" + (f" *({esc(line.cited.citation)})*" if line.cited else "")
             for line in e.lines]
 
@@ -127,7 +127,6 @@ def _md_lines(e: Explanation) -> list[str]:
 def render_markdown(d: Debrief) -> str:
     """The debrief as Markdown. Every text from the exercise, the sheets (names, reflections) and
     the rule set goes through :func:`scaleup.render.markdown.esc`."""
-    from ..render.markdown import code, esc
     ex = d.ex.exercise
     out = [f"# Debrief: {esc(ex.title)}", "",
            f"Exercise {code(ex.id)} ({esc(d.ex.name)}, sha256 `{d.ex.sha256[:12]}`), rule set "

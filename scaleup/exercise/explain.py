@@ -13,7 +13,7 @@ from ..engine.audit import Evaluation
 from .model import LEVEL_WORDS
 from ..facts import Fact
 from ..vocabulary import Criterion
-from ..words import fmt
+from ..display import fmt
 from ..rules.ir import CompiledRule, CompiledRuleset
 
 

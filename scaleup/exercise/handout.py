@@ -17,6 +17,7 @@ from typing import Any
 from .load import Asked, LoadedExercise
 from .play import figures
 from .timeline import Step
+from ..render.markdown import esc
 
 BOX = "☐"
 _WORDS = re.compile(r"[a-z]+(?:_[a-z0-9]+)+")      # an enumerated value such as several_districts
@@ -51,7 +52,6 @@ def pages(ex: LoadedExercise) -> list[Page]:
 
 def render_markdown(ex: LoadedExercise) -> str:
     """The booklet and the blank sheet as Markdown (every text escaped)."""
-    from ..render.markdown import esc
     e = ex.exercise
     out = [f"# {esc(e.title)}", "", f"For: {esc(e.audience)}", ""]
     if e.description:

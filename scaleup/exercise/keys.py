@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any, Optional
 
 from ..engine.audit import Evaluation
-from ..words import fmt
+from ..display import fmt
 from .explain import Explanation, Line, cite, criteria_in
 from .reasons import derivation, level_why_not, why_not
 from .model import KINDS, NONE, Question, canon

@@ -8,6 +8,8 @@ have, or an engine answer missing from the options is a located error.
 
 The file format is :mod:`scaleup.exercise.model`; answer sheets and scoring are in
 :mod:`scaleup.exercise.score`.
+
+Longer than 300 lines because loading is one pass (the loader class) whose checks share the document, the timeline and the problem list.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from ..scenario.model import DATE_MAX, DATE_MIN, Scenario, cross_field_hint, cro
 from ..scenario.validation import problems_from, split_path
 from .timeline import PathT, PatchedScenario, Step, Where, merge, paths
 from ..scenario.yamlio import Document, load_document
+from ..scenario.validation import dotted
 
 FORBIDDEN_IN_PATCH = ("id", "kind", "expect")
 
@@ -137,7 +140,6 @@ class _Loader:
 
     def add(self, path: PathT, message: str, hint: str = "", file: Optional[str] = None,
             line: Optional[int] = None, fieldname: Optional[str] = None) -> None:
-        from ..scenario.validation import dotted
         problem = Problem(file or self.doc.name, line if file else self.doc.line(path),
                           dotted(path) if fieldname is None else fieldname, message, hint)
         key = (problem.file, problem.line, problem.field, problem.message)
@@ -271,7 +273,7 @@ class _Loader:
               ruleset: CompiledRuleset) -> Optional[Step]:
         lines = {p: w.line for p, w in where.items() if w.file == self.doc.name and w.line is not None}
         sdoc = Document(self.doc.name, data, lines, self.doc.sha256)
-        loaded = PatchedScenario(None, sdoc, where)  # type: ignore[arg-type]
+        loaded = PatchedScenario(None, sdoc, where=where)  # type: ignore[arg-type]
         scenario: Optional[Scenario] = None
         found: list[tuple[str, str, str]] = []
         try:
@@ -280,13 +282,13 @@ class _Loader:
             found = [(p.field, p.message, p.hint) for p in problems_from(exc, sdoc, Scenario)]
         if scenario is not None:
             found = [(path, message, cross_field_hint(message)) for path, message in cross_field_problems(scenario)]
-        for dotted, message, hint in found:
-            w = loaded.where_of(split_path(dotted)) or Where(self.doc.name, self.doc.line(("injects", i)), f"injects[{i}].patch")
+        for field, message, hint in found:
+            w = loaded.where_of(split_path(field)) or Where(self.doc.name, self.doc.line(("injects", i)), f"injects[{i}].patch")
             self.add((), f"{message} (in the scenario as patched at injects[{i}], day {inject.day})", hint,
-                     file=w.file, line=w.line, fieldname=w.label(dotted))
+                     file=w.file, line=w.line, fieldname=w.label(field))
         if scenario is None or found:
             return None
-        loaded = PatchedScenario(scenario, sdoc, where)
+        loaded = PatchedScenario(scenario, sdoc, where=where)
         rec, ev = evaluate_traced(loaded, ruleset)
         return Step(i, inject, loaded, rec, ev)
 

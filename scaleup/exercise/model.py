@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from ..vocabulary import CRITERIA, DECISIONS, NO_LEVEL, ROUTES, VARIANTS, Decision, Level, Route, Variant
+from ..scenario.model import Scenario
 
 NONE = "none"
 YES_NO = ("yes", "no")
@@ -156,7 +157,6 @@ class Exercise(Model):
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
         """The exercise schema with the inline baseline described by the scenario schema."""
-        from ..scenario.model import Scenario
         schema = super().model_json_schema(*args, **kwargs)
         scenario = Scenario.model_json_schema()
         defs = schema.setdefault("$defs", {})

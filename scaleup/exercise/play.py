@@ -9,6 +9,8 @@ can be resumed by playing again with the same ``--sheet`` or name (a sheet recor
 exact name and is never written for another participant). At the end it shows the score and, per
 question, the engine's answer explained by the rules, and why not the participant's answer.
 Timestamps (ISO 8601, UTC) are the one place wall-clock time enters scaleup.
+
+Longer than 300 lines because the terminal dialogue is one loop whose prompts, answers and saved sheet share state.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import click
 
 from ..errors import Problem, ScaleupError
 from .load import Asked, LoadedExercise
-from ..words import fmt
+from ..display import fmt
 from .explain import Explanation
 from .keys import explain_key, explain_wrong
 from .score import read_sheet, sheet_text

@@ -20,7 +20,7 @@ from typing import Any, Iterable
 
 from ..engine.audit import Evaluation
 from ..vocabulary import Criterion
-from ..words import fmt
+from ..display import fmt
 from .explain import Explanation, Line, cite, criteria_in, describe
 from ..facts import FACT_TYPES, Fact
 from ..recommendation.model import Recommendation

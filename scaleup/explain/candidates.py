@@ -4,7 +4,7 @@ the rule set compares it with, and applying changes to a scenario with validatio
 A derived indicator (a share, a ratio, a sum) is moved through its first input, which it is
 linear in. A change that breaks a cross-field rule (``in_need <= affected``...) is adjusted when
 the rule names the other field, which then moves too; otherwise the candidate is refused with the
-reason (:mod:`scaleup.dependent`, shared with sampling and sweeps).
+reason (:mod:`scaleup.scenario.dependent`, shared with sampling and sweeps).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from pydantic import ValidationError
 from ..scenario.fields import CATALOGUE, DERIVED
 from ..engine.pyeval import _field_eq, _is_number
 from ..rules.ir import CompiledRuleset
-from ..dependent import get, make_consistent, put
+from ..scenario.dependent import get, make_consistent, put
 from ..scenario.model import Scenario
 from ..scenario.load import LoadedScenario
-from ..words import fmt
+from ..display import fmt
 
 @dataclass(frozen=True)
 class Change:
@@ -132,7 +132,7 @@ def single_moves(ruleset: CompiledRuleset, loaded: LoadedScenario) -> list[Chang
 
 def patch(loaded: LoadedScenario, changes: list[Change]) -> Union[tuple[LoadedScenario, list[Change]], str]:
     """The scenario with ``changes`` applied and validated, plus any adjustments of dependent
-    fields (:mod:`scaleup.dependent`); or why it is invalid."""
+    fields (:mod:`scaleup.scenario.dependent`); or why it is invalid."""
     data = copy.deepcopy(loaded.document.data)
     changes = list(changes)
     for c in changes:

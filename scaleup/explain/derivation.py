@@ -29,8 +29,8 @@ from ..rules.ir import CompiledRuleset, Ref
 from ..scenario.load import LoadedScenario
 from .whynot import WhyNot, parse_target, why_not
 from ..safetext import terminal
-from ..words import (OP_SIGNS, Citation, citation, fact_text, fmt, origin_line, pattern_text, subject,
-                      threshold_basis)
+from ..display import fmt
+from ..words import OP_SIGNS, Citation, citation, fact_text, origin_line, pattern_text, subject, threshold_basis
 
 ROOTS = ("decision", "variant", "scope", "route", "lead", "cluster", "unhcr_level")
 

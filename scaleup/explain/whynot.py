@@ -15,8 +15,8 @@ from ..engine import pyeval
 from ..engine.audit import Evaluation
 from ..vocabulary import DECISIONS, ROUTES, VARIANTS
 from ..rules.ir import CompiledRule, CompiledRuleset, Emit, Pattern, Ref, RuleKind
-from ..words import (OP_WORDS, Citation, band_text, citation, fact_text, field_label, fmt, origin_line, pattern_text,
-                      threshold_basis)
+from ..display import fmt
+from ..words import OP_WORDS, Citation, band_text, citation, fact_text, field_label, origin_line, pattern_text, threshold_basis
 
 
 @dataclass(frozen=True)

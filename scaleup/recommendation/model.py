@@ -3,6 +3,8 @@
 The assembler only reads the catalogue's fact types; it decides nothing. It checks the rule
 set's one-value slots (one decision, one route, one scope, one variant, one UNHCR level, one lead
 per role, one lead per cluster, one level per criterion) and reports a rule set that breaks them.
+
+Longer than 300 lines because the output models and their assembly from an evaluation change together, at every schema version.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from ..facts import FACT_TYPES, Fact
 from .. import vocabulary
 from ..vocabulary import CRITERIA, DECISIONS, LIFECYCLE, level_label
 from ..scenario.load import LoadedScenario
-from ..words import fmt
+from ..display import fmt
+from ..engine.durable import durable_version
 
 SCHEMA_VERSION = "2.0.0"
 # Literal types built from the vocabulary (pydantic reads them; mypy cannot check a computed Literal)
@@ -188,6 +191,11 @@ class Recommendation(Out):
     def cluster_lead(self, cluster: str) -> Optional[str]:
         return next((x.lead for x in self.clusters if x.cluster == cluster), None)
 
+    def _repr_html_(self) -> str:
+        """The HTML summary card a notebook shows (:func:`scaleup.render.card.card`)."""
+        from ..render.card import card   # the one upward import (tests/test_architecture.py: UPWARD_ALLOWED)
+        return card(self)
+
 
 def add_months(day: dt.date, months: float) -> dt.date:
     """Calendar months (day clamped to the month's end); a fractional part counts 30.44 days."""
@@ -317,7 +325,7 @@ class _Assembler:
             "stamp": {"scaleup_version": __version__, "ruleset_id": ev.ruleset.id,
                       "ruleset_version": ev.ruleset.version, "ruleset_sha256": ev.ruleset.sha256,
                       "overrides": dict(ev.ruleset.overrides), "scenario_sha256": self.loaded.document.sha256,
-                      "durable_rules_version": _durable_version()},
+                      "durable_rules_version": durable_version()},
         })
 
 
@@ -342,11 +350,6 @@ def _plain(value: Any) -> str:
 def _months_elapsed(ev: Evaluation) -> float:
     fact = next(f for f in ev.of_type("indicator") if f.fields["field"] == "activation.months_elapsed")
     return float(fact.fields["value"])
-
-
-def _durable_version() -> str:
-    from ..engine.durable import durable_version
-    return durable_version()
 
 
 def assemble(evaluation: Evaluation, loaded: LoadedScenario) -> Recommendation:

@@ -17,6 +17,9 @@ from ..errors import ScaleupError
 from ..vocabulary import CRITERIA, Decision
 from ..recommendation.model import Recommendation
 from ..rules.ir import CompiledRule, CompiledRuleset, Ref
+from ..explain.derivation import ROOTS, derivation
+from ..explain.whynot import could_produce
+from ..words import fact_text
 
 def find_ruleset(rec: Recommendation) -> Optional[CompiledRuleset]:
     """The compiled rule set a recommendation was made with, if it can be found."""
@@ -25,12 +28,12 @@ def find_ruleset(rec: Recommendation) -> Optional[CompiledRuleset]:
 
     def same(rs: CompiledRuleset) -> bool:
         return rs.id == st.ruleset_id and rs.sha256 == st.ruleset_sha256 and tuple(sorted(rs.overrides)) == wanted
-    from ..engine.durable import compiled_rulesets
+    from ..engine.durable import compiled_rulesets   # the rule sets this process compiled, looked up first
     for ruleset in compiled_rulesets():
         if same(ruleset):
             return ruleset
     try:
-        from ..rules.load import load_ruleset
+        from ..rules.load import load_ruleset   # else compiled again from disk
         loaded = load_ruleset(st.ruleset_id, dict(st.overrides))
     except (ScaleupError, OSError, ValueError):
         return None
@@ -65,7 +68,6 @@ class Report:
 def decision_rules(ruleset: CompiledRuleset) -> list[CompiledRule]:
     """The rules that derive the decision, and those deriving what they test (findings...),
     stopping at criteria: the rules whose thresholds are *decision* thresholds."""
-    from ..explain.whynot import could_produce
     chosen = [r for r in ruleset.rules if any(e.type == "decision" for e in r.emits)]
     keys = {r.key for r in chosen}
     i = 0
@@ -112,8 +114,6 @@ def sources(rec: Recommendation, ruleset: Optional[CompiledRuleset], extra: set[
 
 def report(rec: Recommendation, tree: bool = True) -> Report:
     """Gather the report of one recommendation; the derivation tree when the rule set is found."""
-    from ..explain.derivation import ROOTS, derivation
-    from ..words import fact_text
     ruleset = find_ruleset(rec)
     out = Report(rec, ruleset, Decision(rec.scale_up).phrase)
     out.sources = sources(rec, ruleset)

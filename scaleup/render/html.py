@@ -16,7 +16,7 @@ import jinja2
 
 from ..vocabulary import CRITERIA, Criterion, Variant
 from ..recommendation.model import Recommendation
-from ..words import fmt
+from ..display import fmt
 from .context import Report, report, sources
 from .markdown import offset
 
@@ -83,10 +83,15 @@ def _environment() -> jinja2.Environment:
 _ENV: list[jinja2.Environment] = []
 
 
-def _render(items: list[dict[str, Any]], title: str) -> str:
+def environment() -> jinja2.Environment:
+    """The templates' environment, built once per process."""
     if not _ENV:
         _ENV.append(_environment())
-    return _ENV[0].get_template("report.html.j2").render(items=items, title=title)
+    return _ENV[0]
+
+
+def _render(items: list[dict[str, Any]], title: str) -> str:
+    return environment().get_template("report.html.j2").render(items=items, title=title)
 
 
 def _item(rep: Report, exp: Optional["Explanation"] = None) -> dict[str, Any]:

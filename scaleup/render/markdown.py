@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from ..vocabulary import Criterion, Variant
 from ..recommendation.model import Recommendation
 from ..safetext import terminal
-from ..words import fmt
+from ..display import fmt
 from .context import Report, report, sources
 
 if TYPE_CHECKING:   # explanations are imported only when rendered (keeps `scaleup evaluate` fast to start)

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 from ..vocabulary import Criterion, Decision, Lifecycle, Variant
 from ..recommendation.model import Recommendation
 from ..safetext import terminal
-from ..words import fmt
+from ..display import fmt
 
 def clean(text: str) -> str:
     """``text`` with every control character written as an escape (``\\x1b``): a scenario cannot

@@ -71,7 +71,7 @@ def run(ex: LoadedExercise, *, host: str, port: int, folder: Path, anonymous: bo
     """Serve ``ex`` until interrupted (Ctrl+C)."""
     import uvicorn
 
-    from .app import create_app
+    from .app import create_app   # Starlette and the templates, only when a room is served
     room = Room(ex, folder)
     session: Optional[Session] = room.get(session_id) if session_id else room.latest()
     if session is None:

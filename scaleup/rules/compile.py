@@ -6,6 +6,8 @@ Checks (each reported at its file and line, all at once): fact types and fields 
 :data:`scaleup.facts.FACT_TYPES`; indicator fields and their values against the scenario field
 catalogue; source ids; parameter names; aliases; duplicate ids; band edges; and cycles through
 ``not:``.
+
+Longer than 300 lines because the compiler is one pass over a rule file: tables, presumptions, ceilings and any: branches expand into the same compiled rules and share one problem list. It is the first candidate for a split (tables into their own module).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..scenario.fields import CATALOGUE
 from .ir import OPS, CompiledRule, Emit, Pattern, Ref, RuleKind, Test, Threshold
 from .model import Indicator, Parameter, Rule, RuleFile, Table
 from .slots import merge_same_fact, shadowed_negation, unguarded_refs
+from ..scenario.validation import dotted
 
 MAX_BRANCHES = 64
 Locate = Callable[[Sequence[Any]], Optional[int]]
@@ -32,7 +35,6 @@ class Collector:
         self.file, self.locate, self.problems = file, locate, problems
 
     def add(self, path: Sequence[Any], message: str, hint: str = "") -> None:
-        from ..scenario.validation import dotted
         self.problems.append(Problem(self.file, self.locate(path), dotted(path), message, hint))
 
 

@@ -22,6 +22,8 @@ experiments, each in a child process with a timeout; see ``docs/limits.md``):
 :func:`scaleup.rules.translate.translate`'s output and reports every limit crossed, naming the rules
 involved with their ``file:line``. Our own limits, far below durable's, keep the compiler and the
 engine fast and bound the joins a rule can ask for.
+
+Longer than 300 lines because each of durable_rules' limits is counted over the same alpha network (docs/engine.md), with its own message.
 """
 
 from __future__ import annotations

@@ -277,6 +277,11 @@ def _leaves(model: BaseModel, prefix: str = "", loc: tuple[str, ...] = ()) -> It
 _DERIVED_INPUTS = {path: tuple(tuple(i.split(".")) for i in derived.inputs) for path, derived in DERIVED.items()}
 
 
+def _at(file: str, line: Optional[int]) -> str:
+    """``file:line``, or the file alone when the input has no lines (a mapping)."""
+    return file if line is None else f"{file}:{line}"
+
+
 def to_facts(scenario: Scenario, file: str, line_of: Callable[[tuple], Optional[int]]) -> list[Fact]:
     """Return the input facts of ``scenario``, sorted by field path then value.
 
@@ -290,9 +295,9 @@ def to_facts(scenario: Scenario, file: str, line_of: Callable[[tuple], Optional[
     for path, loc, value in _leaves(scenario):
         if isinstance(value, (list, tuple)):
             for i, item in enumerate(value):
-                rows.append((path, engine_value(item), f"input:{path}[{i}]@{file}:{line_of(loc + (i,))}"))
+                rows.append((path, engine_value(item), f"input:{path}[{i}]@{_at(file, line_of(loc + (i,)))}"))
         else:
-            rows.append((path, engine_value(value), f"input:{path}@{file}:{line_of(loc)}"))
+            rows.append((path, engine_value(value), f"input:{path}@{_at(file, line_of(loc))}"))
     for path, derived in DERIVED.items():
         value = derived.compute(scenario)
         if value is not None:

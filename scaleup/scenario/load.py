@@ -10,7 +10,7 @@ import copy
 import os
 
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 from pydantic import ValidationError
 
@@ -18,16 +18,17 @@ from ..errors import Problem, ScenarioError
 from ..facts import Fact
 from .fields import to_facts
 from .model import Scenario, cross_field_hint, cross_field_problems
-from ..uncertainty import Range, read_ranges
+from .ranges import Range, read_ranges
 from .validation import problems_from, split_path
 from .yamlio import Document, load_document, parse_document
+from .mapping import mapping_bytes, mapping_document, pointed
 
 @dataclass(frozen=True)
 class LoadedScenario:
     """A valid scenario with the document it came from (for line numbers and hashes).
 
     For a scenario with uncertain figures, ``scenario`` and ``document.data`` hold their point
-    estimates and ``ranges`` the ranges as written (:mod:`scaleup.uncertainty`).
+    estimates and ``ranges`` the ranges as written (:mod:`scaleup.scenario.ranges`).
     """
 
     scenario: Scenario
@@ -55,15 +56,22 @@ def load_scenario(path: str | os.PathLike[str], name: Optional[str] = None) -> L
     return validate_document(document)
 
 
-def parse_scenario(text: str | bytes, name: str, fmt: str = "yaml") -> LoadedScenario:
-    """Like :func:`load_scenario` for text already in memory."""
+def parse_scenario(text: str | bytes | Mapping[str, Any], name: str = "<dict>", fmt: str = "yaml") -> LoadedScenario:
+    """Like :func:`load_scenario` for text already in memory, or for a mapping (a ``dict``):
+    a mapping's problems are located by JSON pointer (``/populations/in_need``) and ``fmt`` is
+    ignored (see :mod:`scaleup.scenario.mapping`)."""
+    if isinstance(text, Mapping):
+        try:
+            return validate_document(mapping_document(mapping_bytes(text, name), name))
+        except ScenarioError as exc:
+            raise ScenarioError(pointed(exc.problems)) from None
     return validate_document(parse_document(text, name, fmt=fmt, error=ScenarioError, keep_going=True))
 
 
 def validate_document(document: Document) -> LoadedScenario:
     """Validate a parsed document as a scenario; raise ScenarioError listing every problem.
 
-    Ranges of uncertain figures (:mod:`scaleup.uncertainty`) are checked too; the scenario
+    Ranges of uncertain figures (:mod:`scaleup.scenario.ranges`) are checked too; the scenario
     returned holds each range's point estimate, in its data as well (``ranges`` keeps the
     ranges, and a recommendation says that it evaluated point estimates).
     """

@@ -8,6 +8,8 @@ aliases, merge keys, non-core tags, duplicate or non-text keys and second docume
 size, node count, depth and lengths are bounded. JSON is read by :mod:`scaleup.scenario.jsonread`; the
 limits and problem helpers both readers share are in :mod:`scaleup.scenario.reading`. Every failure is a
 located :class:`~scaleup.errors.Problem`.
+
+Longer than 300 lines because the safe reader is one composer whose limits and line tracking apply at every node.
 """
 
 from __future__ import annotations

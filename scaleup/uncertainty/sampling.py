@@ -3,7 +3,7 @@ with confidence intervals, exact regions where they are cheap, and sensitivities
 
 Draws are made in this process with ``random.Random(seed)``, one value per range in field order,
 so the same seed gives the same draws whatever the number of workers. Each draw sets every
-uncertain figure; dependent fields follow (:mod:`scaleup.dependent`: a drawn ``in_need`` above
+uncertain figure; dependent fields follow (:mod:`scaleup.scenario.dependent`: a drawn ``in_need`` above
 ``affected`` raises ``affected``). A draw that cannot be made consistent (two drawn figures that
 contradict each other) is counted as inconsistent and left out: the probabilities are those of
 the consistent draws. Every draw, exact cell and sensitivity point is one task of the batch pool
@@ -12,7 +12,7 @@ the consistent draws. Every draw, exact cell and sensitivity point is one task o
 Probabilities carry a 95% Wilson score interval. Sensitivity is one at a time: each range alone
 moves over its whole distribution, the others held at their point estimates, and its share is
 the probability that the decision then differs from the decision at the point estimates. It is
-computed exactly from the band edges (:mod:`scaleup.exact`), not sampled.
+computed exactly from the band edges (:mod:`scaleup.uncertainty.exact`), not sampled.
 """
 
 from __future__ import annotations
@@ -27,16 +27,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from .batch.run import make_row, ordered
-from .batch.input import sweep_task
-from .batch.output import LEVELS
-from .batch.pool import StopCheck, make_pool
-from .dependent import make_consistent, put
-from .errors import ScaleupError
+from ..batch.run import make_row, ordered
+from ..batch.input import sweep_task
+from ..batch.output import LEVELS
+from ..batch.pool import StopCheck, make_pool
+from ..scenario.dependent import make_consistent, put
+from ..errors import ScaleupError
 from .exact import Regions
-from .rules.ir import CompiledRuleset
-from .scenario.load import LoadedScenario, load_scenario
-from .uncertainty import Range
+from ..rules.ir import CompiledRuleset
+from ..scenario.load import LoadedScenario, load_scenario
+from ..scenario.ranges import Range
 
 Z95 = 1.959963984540054
 MAX_SAMPLES = 1_000_000

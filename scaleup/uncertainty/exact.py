@@ -4,7 +4,7 @@ Every criterion is banded: the rules compare each indicator with fixed values (b
 parameters). As one uncertain figure moves from its low to its high value (the others held),
 what the rules can see changes only where one of those comparisons changes, for the figure
 itself or for an indicator derived from it (a share, a ratio, a caseload), dependent fields
-following it (:mod:`scaleup.dependent`). Those points are found by bisection on the *signature*
+following it (:mod:`scaleup.scenario.dependent`). Those points are found by bisection on the *signature*
 of a value: the outcome of every comparison the rule set makes with a constant. Each comparison
 is monotone in the figure (the derived indicators are sums and ratios), so equal signatures at
 both ends of an interval mean no change inside it. Between two such points the engine's outcome
@@ -25,12 +25,12 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
-from .explain.candidates import _compared
-from .dependent import make_consistent, put
-from .scenario.fields import to_facts
-from .engine.pyeval import compare
-from .rules.ir import CompiledRuleset
-from .uncertainty import Range
+from ..explain.candidates import _compared
+from ..scenario.dependent import make_consistent, put
+from ..scenario.fields import to_facts
+from ..engine.pyeval import compare
+from ..rules.ir import CompiledRuleset
+from ..scenario.ranges import Range
 
 Signature = tuple[Any, ...]
 TOLERANCE = 1e-9   # relative to a real-valued range: where bisection stops

@@ -1,4 +1,4 @@
-"""Rendering an uncertain evaluation (:class:`scaleup.sampling.UncertaintyResult`): text for a
+"""Rendering an uncertain evaluation (:class:`scaleup.uncertainty.sampling.UncertaintyResult`): text for a
 terminal, JSON (deterministic: sorted keys, rounded figures, no timings), and HTML with a
 probability bar per decision and route and a tornado chart of sensitivities (inline SVG)."""
 
@@ -11,8 +11,8 @@ from typing import Any
 import jinja2
 
 from ..version import __version__
-from ..sampling import METHOD, UncertaintyResult
-from ..words import fmt
+from .sampling import METHOD, UncertaintyResult
+from ..display import fmt
 
 TEMPLATES = Path(__file__).parent / "templates"
 DIGITS = 6

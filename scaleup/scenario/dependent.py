@@ -2,7 +2,7 @@
 it to follow, so that the scenario stays consistent (``in_need <= affected``...).
 
 Shared by everything that changes figures of a valid scenario: the flips search
-(:mod:`scaleup.candidates`), sampling uncertain figures (:mod:`scaleup.sampling`) and sweeps.
+(:mod:`scaleup.candidates`), sampling uncertain figures (:mod:`scaleup.uncertainty.sampling`) and sweeps.
 A cross-field message of :func:`scaleup.scenario.cross_field_problems` that names the other
 field (``... is more than populations.affected (...)``) is resolved by moving the field that was
 not set to the value of the one that was: raising ``affected`` to a new ``in_need``, or lowering
@@ -18,7 +18,7 @@ from typing import Any, Collection, Optional
 
 from pydantic import ValidationError
 
-from .scenario.model import Scenario, cross_field_problems
+from .model import Scenario, cross_field_problems
 
 _LIMIT = re.compile(r"is more than ([a-z_0-9]+(?:\.[a-z_0-9]+)+) \(")
 MAX_ADJUSTMENTS = 2   # more would no longer be a small change

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from .dependent import get, put
-from .errors import Problem
-from .scenario.fields import CATALOGUE, DERIVED, FieldInfo
-from .scenario.validation import split_path
-from .words import fmt
-from .scenario.yamlio import Document
+from ..errors import Problem
+from .fields import CATALOGUE, DERIVED, FieldInfo
+from .validation import split_path
+from ..display import fmt
+from .yamlio import Document
 
 UNCERTAIN_FIELDS: dict[str, FieldInfo] = {
     path: info for path, info in CATALOGUE.items()
