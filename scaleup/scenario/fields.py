@@ -136,23 +136,14 @@ Derivation = Callable[[Scenario], Any]
 
 @dataclass(frozen=True)
 class DerivedField:
-    """How one derived indicator is computed.
-
-    Attributes:
-        kind: ``int`` or ``num``, as in :class:`FieldInfo`.
-        unit: unit or scale.
-        doc: meaning.
-        formula: the arithmetic, as the docs print it.
-        inputs: the dotted paths of the scenario fields it reads (its origin's lines).
-        compute: the function of a scenario that returns its value, or ``None``.
-    """
+    """How one derived indicator is computed (``kind``, ``unit`` and ``doc`` as in :class:`FieldInfo`)."""
 
     kind: str
     unit: str
     doc: str
-    formula: str
-    inputs: tuple[str, ...]
-    compute: Derivation
+    formula: str                  # the arithmetic, as the docs print it
+    inputs: tuple[str, ...]       # the scenario fields it reads (its origin lists their lines)
+    compute: Derivation           # scenario -> value, or None when an input is missing
 
 
 DERIVED: dict[str, DerivedField] = {
