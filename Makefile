@@ -1,15 +1,24 @@
 # `make run` and `make test` do all the setup they need: a .venv is created on first use.
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: run history test clean
 
+# durable-rules 2.0.28 (its last release) has no wheels: pip compiles its C extension, which calls
+# PyEval_CallObject, removed in Python 3.13. PyObject_CallObject is the same call on every version,
+# so it is built with that define first (CPPFLAGS: its setup.py overwrites CFLAGS), from source
+# (--no-binary) and without pip's wheel cache (--no-cache-dir: a wheel cached from a build without
+# the define would be reused); `pip install -e` then finds the pinned version already installed.
+DURABLE := durable-rules==2.0.28
+
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v < (3, 13) else "scaleup needs Python 3.11 or 3.12 (durable-rules fails to import on 3.13); set PYTHON=python3.12")'
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v < (3, 14) else "scaleup needs Python 3.11, 3.12 or 3.13; set PYTHON=python3.13 (or python3.12, python3.11)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	CPPFLAGS="$$CPPFLAGS -DPyEval_CallObject=PyObject_CallObject" \
+	  $(BIN)/python -m pip install -q --no-cache-dir --no-binary durable-rules '$(DURABLE)'
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $(STAMP)
 
@@ -30,7 +39,9 @@ history: $(STAMP)
 	echo "history agreement: $$((total - unexplained - documented)) of $$total cases agree with the record on decision and route; $$documented documented disagreements; $$unexplained unexplained; $$stale stale notes"; \
 	rm -f $$log; exit $$status
 
+# the lint gate first (ruff's rule set is in pyproject.toml), then the suite with coverage
 test: $(STAMP)
+	$(BIN)/ruff check scaleup tests
 	$(BIN)/python -m pytest --cov=scaleup --cov-report=term --cov-fail-under=90
 
 clean:

@@ -258,7 +258,7 @@ def stages(docs: list[Document], ruleset: CompiledRuleset, trials: int) -> dict[
     """Median CPU ms per evaluation of each stage and of both baselines, interleaved in the same
     trials so that a change in machine load affects all of them alike."""
     from scaleup.engine.durable import engine_for
-    from scaleup.recommendation.model import assemble
+    from scaleup.recommendation.assemble import assemble
     engine, baselines = engine_for(ruleset), {"bare": Bare(ruleset), "core": Core(ruleset)}
     facts = [[f.engine_dict(SID) for f in validate_document(d).facts()] for d in docs]
     names = ("validate", "facts", "engine", "assemble", *baselines)

@@ -35,7 +35,7 @@ def run_stage(stage: str) -> None:
     from bench import SID, Bare, Core, documents
 
     from scaleup.engine.durable import engine_for
-    from scaleup.recommendation.model import assemble
+    from scaleup.recommendation.assemble import assemble
     from scaleup.rules.load import load_ruleset
     from scaleup.scenario.load import validate_document
     ruleset = load_ruleset("iasc-2018")

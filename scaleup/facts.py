@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from json.encoder import encode_basestring
-from typing import Mapping, Union
+from typing import Mapping, Optional, Union
 
 from .vocabulary import CRITERIA, DECISIONS, LIFECYCLE, ROUTES, VARIANTS
 
@@ -118,16 +118,18 @@ class Fact:
     fields: Mapping[str, Scalar]
     origin: str
 
-    def engine_dict(self, sid: str, salt: str = "") -> dict[str, Scalar]:
+    def engine_dict(self, sid: str, salt: str = "", texts: Optional[Mapping[str, str]] = None) -> dict[str, Scalar]:
         """The fact as durable_rules holds it. ``fid`` carries our id so that an action finds the
         facts it matched without recomputing content keys; it cannot create duplicate facts,
         because no two facts of an evaluation ever have the same content. ``salt`` (appended to
-        the id) changes durable's hash of the fact after a hash collision."""
-        return {"sid": sid, "t": self.type, "fid": self.id + salt, **self.fields}
+        the id) changes durable's hash of the fact after a hash collision. ``texts`` maps free
+        text to the stand-in the engine sees instead (:mod:`scaleup.engine.stand_ins`)."""
+        fields = {k: texts.get(v, v) if type(v) is str else v for k, v in self.fields.items()} if texts else self.fields
+        return {"sid": sid, "t": self.type, "fid": self.id + salt, **fields}
 
-    def engine_json(self, sid: str, salt: str = "") -> str:
+    def engine_json(self, sid: str, salt: str = "", texts: Optional[Mapping[str, str]] = None) -> str:
         """:meth:`engine_dict` as the JSON text durable_rules receives (:func:`engine_text`)."""
-        return engine_text(self.engine_dict(sid, salt))
+        return engine_text(self.engine_dict(sid, salt, texts))
 
     @property
     def key(self) -> tuple:

@@ -11,7 +11,19 @@ fields and written to JSON as is.
 
 from __future__ import annotations
 
-from enum import IntEnum, StrEnum
+from enum import Enum, IntEnum, StrEnum
+from typing import Any, TypeVar
+
+EnumT = TypeVar("EnumT", bound=Enum)
+
+
+def _member(cls: type[EnumT], value: Any, **words: str) -> EnumT:
+    """A new member of ``cls`` (a str or int enum) whose value is ``value``, carrying ``words``."""
+    member = (str if issubclass(cls, str) else int).__new__(cls, value)  # type: ignore[call-overload]
+    member._value_ = value
+    for name, text in words.items():
+        setattr(member, name, text)
+    return member
 
 
 class Decision(StrEnum):
@@ -28,10 +40,7 @@ class Decision(StrEnum):
     today: str
 
     def __new__(cls, value: str, label: str, phrase: str, today: str) -> "Decision":
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label, member.phrase, member.today = label, phrase, today
-        return member
+        return _member(cls, value, label=label, phrase=phrase, today=today)
 
     RECOMMEND = ("recommend", "Recommend", "Recommend a System-Wide Scale-Up to the ERC",
                  "still met (a Scale-Up would be recommended today)")
@@ -53,7 +62,22 @@ class Decision(StrEnum):
         return self.label.upper() + self.phrase[len(self.label):]
 
 
-class Route(StrEnum):
+class _Labelled(StrEnum):
+    """A value with a short ``label`` and a longer ``phrase`` (the base of the enums below)."""
+
+    label: str
+    phrase: str
+
+    def __new__(cls, value: str, label: str, phrase: str) -> "_Labelled":
+        return _member(cls, value, label=label, phrase=phrase)
+
+    @property
+    def headline(self) -> str:
+        """The phrase with its label in capitals, as the text report leads with it."""
+        return self.label.upper() + self.phrase[len(self.label):]
+
+
+class Route(_Labelled):
     """The coordination route: who coordinates the response.
 
     Attributes:
@@ -61,22 +85,13 @@ class Route(StrEnum):
         phrase: the route as a sentence-length answer.
     """
 
-    label: str
-    phrase: str
-
-    def __new__(cls, value: str, label: str, phrase: str) -> "Route":
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label, member.phrase = label, phrase
-        return member
-
     IASC_CLUSTERS = ("iasc_clusters", "IASC clusters", "IASC clusters, activated by the ERC")
     REFUGEE_RCM = ("refugee_rcm", "Refugee Coordination Model", "Refugee Coordination Model, led by UNHCR")
     MIXED_JOINT_NOTE = ("mixed_joint_note", "Mixed situation (Joint Note)", "Mixed situation: Joint UNHCR-OCHA Note")
     NATIONAL_LED = ("national_led", "Nationally led", "Government-led coordination, no clusters")
 
 
-class Variant(StrEnum):
+class Variant(_Labelled):
     """Which Scale-Up protocol applies.
 
     Attributes:
@@ -84,21 +99,12 @@ class Variant(StrEnum):
         phrase: the protocol's title, as reports cite it.
     """
 
-    label: str
-    phrase: str
-
-    def __new__(cls, value: str, label: str, phrase: str) -> "Variant":
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label, member.phrase = label, phrase
-        return member
-
     PROTOCOL_1_2018 = ("protocol_1_2018", "Protocol 1 (2018) System-Wide Scale-Up", "Protocol 1 (IASC, 2018)")
     INFECTIOUS_DISEASE_2019 = ("infectious_disease_2019", "Infectious-disease Scale-Up (2019 protocol)",
                                "IASC Protocol for the Control of Infectious Disease Events (2019)")
 
 
-class Lifecycle(StrEnum):
+class Lifecycle(_Labelled):
     """For a Scale-Up already active: what happens to it now.
 
     Attributes:
@@ -106,24 +112,10 @@ class Lifecycle(StrEnum):
         phrase: the step with its reason, starting with the label.
     """
 
-    label: str
-    phrase: str
-
-    def __new__(cls, value: str, label: str, phrase: str) -> "Lifecycle":
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label, member.phrase = label, phrase
-        return member
-
     CONTINUE = ("continue", "Continue", "Continue within the six-month period")
     EXTEND = ("extend", "Extend", "Extend: the one exceptional three-month extension may be considered")
     DEACTIVATE = ("deactivate", "Deactivate", "Deactivate on schedule and hand over through the transition plan")
     TRANSITION = ("transition", "Transition", "Transition: no further extension under Protocol 1")
-
-    @property
-    def headline(self) -> str:
-        """The phrase with its label in capitals, as the text report leads with it."""
-        return self.label.upper() + self.phrase[len(self.label):]
 
 
 class Criterion(StrEnum):
@@ -137,10 +129,7 @@ class Criterion(StrEnum):
     phrase: str
 
     def __new__(cls, value: str, phrase: str) -> "Criterion":
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.phrase = phrase
-        return member
+        return _member(cls, value, phrase=phrase)
 
     SCALE = ("scale", "scale")
     URGENCY = ("urgency", "urgency")
@@ -159,10 +148,7 @@ class Level(IntEnum):
     label: str
 
     def __new__(cls, value: int, label: str) -> "Level":
-        member = int.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        return member
+        return _member(cls, value, label=label)
 
     VERY_LOW = (1, "very low")
     LOW = (2, "low")

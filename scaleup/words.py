@@ -13,6 +13,7 @@ from .display import fmt
 from .facts import Fact
 from .scenario.fields import CATALOGUE
 from .rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, RuleKind, Test
+from .vocabulary import Criterion, Level
 
 OP_WORDS = {"eq": "", "ne": "not ", "gt": "more than ", "gte": "", "lt": "less than ",
             "lte": "at most ", "in": "one of ", "not_in": "none of "}
@@ -88,6 +89,28 @@ def fact_text(fact: Fact) -> str:
     return f"{fact.type} " + ", ".join(f"{k}={fmt(v)}" for k, v in sorted(f.items()))
 
 
+def brief_fact_text(fact: Fact) -> str:
+    """A fact as trainees read it (exercise explanations): ``scale is 4 - high``,
+    ``populations.affected = 1,850,000 (drill.yaml:12)``, ``cluster shelter, led by IFRC``."""
+    f = fact.fields
+    if fact.type == "indicator":
+        return f"{f['field']} = {fmt(f['value'])} ({fact.origin.split('@', 1)[-1]})"
+    if fact.type == "criterion":
+        level = f.get("level")
+        return f"{Criterion(f['name']).phrase} is " + (Level(int(level)).numbered if level else "insufficient evidence")  # type: ignore[arg-type]
+    if fact.type in ("finding", "flag", "milestone", "plan"):
+        return f"{fact.type} {f['name']}" + "".join(f", {k} {fmt(v)}" for k, v in f.items() if k != "name")
+    if fact.type == "situation":
+        return f"situation: {f['aspect']} is {f['value']}"
+    if fact.type == "cluster":
+        return f"cluster {f['name']}, led by {f['lead']}"
+    if fact.type == "lead":
+        return f"{str(f['role']).replace('_', ' ')}: {f['actor']}"
+    if "value" in f and len(f) <= 2:
+        return f"{fact.type} {fmt(f['value'])}" + (f" ({f['reason']})" if f.get("reason") else "")
+    return f"{fact.type} " + ", ".join(f"{k} {fmt(v)}" for k, v in f.items())
+
+
 def origin_line(fact: Fact) -> Optional[str]:
     """``file:line`` of an input fact (None for derived facts)."""
     if fact.origin.startswith(("input:", "derived:")):
@@ -95,11 +118,14 @@ def origin_line(fact: Fact) -> Optional[str]:
     return None
 
 
+def needs_text(op: str, value: object) -> str:
+    """``at least 1,500,000``, ``one of a, b``: what a comparison needs, in words."""
+    return f"{'at least ' if op == 'gte' else OP_WORDS[op]}{fmt(list(value) if isinstance(value, tuple) else value)}"
+
+
 def band_text(tests: list[Test]) -> str:
     """``at least 1,500,000 and less than 5,000,000`` for a band's tests on one value."""
-    words = {"gte": "at least ", "eq": ""}
-    return " and ".join(f"{words.get(t.op, OP_WORDS[t.op])}{fmt(list(t.value) if isinstance(t.value, tuple) else t.value)}"
-                        for t in tests)
+    return " and ".join(needs_text(t.op, t.value) for t in tests)
 
 
 def test_text(test: Test) -> str:

@@ -4,10 +4,12 @@ count; interrupted runs resume to the same file; CSV a spreadsheet can open safe
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -19,6 +21,7 @@ from click.testing import CliRunner
 
 from scaleup.batch import worker as batch_worker
 from scaleup.batch.run import BatchSummary, run_batch
+from scaleup.batch.files import partial_path
 from scaleup.batch.output import COLUMNS, read_rows
 from scaleup.cli.main import main
 from scaleup.cli.progress import ProgressDisplay, StopFlag, progress_mode
@@ -63,8 +66,8 @@ def write_jsonl(path: Path, docs: list[Any]) -> Path:
     return path
 
 
-def rows_of(path: Path) -> list[dict[str, Any]]:
-    fmt = "csv" if path.suffix == ".csv" else "jsonl"
+def rows_of(path: Path, fmt: str = "") -> list[dict[str, Any]]:
+    fmt = fmt or ("csv" if path.suffix == ".csv" else "jsonl")
     rows, _ = read_rows(path.read_bytes().decode("utf-8"), fmt, str(path))
     return [r.values for r in rows]
 
@@ -257,12 +260,15 @@ def test_resume_after_sigkill_gives_the_same_file_as_an_uninterrupted_run(many, 
     full = tmp_path / f"full.{fmt}"
     run_batch([str(many / "many.jsonl")], ruleset, fmt=fmt, output=full, workers=2)
     out = tmp_path / f"cut.{fmt}"
+    out.write_text("yesterday's results\n")
     proc = start_batch([str(many / "many.jsonl"), "-o", str(out), "-j", "2"], tmp_path)
-    wait_for_rows(out, proc, 40)
+    wait_for_rows(partial_path(out), proc, 40)   # rows go to .cut.jsonl.partial while the run lasts
     os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate()
-    written = len(rows_of(out))
+    written = len(rows_of(partial_path(out), fmt))
     assert 0 < written < 800
+    assert out.read_text() == "yesterday's results\n"   # never touched by the killed run
+    out.unlink()   # not batch output: --resume would refuse it
     result = CliRunner().invoke(main, ["batch", str(many / "many.jsonl"), "-o", str(out), "-j", "2", "--resume"])
     assert result.exit_code == 0, result.stderr
     assert f"resumed: {written}" in result.stderr
@@ -272,7 +278,7 @@ def test_resume_after_sigkill_gives_the_same_file_as_an_uninterrupted_run(many, 
 def test_a_killed_parent_leaves_no_worker_behind(many, tmp_path):
     out = tmp_path / "r.jsonl"
     proc = start_batch([str(many / "many.jsonl"), "-o", str(out), "-j", "2"], tmp_path)
-    wait_for_rows(out, proc, 20)
+    wait_for_rows(partial_path(out), proc, 20)
     os.kill(proc.pid, signal.SIGKILL)   # the parent only, as `kill -9 <pid>` does
     proc.communicate()
     assert gone(proc.pid), "worker processes outlived their parent"
@@ -282,17 +288,20 @@ def test_a_killed_parent_leaves_no_worker_behind(many, tmp_path):
 def test_an_interrupted_batch_keeps_its_rows_and_says_how_to_resume(many, tmp_path, ruleset, sig, code):
     out = tmp_path / "r.jsonl"
     proc = start_batch([str(many / "many.jsonl"), "-o", str(out), "-j", "2"], tmp_path)
-    wait_for_rows(out, proc, 40)
+    wait_for_rows(partial_path(out), proc, 40)
     # Ctrl-C reaches the whole process group; SIGTERM is usually sent to the parent alone
     (os.killpg if sig == signal.SIGINT else os.kill)(proc.pid, sig)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == code, stderr
     assert "resume with: scaleup batch" in stderr and "--resume" in stderr
-    text = out.read_bytes().decode("utf-8")
+    assert f"(their rows are in {partial_path(out)}; {out} is unchanged)" in stderr
+    assert not out.exists()   # an interrupted run replaces nothing; its rows wait in the partial file
+    text = partial_path(out).read_bytes().decode("utf-8")
     rows, valid = read_rows(text, "jsonl", str(out))
     assert valid == len(text) and 40 <= len(rows) < 800
     summary = run_batch([str(many / "many.jsonl")], ruleset, fmt="jsonl", output=out, workers=2, resume=True)
     assert summary.resumed == len(rows) and summary.status["ok"] == 800
+    assert len(rows_of(out)) == 800 and not partial_path(out).exists()
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
@@ -337,6 +346,127 @@ def test_resume_refuses_a_file_that_is_not_batch_output(tmp_path, ruleset):
     out.write_text('{"hello": 1}\n{"x": 2}\n')
     with pytest.raises(ScaleupError, match=r"r.jsonl:1: not a result row"):
         run_batch([str(BASE)], ruleset, fmt="jsonl", output=out, workers=1, resume=True)
+
+
+# -- a full disk never harms the output (issue 17, item 10) ------------------------------------
+
+def fill_disk_after(monkeypatch, rows: int) -> None:
+    """Every row write after the first ``rows`` fails with ENOSPC, as on a full disk."""
+    from scaleup.batch import output as batch_output
+    real, count = batch_output.RowWriter._put, [0]
+
+    def put(self, text: str) -> None:
+        count[0] += 1
+        if count[0] > rows:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, text)
+    monkeypatch.setattr(batch_output.RowWriter, "_put", put)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_full_disk_mid_run_keeps_the_previous_file_and_resume_finishes_the_run(tmp_path, ruleset, monkeypatch, fmt):
+    data = write_jsonl(tmp_path / "in.jsonl", [variant(i) for i in range(12)])
+    full = tmp_path / f"full.{fmt}"
+    run_batch([str(data)], ruleset, fmt=fmt, output=full, workers=1)
+    out = tmp_path / f"out.{fmt}"
+    out.write_text("yesterday\n")
+    fill_disk_after(monkeypatch, 6)
+    result = CliRunner().invoke(main, ["batch", str(data), "-o", str(out), "-j", "1", "--no-progress"])
+    monkeypatch.undo()
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {out}: cannot write the file: No space left on device; the file was left as it was "
+                      f"(free some disk space, or write to another disk; the rows finished so far are in "
+                      f"{partial_path(out)}: run again with --resume to continue)"]
+    assert out.read_text() == "yesterday\n"
+    assert len(rows_of(partial_path(out), fmt)) == 6 - (fmt == "csv")
+    out.unlink()   # not batch output; the partial file holds the run
+    summary = run_batch([str(data)], ruleset, fmt=fmt, output=out, workers=1, resume=True)
+    assert summary.resumed == 6 - (fmt == "csv") and out.read_bytes() == full.read_bytes()
+    assert sorted(os.listdir(tmp_path)) == sorted(["in.jsonl", full.name, out.name])
+
+
+def test_a_full_disk_during_resume_keeps_the_old_output_and_every_row_evaluated(tmp_path, ruleset, monkeypatch):
+    data = write_jsonl(tmp_path / "in.jsonl", [variant(i) for i in range(12)])
+    full = tmp_path / "full.jsonl"
+    run_batch([str(data)], ruleset, fmt="jsonl", output=full, workers=1)
+    first = write_jsonl(tmp_path / "first.jsonl", [variant(i) for i in range(12)][:5])
+    out = tmp_path / "out.jsonl"
+    run_batch([str(first)], ruleset, fmt="jsonl", output=out, workers=1)
+    before = out.read_bytes()
+    first.rename(tmp_path / "gone.jsonl")
+    data.rename(first)   # the same file name, now with 12 scenarios: 5 are reused, 7 evaluated
+    fill_disk_after(monkeypatch, 8)   # 5 copied, then 3 written to both files (1 row and a half)
+    with pytest.raises(ScaleupError, match="No space left on device; the file was left as it was"):
+        run_batch([str(first)], ruleset, fmt="jsonl", output=out, workers=1, resume=True)
+    monkeypatch.undo()
+    assert out.read_bytes() == before
+    assert [r["id"] for r in rows_of(partial_path(out))] == ["v-0005"]   # evaluated, appended, kept
+    assert not (tmp_path / ".out.jsonl.resume").exists()
+    summary = run_batch([str(first)], ruleset, fmt="jsonl", output=out, workers=1, resume=True)
+    assert (summary.resumed, summary.evaluated) == (6, 6)
+    assert out.read_bytes() == full.read_bytes().replace(str(data).encode(), str(first).encode())
+    assert not partial_path(out).exists()
+
+
+def test_an_output_link_stays_a_link_and_hard_links_see_the_new_rows(tmp_path, ruleset):
+    data = write_jsonl(tmp_path / "in.jsonl", [variant(i) for i in range(3)])
+    real, twin, link = tmp_path / "real.jsonl", tmp_path / "twin.jsonl", tmp_path / "link.jsonl"
+    real.write_text("old\n")
+    os.link(real, twin)
+    link.symlink_to(real)
+    real.chmod(0o640)
+    run_batch([str(data)], ruleset, fmt="jsonl", output=link, workers=1)
+    assert link.is_symlink() and len(rows_of(real)) == 3 and twin.read_bytes() == real.read_bytes()
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640 and not partial_path(link).exists()
+    twin.unlink()
+    run_batch([str(data)], ruleset, fmt="jsonl", output=link, workers=1, resume=True)
+    assert link.is_symlink() and len(rows_of(real)) == 3 and stat.S_IMODE(real.stat().st_mode) == 0o640
+
+
+def test_resume_ignores_an_older_output_of_another_rule_set_when_a_partial_run_waits(tmp_path, ruleset):
+    data = write_jsonl(tmp_path / "in.jsonl", [variant(i) for i in range(6)])
+    full = tmp_path / "full.jsonl"
+    run_batch([str(data)], ruleset, fmt="jsonl", output=full, workers=1)
+    out = tmp_path / "out.jsonl"
+    out.write_text(full.read_text().replace(ruleset.sha256, "0" * 64))   # yesterday, another rule set
+    partial_path(out).write_text("".join(full.read_text().splitlines(keepends=True)[:2]))   # today's, interrupted
+    summary = run_batch([str(data)], ruleset, fmt="jsonl", output=out, workers=1, resume=True)
+    assert (summary.resumed, summary.evaluated) == (2, 4) and out.read_bytes() == full.read_bytes()
+
+
+def test_rows_are_read_back_one_by_one_with_their_byte_ranges(tmp_path):
+    from scaleup.batch.output import RowScan, RowWriter, csv_line
+    rows = [dict.fromkeys(COLUMNS) | {"file": f"a{i}.yaml", "id": f"é-{i}", "status": "ok", "leads": {},
+                                         "cluster_leads": {}, "flags": [], "mismatches": [],
+                                         "error": "two\nlines" if i == 1 else None} for i in range(3)]
+    for fmt in ("jsonl", "csv"):
+        buffer = io.StringIO()
+        writer = RowWriter(buffer, fmt)
+        for row in rows:
+            writer.write(row)
+        data = buffer.getvalue().encode("utf-8")
+        scan = RowScan(io.BytesIO(data + data[-30:-5]), fmt, "o")   # a torn last row
+        got = list(scan)
+        assert [v["id"] for v, _, _ in got] == ["é-0", "é-1", "é-2"] and scan.valid == len(data)
+        assert got[1][0]["error"] == "two\nlines" and data[got[2][1]:got[2][2]].decode().count("é-2") == 1
+    header = csv_line(COLUMNS).encode()
+    with pytest.raises(ScaleupError, match="o:2: not a result row of this scaleup version: expected"):
+        list(RowScan(io.BytesIO(header + b"a,b\r\n" + header), "csv", "o"))   # damaged, not the last row
+    with pytest.raises(ScaleupError, match="o:1: not a result row .*header"):
+        list(RowScan(io.BytesIO(b"x,y\r\n"), "csv", "o"))
+    with pytest.raises(ScaleupError, match="o:1: not UTF-8 text"):
+        list(RowScan(io.BytesIO(b"\xff\n"), "jsonl", "o"))
+    assert list(RowScan(io.BytesIO(header[:9]), "csv", "o")) == [] and list(RowScan(io.BytesIO(b'{"a'), "jsonl", "o")) == []
+
+
+def test_duplicate_ids_are_found_without_keeping_the_ids(tmp_path, ruleset):
+    from scaleup.batch.ids import SeenIds
+    seen = SeenIds(4)   # grows past what it was sized for
+    assert [seen.add(f"id-{i % 300}") for i in range(600)] == [False] * 300 + [True] * 300 and len(seen) == 300
+    data = write_jsonl(tmp_path / "in.jsonl", [variant(1), variant(2), variant(1)])
+    summary = run_batch([str(data)], ruleset, fmt="jsonl", output=tmp_path / "o.jsonl", workers=1)
+    assert summary.duplicate_ids == [f"{data}:3: id 'v-0001' is also used by an earlier scenario of this batch"]
 
 
 # -- the command line --------------------------------------------------------------------------

@@ -193,8 +193,10 @@ def test_verbose_logging_goes_to_stderr_and_keeps_stdout_clean() -> None:
 
 
 def test_version() -> None:
+    # scaleup, then each shipped rule set, durable_rules and Python (tests/test_packaging.py has the lines)
     result = run("--version")
-    assert result.exit_code == 0 and re.fullmatch(r"scaleup, version \d+\.\d+\.\d+\n", result.stdout)
+    assert result.exit_code == 0 and re.match(r"scaleup \d+\.\d+\.\d+ \(distribution scaleup-iasc\)\nrule set iasc-2018 ",
+                                              result.stdout)
 
 
 # --- validate ----------------------------------------------------------------------------------

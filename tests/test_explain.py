@@ -255,3 +255,26 @@ def test_explain_writes_markdown_and_html(tmp_path: Path) -> None:
         assert run(str(FIXTURES / "flood-consider.yaml"), "-r", FROZEN, "-f", fmt, "-o", str(out), "--flips",
                    "--flip-budget", "50").exit_code == 0
         assert "Why not recommend" in out.read_text()
+
+
+# --- the trainees' brief view (scaleup.exercise.reasons) -----------------------------------------
+
+def test_a_trainee_reads_the_brief_view_of_the_same_derivation_tree() -> None:
+    from scaleup.exercise.keys import explain_key
+    from scaleup.exercise.load import load_exercise
+    from scaleup.explain.derivation import derivation as tree
+    from scaleup.words import brief_fact_text
+    ex = load_exercise(ROOT / "scenarios" / "exercises" / "cyclone-idp-surge.yaml")
+    asked = ex.question("d7-route")
+    step = ex.step_of(asked)
+    lines = explain_key(asked.question, asked.key, step).lines
+    root = next(f for f in step.ev.of_type("route"))
+    full = tree(step.ev, root.id, 3, set())
+    # every rule of the tree's first level, each with its citation, and every fact in brief words
+    assert [ln.text for ln in lines if ln.depth == 1] == [f"because: {s.title} [{s.rule}]" for s in full.because]
+    assert all(ln.cited is not None and ln.cited.source for ln in lines if ln.text.startswith("because: "))
+    assert lines[0].text == brief_fact_text(root)
+    # a fact the tree has expanded already is marked, as `scaleup explain` marks it, not expanded again
+    repeated = [ln.text for ln in lines if ln.text.endswith(" (shown above)")]
+    assert repeated == ["situation: population is non_refugee (shown above)"]
+    assert sum(ln.text.startswith("because: No refugees are hosted") for ln in lines) == 1

@@ -212,6 +212,15 @@ def test_workers_are_capped_at_the_tasks_and_the_documented_maximum(tmp_path: Pa
     assert result.stderr.rstrip().endswith("(2 workers)") or "2 workers)" in result.stderr
 
 
+def test_a_sweep_says_so_when_it_caps_the_workers_as_a_batch_does(tmp_path: Path) -> None:
+    # sweep shares batch's cap and its note (scaleup.batch.pool.plan_workers); one point: one worker
+    scenario(tmp_path / "a.yaml")
+    result = run("sweep", tmp_path / "a.yaml", "--vary", "hazard.onset=gradual", "-j", "48", "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert "note: 48 workers asked for, 1 started (one per scenario to evaluate: 1)" in result.stderr
+    assert "note:" not in run("sweep", tmp_path / "a.yaml", "--vary", "hazard.onset=gradual", "--no-progress").stderr
+
+
 # --- item 17: nothing evaluated, kinds, arrays ---------------------------------------------------
 
 @pytest.mark.parametrize("kind", ["Scenario", "scenario ", "", "scenarios", 3])

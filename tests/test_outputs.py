@@ -145,19 +145,25 @@ def test_a_read_only_folder_is_one_located_message_and_the_old_file_stays(tmp_pa
     assert (folder / "out.txt").read_text() == "old\n"
 
 
-def test_a_full_disk_leaves_the_old_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    target = tmp_path / "out.json"
+@pytest.mark.parametrize(("name", "command"), [
+    ("out.json", ["evaluate", CYCLONE, "-f", "json"]),
+    ("grid.csv", ["sweep", CYCLONE, "--vary", "hazard.onset=sudden,gradual", "-j", "1", "--no-progress"]),
+])
+def test_a_full_disk_leaves_the_old_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str,
+                                               command: list[str]) -> None:
+    # batch -o: tests/test_batch.py::test_a_full_disk_mid_run_keeps_the_previous_file_and_resume_finishes_the_run
+    target = tmp_path / name
     target.write_text("old\n")
 
     def full(fd: int, data: bytes) -> int:
         raise OSError(28, "No space left on device")
     monkeypatch.setattr(os, "write", full)
-    result = run("evaluate", CYCLONE, "-f", "json", "-o", str(target))
+    result = run(*command, "-o", str(target))
     monkeypatch.undo()
     assert result.exit_code == 1
     assert result.stderr == (f"error: {target}: cannot write the file: No space left on device "
                              "(free some disk space, or write to another disk)\n")
-    assert target.read_text() == "old\n" and os.listdir(tmp_path) == ["out.json"]
+    assert target.read_text() == "old\n" and os.listdir(tmp_path) == [name]
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")

@@ -20,7 +20,7 @@ from scaleup.errors import RulesetError
 from scaleup.recommendation.evaluate import evaluate, evaluate_traced
 from scaleup.recommendation.expect import check_expectations
 from scaleup.scenario.fields import DERIVED
-from scaleup.recommendation.model import add_months
+from scaleup.recommendation.assemble import add_months
 from scaleup.render.json import render as render_json
 from scaleup.render.text import render as render_text
 from scaleup.rules.load import load_ruleset

@@ -17,7 +17,8 @@ from scaleup.cli.main import main
 from scaleup.recommendation.evaluate import evaluate
 from scaleup.explain.derivation import explain
 from scaleup.render import RENDERERS, html, markdown
-from scaleup.render.context import find_ruleset, markers, report
+from scaleup.explain.shown import markers, shown
+from scaleup.recommendation.model import Recommendation
 from scaleup.rules.load import load_ruleset
 from scaleup.scenario.load import load_scenario
 
@@ -110,16 +111,16 @@ def test_a_rule_set_without_decision_parameters_gets_a_chart_without_thresholds(
                                                                                 for t in p.tests)) for p in r.patterns))
         for r in rules.rules))
     assert all(not m for m in markers(bare).values())
-    rep = report(evaluate(loaded(f"{FIXTURES}/refugee-influx.yaml"), rules))
+    rep = shown(evaluate(loaded(f"{FIXTURES}/refugee-influx.yaml"), rules))
     rep.markers = markers(bare)
     page = html._render([html._item(rep)], "bare")
     assert "No decision thresholds were found" in page and 'class="threshold"' not in page
 
 
-def test_a_report_whose_rule_set_cannot_be_found_still_renders() -> None:
+def test_a_recommendation_without_its_evaluation_still_renders() -> None:
     rec = evaluate(loaded(f"{FIXTURES}/refugee-influx.yaml"), load_ruleset(FROZEN))
-    lost = rec.model_copy(update={"stamp": rec.stamp.model_copy(update={"ruleset_sha256": "0" * 64})})
-    assert find_ruleset(lost) is None
+    lost = Recommendation.model_validate(dict(rec))   # as built from data, not assembled
+    assert lost == rec and lost.evaluation is None and not shown(lost).found
     page = html.render([lost])
     assert "could not be found" in page and "No decision thresholds were found" in page
     assert "**UNHCR-RCM**: not described in the rule set" in markdown.render([lost])
@@ -141,3 +142,30 @@ def test_evaluate_prints_markdown() -> None:
     result = CliRunner().invoke(main, ["evaluate", str(ROOT / FIXTURES / "flood-consider.yaml"), "-r", FROZEN, "-f", "markdown"])
     assert result.exit_code == 0 and result.output.startswith("# flood-consider: River flood")
     assert {"markdown", "html"} <= set(RENDERERS)
+
+
+# --- what a report shows comes with the recommendation ------------------------------------------
+
+def test_a_report_cites_its_sources_once_the_rule_files_and_engines_are_gone(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+    from scaleup.engine import durable
+    copy = tmp_path / "ruleset"
+    shutil.copytree(ROOT / FROZEN, copy)
+    rec = evaluate(loaded(f"{FIXTURES}/refugee-influx.yaml"), load_ruleset(str(copy)))
+    shutil.rmtree(copy)
+    monkeypatch.setattr(durable, "_ENGINES", {})   # as in a process that evaluated nothing
+    page = markdown.render([rec])
+    assert "not described in the rule set" not in page
+    assert "**UNHCR-RCM**: Refugee Coordination Model (RCM), UNHCR Emergency Handbook, UNHCR." in page
+
+
+def test_renderers_import_neither_the_engine_nor_the_rule_loader() -> None:
+    import ast
+    for path in sorted((ROOT / "scaleup" / "render").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found = [(node.level, node.module or "") for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+        found += [(0, a.name) for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names]
+        for level, module in found:
+            name = module if level == 0 else "scaleup." + ("render." if level == 1 else "") + module
+            assert not name.startswith(("scaleup.engine", "scaleup.rules.load")), f"{path.name} imports {name}"

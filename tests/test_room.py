@@ -94,7 +94,7 @@ def test_lock_reveal_next_back_end_and_the_folder_scores_and_debriefs_unchanged(
     big = fac.get(f"/s/{s.sid}/f/qr").text
     assert "<svg" in big and f"http://testserver/s/{s.sid}/" in big and "1 joined" in big
     assert act(fac, s.sid, "back") == 409                              # the first inject
-    for step in range(1, len(drill.steps)):
+    for _step in range(1, len(drill.steps)):
         assert act(fac, s.sid, "next") == 303
         for q in s.questions():
             ben.post(f"/s/{s.sid}/answer", data={"q": q.id, "a": str(q.key) if q.scored else "A thought <b>"})

@@ -208,7 +208,7 @@ def test_no_field_name_collides_with_another_or_with_a_durable_word() -> None:
     names = {n for spec in FACT_TYPES.values() for n in spec.fields} | set(ENGINE_PROPERTIES)
     names |= {f"a{i}" for i in range(DEFAULT_RULE_LIMITS.max_patterns)} | {"ph", "m", "never"}
     assert hash_collisions(names) == []
-    assert hash_collisions(["x", "$and"], words=[w for w in DURABLE_WORDS]) == []
+    assert hash_collisions(["x", "$and"], words=list(DURABLE_WORDS)) == []
     assert hash_collisions(["$and"], words=["$and"]) == []   # a word is not its own collision
 
 

@@ -11,9 +11,9 @@ from scaleup.recommendation.model import Recommendation
 
 from test_rulebase import base, run
 
-LARGE_CONFLICT = dict(hazard={"types": ["conflict"], "onset": "rapid_deterioration", "trend": "sharply_deteriorating"},
-                      populations={"affected": 5_000_000, "in_need": 4_000_000, "idps": 1_500_000},
-                      context={"conflict_intensity": "active_hostilities"})
+LARGE_CONFLICT = {"hazard": {"types": ["conflict"], "onset": "rapid_deterioration", "trend": "sharply_deteriorating"},
+                      "populations": {"affected": 5_000_000, "in_need": 4_000_000, "idps": 1_500_000},
+                      "context": {"conflict_intensity": "active_hostilities"}}
 
 
 def criterion(rec: Recommendation, name: str) -> Any:

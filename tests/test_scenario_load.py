@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,8 @@ BROKEN = {
     "section-not-a-mapping.yaml": (7, "populations", "expected a mapping of fields, got a list",
                                    "check the indentation of this block"),
     "top-level-list.yaml": (2, "", "the top level is a list", "field per line at the top level"),
-    "invalid-json.json": (7, "", "invalid JSON", "missing or trailing commas"),
+    # Python 3.13's json module points at the trailing comma (line 6); 3.11 and 3.12 at the brace after it
+    "invalid-json.json": (6 if sys.version_info >= (3, 13) else 7, "", "invalid JSON", "missing or trailing commas"),
     "unknown-key-in-list-item.yaml": (12, "activation.extensions[0].note", "unknown field",
                                       "known fields here: date, months"),
     "number-for-text.yaml": (3, "title", "expected text, got 2026", "put the value in quotes"),

@@ -108,7 +108,7 @@ def _build(patterns: list[Pattern], reasoner: Reasoner, default: Optional[int], 
             groups.setdefault((p.type, eq.get("field", eq.get("name"))), []).append(p)
     facts: dict[tuple, Fact] = {}
     named: set[str] = set()
-    for key, group in groups.items():
+    for group in groups.values():
         tests = tuple(t for p in group for t in p.tests)
         fields = next((f for t in reasoner.domains.templates(group[0]) if (f := match(tests, t)) is not None), None)
         if fields is None:

@@ -223,7 +223,7 @@ def diff_rulesets(old: CompiledRuleset, new: CompiledRuleset, paths: Sequence[st
         return result
     corpus = read_corpus(paths)
     result.problems = list(corpus.problems)
-    new_evs = dict((loaded.name, ev) for loaded, ev in evaluations(new, corpus))
+    new_evs = {loaded.name: ev for loaded, ev in evaluations(new, corpus)}
     for loaded, old_ev in evaluations(old, corpus):
         new_ev = new_evs[loaded.name]
         if isinstance(old_ev, ScaleupError) or isinstance(new_ev, ScaleupError):

@@ -196,4 +196,4 @@ def with_line(problems: Sequence[Problem], file: str, line: Optional[int]) -> li
 
 def document_lines(lines: Any, line: int) -> dict[Any, int]:
     """Every node of a one-line JSON document placed on ``line`` of the JSON Lines file."""
-    return {path: line for path in lines}
+    return dict.fromkeys(lines, line)

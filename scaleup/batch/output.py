@@ -14,7 +14,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from typing import IO, Any, Mapping, Optional, Sequence
+from typing import IO, Any, Iterator, Mapping, Optional, Sequence
 
 from ..errors import Problem, ScaleupError
 from ..safetext import terminal
@@ -229,3 +229,70 @@ def _typed(cells: dict[str, str]) -> Row:
         else:
             out[column] = text or None
     return out
+
+
+class RowScan:
+    """Reads the rows of an output file one by one, without holding the file in memory (for
+    ``--resume`` over millions of rows). Iterating yields ``(values, start, end)``: each complete
+    row's values and its byte range; a torn last row is left out, and :attr:`valid` is then the
+    length in bytes of the file's valid part (its header and complete rows).
+
+    Raises (while iterating):
+        ScaleupError: when the file is not UTF-8 or a complete row is not a result row.
+    """
+
+    def __init__(self, handle: IO[bytes], fmt: str, name: str, columns: Sequence[str] = COLUMNS):
+        self.handle, self.fmt, self.name, self.columns = handle, fmt, name, tuple(columns)
+        self.valid = 0
+
+    def _lines(self) -> Iterator[str]:
+        for number, raw in enumerate(self.handle, 1):
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if not raw.endswith(b"\n"):
+                    return   # a torn last line may end inside a character
+                raise ScaleupError.at(self.name, number, "", f"not UTF-8 text ({exc.reason})",
+                                      "the file is damaged or was written by something else; remove it to start afresh") from None
+
+    def __iter__(self) -> Iterator[tuple[Row, int, int]]:
+        lines = self._lines()
+        if self.fmt != "csv":
+            for line in lines:
+                if not line.endswith("\n"):
+                    return
+                rows, _ = read_rows(line, "jsonl", self.name, self.columns)
+                if not rows:   # pragma: no cover - a complete line is a row or an error
+                    return
+                start, self.valid = self.valid, self.valid + len(line.encode("utf-8"))
+                yield rows[0].values, start, self.valid
+            return
+        header = csv_line(self.columns)
+        first = next(lines, "")
+        if first != header:
+            if header.startswith(first) or not first:
+                return   # empty, or a torn header
+            raise _damaged(self.name, 1, f"the header is not {','.join(self.columns)}")
+        self.valid = len(header.encode("utf-8"))
+        chunk, number = "", 1
+        for line in lines:
+            number += not chunk
+            chunk += line
+            if chunk.count('"') % 2:
+                continue   # a quoted cell holds a line break: read on
+            if not chunk.endswith("\r\n"):
+                return
+            rows, valid = _read_csv(header + chunk, self.name, self.columns)
+            if valid != len(header) + len(chunk):
+                if self.handle.read(1):   # a damaged record before the end, not a torn last one
+                    raise _damaged(self.name, number, f"expected {len(self.columns)} cells")
+                return
+            start, self.valid = self.valid, self.valid + len(chunk.encode("utf-8"))
+            yield rows[0].values, start, self.valid
+            chunk = ""
+
+
+def parse_row(text: str, fmt: str, name: str, columns: Sequence[str] = COLUMNS) -> Row:
+    """The values of one complete row, as written by :class:`RowWriter`."""
+    rows, _ = read_rows((csv_line(columns) if fmt == "csv" else "") + text, fmt, name, columns)
+    return rows[0].values

@@ -14,7 +14,8 @@ when their pipe closes or their parent dies.
 
 :class:`InlinePool` runs tasks in the calling process (``-j 1``): no isolation, no start-up cost.
 
-Longer than 300 lines because the worker processes, their pipes, deadlines and crash accounting are one state machine.
+Longer than 300 lines because the worker processes, their pipes, deadlines and crash accounting are
+one state machine.
 """
 
 from __future__ import annotations
@@ -303,6 +304,20 @@ def cap_workers(requested: int, tasks: int) -> int:
     """The worker processes worth starting: no more than tasks, nor than :data:`MAX_WORKERS` and
     :data:`MAX_WORKERS_PER_CPU` per core allow (each builds an engine: ~50 MB and a second)."""
     return max(1, min(requested, tasks, MAX_WORKERS, MAX_WORKERS_PER_CPU * usable_cpus()))
+
+
+def plan_workers(requested: int, tasks: int) -> tuple[int, str]:
+    """The workers to start for ``tasks`` and, when that is fewer than ``requested``, why (the
+    note ``batch`` and ``sweep`` print: ``8 workers asked for, 2 started (one per scenario to
+    evaluate: 2)``; empty otherwise)."""
+    workers = cap_workers(requested, tasks)
+    if workers >= requested:
+        return workers, ""
+    if workers == max(1, tasks):
+        why = f"one per scenario to evaluate: {tasks}"
+    else:
+        why = f"at most {MAX_WORKERS_PER_CPU} per core ({usable_cpus()} here) and {MAX_WORKERS} in all"
+    return workers, f"{requested} workers asked for, {workers} started ({why})"
 
 
 def make_pool(ruleset: CompiledRuleset, workers: int, timeout: float = 0, start_method: Optional[str] = None,

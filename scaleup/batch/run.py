@@ -3,38 +3,43 @@ order, survive bad files, dead workers and interruptions, and resume where a run
 
 The flow: :func:`~scaleup.batch.input.iter_tasks` reads the inputs lazily; a pool
 (:mod:`scaleup.batch.pool`) evaluates them; :func:`ordered` puts results back in input order
-whatever the worker count; each row is written and flushed as soon as all rows before it are, so
-an interrupted run leaves a valid prefix. ``resume`` keeps the rows already in the output
-(``ok`` and ``error`` rows of the same rule set, matched by input file, JSON Lines line and
-scenario SHA-256), evaluates the rest, and finally rewrites the file atomically in input order,
-so it ends byte-identical to an uninterrupted run. ``crashed`` rows are evaluated again.
+whatever the worker count; each row is written and flushed as soon as all rows before it are.
+With ``-o FILE`` the rows go to a partial file that replaces FILE only when the run completes,
+so a failed or interrupted run leaves FILE as it was and its rows wait for ``resume``
+(:mod:`scaleup.batch.files`). ``resume`` reuses the rows of FILE and of the partial file (``ok``
+and ``error`` rows of the same rule set, matched by input file, JSON Lines line and scenario
+SHA-256), evaluates the rest, and writes the new output in input order, so it ends
+byte-identical to an uninterrupted run. ``crashed`` rows are evaluated again. The parent keeps
+no state per scenario, except the index of reusable rows a ``resume`` needs and an 8-byte
+fingerprint per id (:mod:`scaleup.batch.ids`).
 
 The library never prints: progress goes to a callback and the run returns a
 :class:`BatchSummary` for the command line to show.
 
-Longer than 300 lines because a batch run is one loop (inputs, pool, ordered output, resume, interruption) whose parts share the output file's state.
+Longer than 300 lines because a batch run is one loop (inputs, pool, ordered output, resume,
+interruption) whose parts share the output file's state.
 """
 
 from __future__ import annotations
 
-import stat
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from .input import Task, count_tasks, expand_inputs, iter_tasks
-from .output import COLUMNS, RowWriter, StoredRow, csv_line, read_rows
-from .pool import MAX_WORKERS, MAX_WORKERS_PER_CPU, StopCheck, cap_workers, make_pool, usable_cpus
+from .files import BatchOutput, Ref, partial_path
+from .ids import SeenIds
+from .output import COLUMNS
+from .pool import StopCheck, make_pool, plan_workers
 from .worker import Outcome
 from ..errors import Problem, ScaleupError, ScenarioError
-from ..paths import display_name, kind_of_mode
+from ..paths import display_name
 from ..rules.ir import CompiledRuleset
-from ..writeout import open_output, output_error, write_atomic
+from ..writeout import output_error
 from ..scenario.yamlio import parse_document
 
-KEEP_ON_RESUME = ("ok", "error")
 MAX_LISTED = 1000   # error and mismatch messages kept in the summary (all are in the output)
 
 
@@ -58,6 +63,7 @@ class BatchSummary:
     missing: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     capped: str = ""      # why fewer workers were started than asked for, if they were
+    partial: str = ""     # where the rows of an interrupted run wait for --resume (-o FILE untouched)
     dropped: int = 0
     workers: int = 1
     wall: float = 0.0
@@ -106,7 +112,7 @@ def make_row(task: Task, outcome: Outcome, ruleset: CompiledRuleset) -> dict[str
     values = dict(outcome.values)
     if outcome.status == "crashed" and not values.get("id"):
         values["id"] = _id_from(task)
-    row = {c: None for c in COLUMNS}
+    row = dict.fromkeys(COLUMNS)
     row.update(values, file=task.file, line=task.line, status=outcome.status, ruleset_id=ruleset.id,
                ruleset_version=version_label(ruleset), ruleset_sha256=ruleset.sha256,
                scenario_sha256=task.sha256 or None)
@@ -131,52 +137,6 @@ def _id_from(task: Task) -> Optional[str]:
         return None
     value = data.get("id") if isinstance(data, dict) else None
     return value[:80] if isinstance(value, str) else None
-
-
-Key = tuple[str, Optional[int], str]
-
-
-def _load_existing(output: Path, fmt: str, ruleset: CompiledRuleset) -> set[Key]:
-    """Read a previous run's output, check its rule set, cut a torn last row from the file, and
-    return the keys of the scenarios it holds a final result for."""
-    if not output.exists():
-        return set()
-    text, rows, valid = _read_output(output, fmt)
-    version = version_label(ruleset)
-    for number, row in enumerate(rows, 2 if fmt == "csv" else 1):
-        v = row.values
-        if (v.get("ruleset_id"), v.get("ruleset_version"), v.get("ruleset_sha256")) != (ruleset.id, version, ruleset.sha256):
-            raise ScaleupError.at(str(output), None, "", f"row {number} was evaluated with rule set {v.get('ruleset_id')} "
-                                  f"{v.get('ruleset_version')} (sha256 {str(v.get('ruleset_sha256'))[:12]}), this run uses "
-                                  f"{ruleset.id} {version} (sha256 {ruleset.sha256[:12]})",
-                                  "results of two rule sets cannot be mixed: run without --resume to start afresh")
-    if valid < len(text):
-        with open(output, "r+b") as handle:   # cut the torn last row before appending
-            handle.truncate(len(text[:valid].encode("utf-8")))
-    return {r.key for r in rows if r.values.get("status") in KEEP_ON_RESUME and r.key[2]}
-
-
-def _read_output(output: Path, fmt: str) -> tuple[str, list[StoredRow], int]:
-    try:
-        with open(output, encoding="utf-8", newline="") as handle:
-            text = handle.read()
-    except UnicodeDecodeError as exc:
-        raise ScaleupError.at(str(output), None, "", f"not UTF-8 text ({exc.reason})",
-                              "the file is damaged or was written by something else; remove it to start afresh") from None
-    rows, valid = read_rows(text, fmt, str(output))
-    return text, rows, valid
-
-
-def _rewrite_in_order(output: Path, fmt: str, order: dict[Key, int]) -> tuple[list[StoredRow], int]:
-    """Rewrite a resumed output in input order (last row per scenario wins); return rows, dropped."""
-    _, rows, _ = _read_output(output, fmt)
-    latest: dict[Key, StoredRow] = {}
-    for row in rows:
-        latest[row.key] = row
-    kept = sorted((r for k, r in latest.items() if k in order), key=lambda r: order[r.key])
-    head = csv_line(COLUMNS) if fmt == "csv" else ""
-    write_atomic(output, head + "".join(r.text for r in kept))
-    return kept, len(latest) - len(kept)
 
 
 def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, output: Optional[Path] = None,
@@ -209,102 +169,88 @@ def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, outpu
         summary.interrupted, summary.wall = True, time.monotonic() - started
         return summary
     summary.total = count_tasks(files)
-    if resume and output is not None:
-        _check_resumable(output)
-    done = _load_existing(output, fmt, ruleset) if (resume and output) else set()
-    order: dict[Key, int] = {}
-    seen_ids: dict[str, str] = {}
+    rows = BatchOutput(output, stream, fmt, resume and output is not None,
+                       (ruleset.id, version_label(ruleset), ruleset.sha256))
+    ids = SeenIds(summary.total)
+    # Per input not yet written, in order: the reused row to copy, or None for one being evaluated
+    # (only a resumed run needs this; the pool keeps at most its window of tasks in flight).
+    queue: deque[Optional[Ref]] = deque()
+    resuming = rows.log is not None
 
     def pending() -> Iterator[Task]:
-        for number, task in enumerate(iter_tasks(files)):
-            order[task.key] = number
-            if task.key in done:
+        for task in iter_tasks(files):
+            ref = rows.take(task.key)
+            if ref is not None:
+                queue.append(ref)
                 summary.resumed += 1
                 if progress is not None:
                     progress(summary)
                 continue
+            if resuming:
+                queue.append(None)
             yield task
 
-    handle: Optional[IO[str]] = None
-    if output is not None:
-        fresh = not (resume and output.exists() and output.stat().st_size > 0)
-        handle = open_output(output, append=not fresh)
-    else:
-        fresh = True
-    target = handle if handle is not None else stream
-    if target is None:
-        raise ValueError("run_batch needs an output file or a stream")
-    pending_count = max(summary.total - len(done), 0)
-    summary.workers = cap_workers(workers, pending_count)
-    if summary.workers < workers:
-        summary.capped = (f"{workers} workers asked for, {summary.workers} started "
-                          f"({_cap_reason(workers, pending_count)})")
+    def copy_reused() -> None:
+        while queue and queue[0] is not None:
+            kept = rows.copy(queue.popleft())   # type: ignore[arg-type]
+            summary.add(kept)
+            _note_id(kept, ids, summary)
+
+    pending_count = max(summary.total - len(rows.reuse), 0)
+    summary.workers, summary.capped = plan_workers(workers, pending_count)
     try:
-        writer = RowWriter(target, fmt, header=fresh)
         pool = make_pool(ruleset, summary.workers, timeout, start_method, tasks=pending_count)
         for task, outcome in ordered(pool.results(pending(), should_stop)):
+            copy_reused()
+            if queue:
+                queue.popleft()
             summary.processed += 1
             if outcome.status == "skipped":
                 summary.skipped[str(outcome.values.get("kind"))] += 1
             else:
                 row = make_row(task, outcome, ruleset)
-                writer.write(row)
+                rows.write(row)
                 summary.evaluated += 1
                 summary.add(row)
-                _note_id(row, seen_ids, summary)
+                _note_id(row, ids, summary)
             if progress is not None:
                 progress(summary)
+        summary.interrupted = should_stop() and summary.done + summary.resumed < summary.total
+        if not summary.interrupted:
+            copy_reused()
+            summary.dropped = len(rows.reuse)
+            rows.finish()
     except OSError as exc:
-        if handle is None:
+        rows.abandon()
+        if output is None:
             raise   # the stream (stdout): the command line says so
-        raise output_error(output, exc) from None
-    finally:
-        if handle is not None:
-            try:
-                handle.close()
-            except OSError:   # the write error above is the one to report
-                pass
-    summary.interrupted = should_stop() and summary.done + summary.resumed < summary.total
-    if resume and output is not None and not summary.interrupted:
-        kept, summary.dropped = _rewrite_in_order(output, fmt, order)
-        _recount(summary, kept)
+        raise _write_failed(output, exc, rows) from None
+    except BaseException:
+        rows.abandon()
+        raise
+    if summary.interrupted:
+        rows.abandon()
+        if rows.path is not None and output is not None:
+            summary.partial = display_name(partial_path(output))
     summary.wall = time.monotonic() - started
     return summary
 
 
-def _check_resumable(output: Path) -> None:
-    """``--resume`` reads the output back: only a regular file can be read back."""
-    try:
-        mode = output.stat().st_mode
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise output_error(output, exc, "read") from None
-    if not stat.S_ISREG(mode):
-        raise ScaleupError.at(display_name(output), None, "", f"--resume reads the output back, and it is {kind_of_mode(mode)}",
-                              "resume into a regular file, or run without --resume")
+def _write_failed(output: Path, exc: OSError, rows: BatchOutput) -> ScaleupError:
+    """A failed write: the output is as it was; say where the rows finished so far are."""
+    error = output_error(output, exc)
+    if rows.path is not None:
+        kept = display_name(partial_path(output))
+        problem = error.problems[0]
+        error = ScaleupError.at(problem.file, None, "", f"{problem.message}; the file was left as it was",
+                                f"{problem.hint}; the rows finished so far are in {kept}: run again with --resume to continue")
+    return error
 
 
-def _cap_reason(requested: int, tasks: int) -> str:
-    if cap_workers(requested, tasks) == max(1, tasks):
-        return f"one per scenario to evaluate: {tasks}"
-    return f"at most {MAX_WORKERS_PER_CPU} per core ({usable_cpus()} here) and {MAX_WORKERS} in all"
-
-
-def _note_id(row: dict[str, Any], seen: dict[str, str], summary: BatchSummary) -> None:
+def _note_id(row: dict[str, Any], seen: SeenIds, summary: BatchSummary) -> None:
     scenario_id = row.get("id")
     if row["status"] != "ok" or not scenario_id:
         return
-    where = row["file"] if row.get("line") is None else f"{row['file']}:{row['line']}"
-    first = seen.setdefault(scenario_id, where)
-    if first != where and len(summary.duplicate_ids) < MAX_LISTED:
-        summary.duplicate_ids.append(f"{where}: id {scenario_id!r} is also used by {first}")
-
-
-def _recount(summary: BatchSummary, rows: list[StoredRow]) -> None:
-    """After a resume, count every row of the final file, not only this run's."""
-    fresh = BatchSummary()
-    for row in rows:
-        fresh.add(row.values)
-    summary.status, summary.decisions, summary.routes = fresh.status, fresh.decisions, fresh.routes
-    summary.errors, summary.mismatches, summary.unmet = fresh.errors, fresh.mismatches, fresh.unmet
+    if seen.add(str(scenario_id)) and len(summary.duplicate_ids) < MAX_LISTED:
+        where = row["file"] if row.get("line") is None else f"{row['file']}:{row['line']}"
+        summary.duplicate_ids.append(f"{where}: id {scenario_id!r} is also used by an earlier scenario of this batch")

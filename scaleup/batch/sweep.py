@@ -22,7 +22,7 @@ from typing import Any, Optional, Sequence
 from .run import BatchSummary, Progress, make_row, ordered
 from .input import Task, sweep_task
 from .output import LEVELS
-from .pool import StopCheck, make_pool
+from .pool import StopCheck, make_pool, plan_workers
 from ..errors import ScaleupError
 from ..scenario.fields import CATALOGUE, DERIVED, FieldInfo
 from ..rules.compile import did_you_mean
@@ -150,6 +150,7 @@ class SweepResult:
     ruleset: CompiledRuleset
     wall: float
     interrupted: bool = False
+    capped: str = ""   # why fewer workers were started than asked for (as for a batch)
 
     def grid_rows(self) -> list[dict[str, Any]]:
         """Rows for the grid CSV: the varied fields' values, then the outcome."""
@@ -205,8 +206,9 @@ def run_sweep(scenario: str | Path, varies: Sequence[Vary], ruleset: CompiledRul
         raise ScaleupError.at(str(scenario), None, "", "the file changed while it was being read", "run the sweep again")
     tasks: list[Task] = [sweep_task(str(scenario), raw, tuple((v.field, [x] if v.info.multi else x)
                                                             for v, x in zip(varies, combo))) for combo in points]
-    pool = make_pool(ruleset, workers, timeout, start_method, tasks=len(tasks))
-    counts = BatchSummary(total=len(points), workers=max(1, workers))
+    started_workers, capped = plan_workers(workers, len(tasks))
+    pool = make_pool(ruleset, started_workers, timeout, start_method, tasks=len(tasks))
+    counts = BatchSummary(total=len(points), workers=started_workers)
     out = []
     for combo, (task, outcome) in zip(points, ordered(pool.results(tasks, should_stop))):
         out.append(SweepPoint(combo, make_row(task, outcome, ruleset)))
@@ -216,4 +218,4 @@ def run_sweep(scenario: str | Path, varies: Sequence[Vary], ruleset: CompiledRul
         if progress is not None:
             progress(counts)
     return SweepResult(base, tuple(varies), out, ruleset, time.monotonic() - started,
-                       interrupted=len(out) < len(points))
+                       interrupted=len(out) < len(points), capped=capped)

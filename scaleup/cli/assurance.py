@@ -13,17 +13,9 @@ import click
 
 from ..safetext import terminal
 from .rules import rules
-from .common import fail, parse_sets
+from .common import emit, fail, parse_sets
 
 FORMATS = click.Choice(["text", "json"])
-
-
-def _emit(text: str, output: Optional[Path]) -> None:
-    from ..writeout import write_atomic
-    if output:
-        write_atomic(output, text)
-    else:
-        click.echo(text, nl=False)
 
 
 output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -60,7 +52,7 @@ def check(ctx: click.Context, ruleset: str, fmt: str, sample: int, seed: int, se
     from ..assurance.report import CHECK
 
     report = check_ruleset(ruleset, sample=sample, seed=seed, overrides=parse_sets(sets))
-    _emit(CHECK[fmt](report), output)
+    emit(CHECK[fmt](report), output)
     if not report.ok:
         fail(ctx)
 
@@ -89,7 +81,7 @@ def coverage(ctx: click.Context, ruleset: str, paths: tuple[str, ...], fmt: str,
     from ..rules.load import load_ruleset
 
     result = run(load_ruleset(ruleset, parse_sets(sets)), paths)
-    _emit(COVERAGE[fmt](result), output)
+    emit(COVERAGE[fmt](result), output)
     for problem in result.problems:
         click.echo(f"error: {problem}", err=True)
     for item in result.skipped:
@@ -128,7 +120,7 @@ def diff(ctx: click.Context, old: str, new: str, paths: tuple[str, ...], scenari
     from ..rules.load import load_ruleset
 
     result = diff_rulesets(load_ruleset(old), load_ruleset(new, parse_sets(sets)), list(scenarios) + list(paths))
-    _emit(DIFF[fmt](result), output)
+    emit(DIFF[fmt](result), output)
     for problem in result.problems:
         click.echo(f"error: {problem}", err=True)
     if result.problems:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Optional
 import click
 
 from ..rules.load import DEFAULT_RULESET
+from .names import FileOrExample
 from ..safetext import terminal
 from .progress import ProgressDisplay, StopFlag, progress_mode
 from .common import ExitCode, fail, parse_sets, ruleset_option, set_option
@@ -147,8 +148,9 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
     for line in summary_lines(summary):
         click.echo(line, err=True)
     if summary.interrupted:
-        click.echo(f"interrupted: {summary.done + summary.resumed} of {summary.total} scenarios done; "
-                   f"{_resume_hint(ctx, output)}", err=True)
+        kept = f" (their rows are in {summary.partial}; {where} is unchanged)" if summary.partial else ""
+        click.echo(terminal(f"interrupted: {summary.done + summary.resumed} of {summary.total} scenarios done{kept}; "
+                            f"{_resume_hint(ctx, output)}"), err=True)
         ctx.exit(stop.exit_code)
     if summary.missing or summary.status["error"] or summary.status["crashed"]:
         fail(ctx)
@@ -187,7 +189,7 @@ def sweep_lines(result: "SweepResult") -> list[str]:
 
 
 @click.command()
-@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.argument("scenario", type=FileOrExample())
 @click.option("--vary", "varies", multiple=True, required=True, metavar="FIELD=START:STOP:STEP|FIELD=V1,V2",
               help="A field and its values; once or twice.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -234,6 +236,8 @@ def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], output: Op
                                should_stop=stop, progress=display)
         finally:
             display.close()
+    if result.capped and jobs:
+        click.echo(f"note: {result.capped}", err=True)
     if result.interrupted:
         click.echo("interrupted: nothing written (a partial grid would mislead)", err=True)
         ctx.exit(stop.exit_code)

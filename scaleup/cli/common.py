@@ -14,12 +14,15 @@ import os
 import sys
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, NoReturn, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, Optional, Sequence
 
 import click
 
 from ..errors import EngineError, ScaleupError
 from ..paths import display_name
+from ..safetext import terminal
+from ..writeout import write_atomic
 from ..rules.load import DEFAULT_RULESET
 
 
@@ -54,6 +57,16 @@ def fail(ctx: click.Context, code: ExitCode = ExitCode.INVALID) -> NoReturn:
     """End the command with ``code``; its problems were printed already."""
     ctx.exit(int(code))
     raise AssertionError("unreachable")  # pragma: no cover  (ctx.exit raises)
+
+
+def emit(text: str, output: Optional[Path], *, announce: bool = False) -> None:
+    """Write ``text`` to ``output`` (atomically) or to stdout; ``announce`` says "wrote FILE" on stderr."""
+    if output:
+        write_atomic(output, text)
+        if announce:
+            click.echo(terminal(f"wrote {output}"), err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 def parse_sets(values: Sequence[str]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import click
 
-from .common import ExitCode, fail, parse_sets, report, ruleset_option, set_option
+from .common import ExitCode, emit, fail, parse_sets, report, ruleset_option, set_option
 
 COMPARE_FORMATS = ("text", "html")
 
@@ -41,7 +41,6 @@ def compare(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: s
     from ..rules.load import load_ruleset
     from ..safetext import terminal
     from ..scenario.inputs import Skipped, find_inputs, read_scenarios
-    from ..writeout import write_atomic
     rules = load_ruleset(ruleset, parse_sets(sets))
     found = find_inputs(scenarios, output=output)
     for problem in found.problems:
@@ -65,9 +64,6 @@ def compare(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: s
         if column.error is not None:
             report(column.error)
     text = to_html(comp) if fmt == "html" else to_text(comp)
-    if output:
-        write_atomic(output, text)
-    else:
-        click.echo(text, nl=False)
+    emit(text, output)
     if found.problems or comp.failed:
         fail(ctx, ExitCode.INVALID)

@@ -11,7 +11,8 @@ import click
 
 from ..errors import Problem
 from ..safetext import terminal
-from .common import fail
+from .common import emit, fail
+from .names import FileOrExample
 
 @click.group()
 def exercise() -> None:
@@ -36,7 +37,7 @@ outside_option = click.option(
 
 
 @exercise.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=FileOrExample())
 @click.option("--sheet", type=click.Path(dir_okay=False, path_type=Path),
               help="Answer sheet to write (and to resume, if it exists). Default: answers-EXERCISE-NAME.yaml")
 @click.option("--name", help="The participant's name (asked for when not given).")
@@ -80,7 +81,7 @@ def _sheets(ex, paths: tuple[str, ...]):  # type: ignore[no-untyped-def]
 
 
 @exercise.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=FileOrExample())
 @click.argument("sheets", nargs=-1, required=True)
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @outside_option
@@ -112,7 +113,7 @@ def score(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, allo
 
 
 @exercise.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=FileOrExample())
 @click.argument("sheets", nargs=-1, required=True)
 @click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
@@ -129,21 +130,16 @@ def debrief(ctx: click.Context, file: str, sheets: tuple[str, ...], fmt: str, ou
       scaleup exercise debrief scenarios/exercises/cyclone-idp-surge.yaml answers/ -f html -o debrief.html
     """
     from ..exercise.debrief import FORMATS, build
-    from ..writeout import write_atomic
     ex = _load(file, allow_outside)
     valid, failed = _sheets(ex, sheets)
     text = FORMATS[fmt](build(ex, valid))
-    if output:
-        write_atomic(output, text)
-        click.echo(terminal(f"wrote {output}"), err=True)
-    else:
-        click.echo(text, nl=False)
+    emit(text, output, announce=True)
     if failed:
         fail(ctx)
 
 
 @exercise.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=FileOrExample())
 @click.option("--key", is_flag=True, help="Also print the answer key (for trainers).")
 @outside_option
 @click.pass_context
@@ -176,7 +172,7 @@ def validate_(ctx: click.Context, files: tuple[str, ...], key: bool, allow_outsi
 
 
 @exercise.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=FileOrExample())
 @click.option("-f", "--format", "fmt", type=click.Choice(["markdown", "html"]), default="html", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
 @outside_option
@@ -192,17 +188,12 @@ def handout(ctx: click.Context, file: str, fmt: str, output: Optional[Path], all
       scaleup exercise handout scenarios/exercises/cyclone-idp-surge.yaml -f html -o handout.html
     """
     from ..exercise.handout import FORMATS
-    from ..writeout import write_atomic
     text = FORMATS[fmt](_load(file, allow_outside))
-    if output:
-        write_atomic(output, text)
-        click.echo(terminal(f"wrote {output}"), err=True)
-    else:
-        click.echo(text, nl=False)
+    emit(text, output, announce=True)
 
 
 @exercise.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=FileOrExample())
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Phones on the room's network need --host 0.0.0.0.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))

@@ -8,13 +8,14 @@ from typing import Optional
 
 import click
 
-from .common import parse_sets, ruleset_option, set_option
+from .common import emit, parse_sets, ruleset_option, set_option
+from .names import FileOrExample
 
 EXPLAIN_FORMATS = ("text", "json", "markdown", "html")
 
 
 @click.command()
-@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.argument("scenario", type=FileOrExample())
 @ruleset_option
 @click.option("--depth", type=click.IntRange(min=0), default=None,
               help="Levels of rules to show in the derivation tree (default: all).")
@@ -42,7 +43,6 @@ def explain(ctx: click.Context, scenario: str, ruleset: str, depth: Optional[int
       scaleup explain scenarios/cyclone-coastal.yaml --why-not consider --why-not refugee_rcm
       scaleup explain scenarios/cyclone-coastal.yaml --flips -f html -o cyclone.html
     """
-    from ..writeout import write_atomic
 
     from ..explain.derivation import explain as build, to_text
     from ..rules.load import load_ruleset
@@ -67,7 +67,4 @@ def explain(ctx: click.Context, scenario: str, ruleset: str, depth: Optional[int
         text = render_html(exp)
     else:
         text = to_text(exp)
-    if output:
-        write_atomic(output, text)
-    else:
-        click.echo(text, nl=False)
+    emit(text, output)

@@ -14,7 +14,6 @@ from typing import Optional
 
 import click
 
-from ..version import __version__
 from ..errors import ScaleupError
 from ..recommendation.expect import check_expectations
 from ..scenario.search import has_magic
@@ -25,15 +24,23 @@ from ..render.json import render as render_json
 from ..rules.load import load_ruleset
 from ..safetext import terminal
 from ..writeout import write_atomic
-from .common import ExitCode, Group, Settings, fail, parse_sets, report, ruleset_option, set_option
+from .common import ExitCode, Group, Settings, emit, fail, parse_sets, report, ruleset_option, set_option
 from .assurance import rules  # the rules group with check, coverage and diff added
 from .batch import batch, sweep
 from .compare import compare
 from .exercise import exercise
 from .explain import explain
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from .versions import version_text
+        click.echo(version_text())
+        ctx.exit()
+
+
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="scaleup")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the versions of scaleup, the shipped rule sets and durable_rules, and exit.")
 @click.option("-v", "--verbose", count=True, help="More log detail on stderr (-vv: every rule firing).")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 @click.pass_context
@@ -149,10 +156,7 @@ def _evaluate_uncertain(ctx: click.Context, scenarios: tuple[str, ...], ruleset:
         click.echo("interrupted: nothing written (probabilities of part of the draws would mislead)", err=True)
         ctx.exit(stop.exit_code)
     text = RENDER[fmt](result)
-    if output:
-        write_atomic(output, text)
-    else:
-        click.echo(text, nl=False)
+    emit(text, output)
 
 
 @main.command()
@@ -207,6 +211,24 @@ def template() -> None:
     """
     from ..schemas import scenario_template
     click.echo(scenario_template(), nl=False)
+
+
+@scenario.command()
+def examples() -> None:
+    """List the example scenarios and exercises shipped with scaleup, by name.
+
+    Any command that takes a scenario or exercise file also takes one of these names.
+
+    \b
+    Examples:
+      scaleup evaluate cyclone-coastal
+      scaleup exercise play cyclone-idp-surge
+    """
+    from ..scenario.shipped import examples as shipped, shipped_scenarios_dir
+    click.echo(f"# in {display_name(shipped_scenarios_dir())}")
+    order = {"scenario": 0, "exercise": 1, "history": 2}
+    for example in sorted(shipped(), key=lambda e: (order[e.kind], e.name)):
+        click.echo(f"{example.kind:<9} {example.short}")
 
 
 # the commands that live in modules of their own (their subcommands are documented with their feature)

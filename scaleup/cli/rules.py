@@ -11,6 +11,8 @@ from typing import Optional
 
 import click
 
+from .common import emit
+
 from ..rules.load import DEFAULT_RULESET
 
 
@@ -64,12 +66,8 @@ def show(ctx: click.Context, ruleset: str, fmt: str, output: Optional[Path]) -> 
     """
     from ..render.rulebase import SHOW_RENDERERS
     from ..rules.load import load_ruleset
-    from ..writeout import write_atomic
 
     text = SHOW_RENDERERS[fmt](load_ruleset(ruleset))
-    if output:
-        write_atomic(output, text)
-    else:
-        click.echo(text, nl=False)
+    emit(text, output)
 
 

@@ -21,7 +21,10 @@ lets an exception reach the C core: errors are collected and raised as EngineErr
 A never-firing sink rule consumes every fact so none is refused as unhandled. No two facts of an
 evaluation share content (each has its own ``fid``), so durable answering "already observed" to
 an assert can only mean a hash collision dropped the fact: the evaluation is then run again with
-salted ``fid`` values (:meth:`Engine.evaluate`).
+salted ``fid`` values (:meth:`Engine.evaluate`). Free text never reaches the C core, so nobody
+can craft such a collision: a string that is not one of the rule set's words is sent as a
+stand-in (``~1``) and the text is put back in every fact the engine records
+(:mod:`scaleup.engine.stand_ins`).
 
 Two crashes of durable_rules' C core shape the rest (both reproduced): ``delete_state``
 segfaults on a state in which no action ever ran, so a final marker ``{t: phase, n: last}``
@@ -43,6 +46,7 @@ from typing import Any, Callable, Optional, Sequence
 import durable_rules_engine
 
 from .audit import Evaluation, Firing
+from .stand_ins import Words, restore
 from ..errors import EngineError
 from ..facts import Fact, engine_text, engine_value
 from ..rules.ir import CompiledRule, CompiledRuleset, Ref
@@ -89,8 +93,10 @@ class _Run:
     """The bookkeeping of one evaluation; ``salt`` is appended to every ``fid`` the engine sees
     (empty on the first attempt; see :meth:`Engine.evaluate`)."""
 
-    def __init__(self, facts: Sequence[Fact], salt: str = ""):
+    def __init__(self, facts: Sequence[Fact], salt: str = "", texts: Optional[dict[str, str]] = None):
         self.salt = salt
+        self.texts = texts or {}                      # free text -> the stand-in the engine sees
+        self.back = {v: k for k, v in self.texts.items()}   # and back
         self.facts: list[Fact] = list(facts)
         self.known: dict[tuple, Fact] = {}   # derived facts by content (rules never derive inputs)
         self.firings: list[Firing] = []
@@ -106,6 +112,7 @@ class Engine:
         self.ruleset = ruleset
         self._last = ruleset.strata + 1            # the final phase: only the internal __done__ rule
         self._lock = threading.Lock()
+        self._words = Words(ruleset)               # strings the engine may see; other text is stood in for
         self._generation = 0
         self._handle: Optional[int] = None
         self._actions: dict[str, Callable[[_Run, dict[str, Any]], None]] = {
@@ -144,13 +151,14 @@ class Engine:
                     type_ = plan.type
                     fields = {name: engine_value(matched[source[0]][source[1]]) if source else value
                               for name, source, value in plan.fields}
-                    key = (type_,) + tuple(fields.items())     # == content_key(type_, fields)
+                    shown = restore(fields, state.back) if state.back else fields   # stand-ins -> text
+                    key = (type_,) + tuple(shown.items())     # == content_key(type_, shown)
                     fact = state.known.get(key)
                     if fact is not None:
                         again.append(fact.id)
                         continue
                     state.derived += 1
-                    fact = Fact(f"d{state.derived}", type_, fields, origin)
+                    fact = Fact(f"d{state.derived}", type_, shown, origin)
                     state.known[key] = fact
                     state.facts.append(fact)
                     new.append(fact.id)
@@ -191,8 +199,9 @@ class Engine:
         """Run the rule set on input facts.
 
         durable_rules identifies a fact by a 32-bit hash of its content, so two different facts
-        can collide (about 1 evaluation in 380,000 by chance, or on purpose with crafted free
-        text) and the second is dropped as "already observed". Every fact carries our ``fid``,
+        can collide (about 1 evaluation in 380,000 by chance) and the second is dropped as
+        "already observed". Free text cannot be crafted to collide: the engine sees stand-ins for
+        it, never the text (:mod:`scaleup.engine.stand_ins`). Every fact carries our ``fid``,
         so changing it changes every hash: after a collision the evaluation is run again with a
         salted ``fid`` (``i3~1``, ...; phase markers get one too). Ids, firings and derived
         facts are our own, so the result is the same as an evaluation without the collision.
@@ -205,8 +214,9 @@ class Engine:
             EngineError: if the engine or a rule action failed, or facts were still lost after
                 ``COLLISION_RETRIES`` salted runs.
         """
+        texts = self._words.stand_ins(facts)
         for attempt in range(COLLISION_RETRIES + 1):
-            state = self._run(facts, label, f"~{attempt}" if attempt else "")
+            state = self._run(facts, label, f"~{attempt}" if attempt else "", texts)
             if not state.lost or state.errors:
                 break
             LOG.info("%s: durable_rules dropped %s as already observed (hash collision); evaluating again with "
@@ -224,13 +234,14 @@ class Engine:
                           ",".join(f.matched), ",".join(f.asserted + f.reasserted))
         return Evaluation(self.ruleset, tuple(state.facts), tuple(state.firings))
 
-    def _run(self, facts: Sequence[Fact], label: str, salt: str) -> _Run:
-        """One run of the engine on a clean state (``salt`` appended to every fid)."""
+    def _run(self, facts: Sequence[Fact], label: str, salt: str, texts: Optional[dict[str, str]] = None) -> _Run:
+        """One run of the engine on a clean state (``salt`` appended to every fid, free text
+        replaced by its stand-in from ``texts``)."""
         with self._lock:
-            state = _Run(facts, salt)
+            state = _Run(facts, salt, texts)
             try:
                 code, handle = durable_rules_engine.assert_facts(
-                    self._handle, "[" + ", ".join([f.engine_json(SID, salt) for f in facts]) + "]")
+                    self._handle, "[" + ", ".join([f.engine_json(SID, salt, texts) for f in facts]) + "]")
                 if code:
                     state.lost.append("an input fact")
                 self._fire(state, handle)
@@ -261,8 +272,3 @@ def engine_for(ruleset: CompiledRuleset) -> Engine:
     if found is None:
         found = _ENGINES[ruleset.fingerprint] = Engine(ruleset)
     return found
-
-
-def compiled_rulesets() -> list[CompiledRuleset]:
-    """The rule sets this process has built engines for (reports use them to find citations)."""
-    return [e.ruleset for e in _ENGINES.values()]

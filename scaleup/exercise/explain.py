@@ -1,5 +1,6 @@
 """The shape of a trainee's explanation: short lines, each optionally citing the rule behind it,
-and the criteria they rest on; how facts and citations read in them. The reasons themselves (the
+and the criteria they rest on; how citations read in them (facts read as
+:func:`scaleup.words.brief_fact_text` phrases them). The reasons themselves (the
 derivation of the engine's answer, and why not a participant's answer) are built in
 :mod:`scaleup.exercise.reasons`.
 """
@@ -10,10 +11,6 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from ..engine.audit import Evaluation
-from .model import LEVEL_WORDS
-from ..facts import Fact
-from ..vocabulary import Criterion
-from ..display import fmt
 from ..rules.ir import CompiledRule, CompiledRuleset
 
 
@@ -71,27 +68,6 @@ def sources(ruleset: CompiledRuleset, cited: Iterable[Cited]) -> list[tuple[str,
         ref = ", ".join(str(x) for x in (src.title, src.publisher, src.year) if x)
         out.append((sid, ref, src.url))
     return out
-
-
-def describe(fact: Fact) -> str:
-    """A fact in words."""
-    f = fact.fields
-    if fact.type == "indicator":
-        return f"{f['field']} = {fmt(f['value'])} ({fact.origin.split('@', 1)[-1]})"
-    if fact.type == "criterion":
-        level = f.get("level")
-        return f"{Criterion(f['name']).phrase} is " + (LEVEL_WORDS[str(level)] if level else "insufficient evidence")
-    if fact.type in ("finding", "flag", "milestone", "plan"):
-        return f"{fact.type} {f['name']}" + "".join(f", {k} {fmt(v)}" for k, v in f.items() if k != "name")
-    if fact.type == "situation":
-        return f"situation: {f['aspect']} is {f['value']}"
-    if fact.type == "cluster":
-        return f"cluster {f['name']}, led by {f['lead']}"
-    if fact.type == "lead":
-        return f"{str(f['role']).replace('_', ' ')}: {f['actor']}"
-    if "value" in f and len(f) <= 2:
-        return f"{fact.type} {fmt(f['value'])}" + (f" ({f['reason']})" if f.get("reason") else "")
-    return f"{fact.type} " + ", ".join(f"{k} {fmt(v)}" for k, v in f.items())
 
 
 def criteria_in(ev: Evaluation, fact_id: str) -> list[str]:

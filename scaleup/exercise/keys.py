@@ -18,7 +18,8 @@ from .reasons import derivation, level_why_not, why_not
 from .model import KINDS, NONE, Question, canon
 from .timeline import Step
 from ..facts import Fact
-from ..recommendation.model import Recommendation, add_months
+from ..recommendation.assemble import add_months
+from ..recommendation.model import Recommendation
 from ..rules.ir import CompiledRuleset, Ref
 
 MIN_OPTIONS = 4

@@ -9,7 +9,8 @@ have, or an engine answer missing from the options is a located error.
 The file format is :mod:`scaleup.exercise.model`; answer sheets and scoring are in
 :mod:`scaleup.exercise.score`.
 
-Longer than 300 lines because loading is one pass (the loader class) whose checks share the document, the timeline and the problem list.
+Longer than 300 lines because loading is one pass (the loader class) whose checks share the
+document, the timeline and the problem list.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ exact name and is never written for another participant). At the end it shows th
 question, the engine's answer explained by the rules, and why not the participant's answer.
 Timestamps (ISO 8601, UTC) are the one place wall-clock time enters scaleup.
 
-Longer than 300 lines because the terminal dialogue is one loop whose prompts, answers and saved sheet share state.
+Longer than 300 lines because the terminal dialogue is one loop whose prompts, answers and saved
+sheet share state.
 """
 
 from __future__ import annotations

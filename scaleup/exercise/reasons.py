@@ -7,10 +7,13 @@ for a terminal or a debrief page.
 ``any:`` branches, and what that branch lacked ("criterion scale: level is 2, needs at least 3").
 The two recurse into each other (a derivation explains a rule's ``not:`` conditions by why-not).
 
-Each rule's conditions are checked against the evaluation's facts one pattern at a time (the
-first matching fact binds), which is exact for the rule language's tests and an approximation
-only for ``$alias.field`` joins. It is deliberately shorter than ``scaleup explain --why-not``
-(issue 4's :mod:`scaleup.explain.whynot`): only the closest rules, one line per failed condition, for
+They are the brief view of the one explanation model: :func:`derivation` walks the derivation
+tree of :func:`scaleup.explain.derivation.derivation`; tests are evaluated by the engine's own
+comparison (:func:`scaleup.engine.pyeval.passes`) and phrased by :mod:`scaleup.words`. Each
+rule's conditions are checked against the evaluation's facts one pattern at a time (the first
+matching fact binds), which is exact for the rule language's tests and an approximation only for
+``$alias.field`` joins. It is deliberately shorter than ``scaleup explain --why-not``
+(:mod:`scaleup.explain.whynot`): only the closest rules, one line per failed condition, for
 trainees and a printed debrief.
 """
 
@@ -18,34 +21,24 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from ..engine import pyeval
 from ..engine.audit import Evaluation
+from ..explain.tree import TreeNode
+from ..explain.derivation import derivation as tree_of
 from ..vocabulary import Criterion
 from ..display import fmt
-from .explain import Explanation, Line, cite, criteria_in, describe
+from .explain import Explanation, Line, cite, criteria_in
 from ..facts import FACT_TYPES, Fact
 from ..recommendation.model import Recommendation
 from ..rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, Test
-
-OP_WORDS = {"eq": "", "ne": "not", "gt": "more than", "gte": "at least", "lt": "less than", "lte": "at most",
-            "in": "one of", "not_in": "none of"}
-
+from ..words import OP_SIGNS, brief_fact_text, needs_text
 
 def _passes(test: Test, fact: Fact, bound: dict[str, Fact]) -> bool:
-    if test.field not in fact.fields:
-        return False            # as in durable_rules: a test on a missing field is false
-    have, want = fact.fields[test.field], test.value
-    if isinstance(want, Ref):
-        other = bound.get(want.alias)
-        if other is None or want.field not in other.fields:
-            return True         # an unbound join: assume it would hold
-        want = other.fields[want.field]
-    if test.op in ("eq", "ne"):
-        return (have == want) == (test.op == "eq")
-    if test.op in ("in", "not_in"):
-        return (have in tuple(want)) == (test.op == "in")  # type: ignore[arg-type]
-    if isinstance(have, str) or isinstance(want, str):
-        return False
-    return {"gt": have > want, "gte": have >= want, "lt": have < want, "lte": have <= want}[test.op]  # type: ignore[operator]
+    """The engine's comparison, except that a join on a fact not bound (its condition failed) is
+    assumed to hold: the trainee is told about that condition, not about the join too."""
+    if isinstance(test.value, Ref) and test.field in fact.fields and not pyeval.resolve(test, bound)[0]:
+        return True
+    return pyeval.passes(test, fact, bound)
 
 
 def _identity(p: Pattern) -> dict[str, Any]:
@@ -78,8 +71,7 @@ def pattern_words(p: Pattern) -> str:
 
 
 def _test_words(ruleset: CompiledRuleset, t: Test) -> str:
-    value = fmt(t.value) if not isinstance(t.value, Ref) else str(t.value)
-    words = f"{OP_WORDS[t.op]} {value}".strip()
+    words = needs_text(t.op, str(t.value) if isinstance(t.value, Ref) else t.value).strip()
     if t.param and t.param in ruleset.parameters:
         words += f" (parameter {t.param}, basis {ruleset.parameters[t.param].basis})"
     return words
@@ -93,7 +85,7 @@ def _failed(ev: Evaluation, p: Pattern, bound: dict[str, Fact], depth: int, at: 
     facts = [f for f in ev.of_type(p.type) if all(f.fields.get(k) == v for k, v in ident.items())]
     if p.negated:
         blocker = next(f for f in facts if all(_passes(t, f, bound) for t in p.tests))
-        return ([Line(at, f"needs no {pattern_words(p)}, but {describe(blocker)}")],
+        return ([Line(at, f"needs no {pattern_words(p)}, but {brief_fact_text(blocker)}")],
                 crit + criteria_in(ev, blocker.id))
     if facts:
         fact = facts[0]
@@ -188,38 +180,39 @@ def level_why_not(ev: Evaluation, rec: Recommendation, criterion: str, level: st
     for rule in producers(ev.ruleset, "signal", {"criterion": criterion, "level": want})[:8]:
         field = next((str(v) for e in rule.emits for k, v in e.fields if k == "field"), "")
         have = next((f.fields["value"] for f in ev.of_type("indicator") if f.fields["field"] == field), None)
-        need = "; ".join(f"{_op_sym(t.op)} {fmt(t.value)}" for t in rule.thresholds) or rule.title
+        need = "; ".join(f"{OP_SIGNS[t.op]} {fmt(t.value)}" for t in rule.thresholds) or rule.title
         lines.append(Line(1, f"{field}: {'not given' if have is None else fmt(have)}; level {want} needs {need} "
                              f"[{rule.id}]", cite(ev.ruleset, rule)))
     return Explanation(tuple(lines), (criterion,))
 
 
-def _op_sym(op: str) -> str:
-    return {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "eq": "=", "in": "in", "ne": "!=", "not_in": "not in"}.get(op, op)
-
-
 def derivation(ev: Evaluation, fact_id: str, depth: int = 3, at: int = 0) -> list[Line]:
-    """The rules that derived a fact, and what they matched, ``depth`` firings deep. At the top,
-    a rule's ``not:`` conditions are explained too (why no such fact was derived), since for
-    answers such as "not recommended" they are the whole reason."""
-    fact = ev.fact(fact_id)
-    lines = [Line(at, describe(fact))]
+    """The rules that derived a fact, and what they matched, ``depth`` firings deep: the brief view
+    of its derivation tree (one line per fact and rule; another ``any:`` branch of a rule already
+    shown, thresholds and scenario lines of derived facts are left out). At the top, a rule's
+    ``not:`` conditions are explained too (why no such fact was derived), since for answers such
+    as "not recommended" they are the whole reason."""
+    return _brief(ev, tree_of(ev, fact_id, depth, set()), at, top=at == 0)
+
+
+def _brief(ev: Evaluation, node: TreeNode, at: int, top: bool = False) -> list[Line]:
+    lines = [Line(at, brief_fact_text(ev.fact(node.fact)))]
     shown: set[str] = set()
-    for firing in ev.derived_by(fact_id):
-        if firing.rule in shown:
+    for step in node.because:
+        if step.rule in shown:
             continue  # other any: branches of a rule already shown say nothing new
-        shown.add(firing.rule)
-        rule = ev.rule(firing.key)
+        shown.add(step.rule)
+        rule = ev.rule(step.key)
         lines.append(Line(at + 1, f"because: {rule.title} [{rule.id}]", cite(ev.ruleset, rule)))
-        for m in firing.matched:
-            child = ev.fact(m)
-            if child.type == "signal":
-                lines.append(Line(at + 2, _signal(ev, child)))
-            elif depth <= 1 or child.type == "indicator":
-                lines.append(Line(at + 2, describe(child)))
-            else:
-                lines.extend(derivation(ev, m, depth - 1, at + 2))
-        for p in (rule.patterns if at == 0 else ()):
+        for child in step.matched:
+            fact = ev.fact(child.fact)
+            if fact.type == "signal":
+                lines.append(Line(at + 2, _signal(ev, fact)))
+            elif child.because:
+                lines.extend(_brief(ev, child, at + 2))
+            else:   # a scenario figure, the depth reached, or a fact shown above (as explain marks it)
+                lines.append(Line(at + 2, brief_fact_text(fact) + (" (shown above)" if child.repeated else "")))
+        for p in (rule.patterns if top else ()):
             if p.negated and p.type != "indicator":
                 lines.append(Line(at + 2, f"and no {pattern_words(p)} was derived:"))
                 lines.extend(why_not(ev, p.type, words_of(p), depth=1, at=at + 3).lines)
@@ -228,7 +221,7 @@ def derivation(ev: Evaluation, fact_id: str, depth: int = 3, at: int = 0) -> lis
 
 def _signal(ev: Evaluation, signal: Fact) -> str:
     firing = ev.derived_by(signal.id)[0]
-    indicator = describe(ev.fact(firing.matched[0])) if firing.matched else str(signal.fields["field"])
+    indicator = brief_fact_text(ev.fact(firing.matched[0])) if firing.matched else str(signal.fields["field"])
     name = Criterion(signal.fields['criterion']).phrase
     presumed = " (presumed)" if signal.fields.get("presumed") == "true" else ""
     return f"{indicator} puts {name} at level {signal.fields['level']}{presumed} [{firing.key}]"

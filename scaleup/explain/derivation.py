@@ -28,37 +28,13 @@ from ..engine.pyeval import key_tests
 from ..rules.ir import CompiledRuleset, Ref
 from ..scenario.load import LoadedScenario
 from .whynot import WhyNot, parse_target, why_not
+from .tree import Step, TreeNode
+from .walk import Style, check_lines, tree_lines
 from ..safetext import terminal
 from ..display import fmt
-from ..words import OP_SIGNS, Citation, citation, fact_text, origin_line, pattern_text, subject, threshold_basis
+from ..words import OP_SIGNS, citation, fact_text, origin_line, pattern_text, subject, threshold_basis
 
 ROOTS = ("decision", "variant", "scope", "route", "lead", "cluster", "unhcr_level")
-
-
-@dataclass
-class Step:
-    """One firing that derived a fact: the rule, its citation, thresholds, and what it matched."""
-
-    rule: str
-    key: str
-    title: str
-    citation: Citation
-    stratum: int
-    thresholds: list[str]
-    absent: list[str]
-    matched: list["TreeNode"]
-
-
-@dataclass
-class TreeNode:
-    fact: str
-    type: str
-    fields: dict[str, Any]
-    text: str
-    origin: Optional[str]
-    because: list[Step] = field(default_factory=list)
-    truncated: bool = False
-    repeated: bool = False
 
 
 @dataclass
@@ -157,32 +133,21 @@ def explain(loaded: LoadedScenario, ruleset: CompiledRuleset, depth: Optional[in
 
 # --- text --------------------------------------------------------------------------------------
 
-def _tree_lines(node: TreeNode, indent: int, out: list[str]) -> None:
-    pad = "  " * indent
-    where = f"  {node.origin}" if node.origin else ""
-    mark = "  (shown above)" if node.repeated else "  (deeper rules not shown)" if node.truncated else ""
-    out.append(f"{pad}{node.text}{where}{mark}")
-    for step in node.because:
-        out.append(f"{pad}  <- {step.key}: {step.title}")
-        out.append(f"{pad}     {step.citation}")
-        out.extend(f"{pad}     threshold {t}" for t in step.thresholds)
-        out.extend(f"{pad}     and {a}" for a in step.absent)
-        for child in step.matched:
-            _tree_lines(child, indent + 3, out)
-
-
-def _check_lines(check: Any, indent: int, out: list[str]) -> None:
-    pad = "  " * indent
-    out.append(f"{pad}{'FIRED' if check.fired else 'not fired'}: {check.key}: {check.title}")
-    out.append(f"{pad}  {check.citation}")
-    for c in check.conditions:
-        out.append(f"{pad}  [{'x' if c.held else ' '}] {c.text}" + (f": {c.note}" if c.note else ""))
-        out.extend(f"{pad}        {t.text}" for t in c.tests if not t.passed)
-        out.extend(f"{pad}        to move: {m.text}" for m in c.moves)
-        for d in c.deeper:
-            _check_lines(d, indent + 4, out)
-        if c.omitted:
-            out.append(f"{pad}        ({c.omitted} more rule branches could derive it; they need more to change)")
+TEXT = Style(
+    node=lambda pad, node: f"{pad}{node.text}" + (f"  {node.origin}" if node.origin else "")
+    + ("  (shown above)" if node.repeated else "  (deeper rules not shown)" if node.truncated else ""),
+    step=lambda pad, step: [f"{pad}  <- {step.key}: {step.title}", f"{pad}     {step.citation}",
+                            *[f"{pad}     threshold {t}" for t in step.thresholds],
+                            *[f"{pad}     and {a}" for a in step.absent]],
+    child=3,
+    check=lambda pad, check: [f"{pad}{'FIRED' if check.fired else 'not fired'}: {check.key}: {check.title}",
+                              f"{pad}  {check.citation}"],
+    condition=lambda pad, c: [f"{pad}  [{'x' if c.held else ' '}] {c.text}" + (f": {c.note}" if c.note else ""),
+                              *[f"{pad}        {t.text}" for t in c.tests if not t.passed],
+                              *[f"{pad}        to move: {m.text}" for m in c.moves]],
+    omitted=lambda pad, n: f"{pad}        ({n} more rule branches could derive it; they need more to change)",
+    deeper=4,
+)
 
 
 def to_text(exp: Explanation) -> str:
@@ -194,11 +159,11 @@ def to_text(exp: Explanation) -> str:
            *[p for p in (c.presumption() for c in rec.criteria) if p], "",
            "Why (derivation tree" + (f", {exp.depth} level{'s' if exp.depth != 1 else ''} of rules" if exp.depth is not None else "") + ")"]
     for node in exp.tree:
-        _tree_lines(node, 1, out)
+        tree_lines(node, 1, out, TEXT)
     for w in exp.why_not:
         out += ["", f"Why not {w.target}? {w.summary}"]
         for check in w.rules:
-            _check_lines(check, 1, out)
+            check_lines(check, 1, out, TEXT)
     if exp.flips is not None:
         out += ["", *flip_lines(exp.flips)]
     st = rec.stamp

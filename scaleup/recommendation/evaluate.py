@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..engine.audit import Evaluation
 from ..engine.durable import engine_for
-from .model import Recommendation, assemble
+from .assemble import assemble
+from .model import Recommendation
 from ..rules.ir import CompiledRuleset
 from ..scenario.load import LoadedScenario
 

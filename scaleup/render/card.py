@@ -8,10 +8,10 @@ and the report's stylesheet scoped to the card.
 from __future__ import annotations
 
 from ..recommendation.model import Recommendation
-from .context import report
+from ..explain.shown import shown
 from .html import _item, environment
 
 
 def card(rec: Recommendation) -> str:
     """The card of one recommendation (an HTML fragment)."""
-    return environment().get_template("card.html.j2").render(item=_item(report(rec, tree=False)))
+    return environment().get_template("card.html.j2").render(item=_item(shown(rec, tree=False)))

@@ -17,7 +17,7 @@ import jinja2
 from ..vocabulary import CRITERIA, Criterion, Variant
 from ..recommendation.model import Recommendation
 from ..display import fmt
-from .context import Report, report, sources
+from ..explain.shown import Shown, shown
 from .markdown import offset
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def _x(level: float) -> float:
     return PLOT_LEFT + level * (PLOT_RIGHT - PLOT_LEFT) / 5
 
 
-def chart(rep: Report) -> dict[str, Any]:
+def chart(rep: Shown) -> dict[str, Any]:
     """Bars of the five criterion levels, and the decision thresholds rules compare them with."""
     bars = []
     levels = {c.name: c for c in rep.rec.criteria}
@@ -63,7 +63,7 @@ def chart(rep: Report) -> dict[str, Any]:
         bars.append(Bar(Criterion(name).phrase, level, c.label if c else "not scored", y, row, _x(level or 0) - PLOT_LEFT,
                         LEVEL_COLOURS.get(level or 0, "#eeeeee"), markers, lines))
         y += row
-    grid = [{"level": lv, "x": _x(lv), "name": LEVEL_NAMES.get(lv, "")} for lv in range(0, 6)]
+    grid = [{"level": lv, "x": _x(lv), "name": LEVEL_NAMES.get(lv, "")} for lv in range(6)]
     return {"bars": bars, "grid": grid, "width": WIDTH, "height": y + 8, "left": PLOT_LEFT,
             "right": PLOT_RIGHT, "top": TOP, "bottom": y, "has_markers": any(b.markers for b in bars)}
 
@@ -94,23 +94,23 @@ def _render(items: list[dict[str, Any]], title: str) -> str:
     return environment().get_template("report.html.j2").render(items=items, title=title)
 
 
-def _item(rep: Report, exp: Optional["Explanation"] = None) -> dict[str, Any]:
+def _item(rep: Shown, exp: Optional["Explanation"] = None) -> dict[str, Any]:
     item: dict[str, Any] = {"rep": rep, "rec": rep.rec, "chart": chart(rep), "exp": exp,
                             "tree": exp.tree if exp else rep.tree, "sources": rep.sources}
     if exp is not None:
         extra = {check.citation.source for w in exp.why_not for check in w.rules}
-        item["sources"] = sources(rep.rec, rep.ruleset, extra)
+        item["sources"] = rep.cited(extra)
     return item
 
 
 def render(recs: Sequence[Recommendation]) -> str:
     """One HTML page for one or more recommendations."""
-    items = [_item(report(r)) for r in recs]
+    items = [_item(shown(r)) for r in recs]
     title = recs[0].scenario.title if len(recs) == 1 else f"{len(recs)} scenarios"
     return _render(items, f"Scale-Up recommendation: {title}")
 
 
 def render_explanation(exp: "Explanation") -> str:
     """One HTML page explaining one recommendation, with why-not answers and flips."""
-    rep = report(exp.recommendation, tree=False)
+    rep = shown(exp.recommendation, tree=False)
     return _render([_item(rep, exp)], f"Scale-Up explanation: {exp.recommendation.scenario.title}")

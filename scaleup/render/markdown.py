@@ -14,12 +14,12 @@ from ..vocabulary import Criterion, Variant
 from ..recommendation.model import Recommendation
 from ..safetext import terminal
 from ..display import fmt
-from .context import Report, report, sources
+from ..explain.shown import Shown, shown
+from ..explain.walk import Style, check_lines, tree_lines
 
 if TYPE_CHECKING:   # explanations are imported only when rendered (keeps `scaleup evaluate` fast to start)
-    from ..explain.derivation import Explanation, TreeNode
+    from ..explain.derivation import Explanation
     from ..explain.flips import FlipReport
-    from ..explain.whynot import RuleCheck
 
 _SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<![^\W_])_|_(?![^\W_])|^#)")
 
@@ -56,7 +56,7 @@ def code(value: Any) -> str:
     return "`" + text.replace("|", "\\|") + "`"
 
 
-def _head(rep: Report, level: str = "#") -> list[str]:
+def _head(rep: Shown, level: str = "#") -> list[str]:
     rec, s = rep.rec, rep.rec.scenario
     out = [f"{level} {esc(s.id)}: {esc(s.title)}", "",
            f"{esc(s.country)}, as of {s.as_of} · {esc(s.file)}", "",
@@ -102,10 +102,10 @@ def offset(m: Any) -> str:
     return " ".join(p for p in parts if p) + f" after {m.anchor}"
 
 
-def _tail(rep: Report, extra: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+def _tail(rep: Shown, extra: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
     rec = rep.rec
     out = ["## Sources", ""]
-    for s in sources(rec, rep.ruleset, extra) if extra else rep.sources:
+    for s in rep.cited(extra) if extra else rep.sources:
         what = ", ".join(esc(x) for x in (s["title"], s["publisher"], str(s["year"] or "")) if x) or "not described in the rule set"
         out.append(f"- **{esc(s['id'])}**: {what}" + (f". <{esc(s['url'])}>" if s["url"] else ""))
     out += ["", "## Caveats", "", *[f"- {esc(c.text)}" for c in rec.caveats], ""]
@@ -118,7 +118,7 @@ def _tail(rep: Report, extra: set[str] = frozenset()) -> list[str]:  # type: ign
 
 
 def render_one(rec: Recommendation) -> str:
-    rep = report(rec, tree=False)
+    rep = shown(rec, tree=False)
     fired = ["## Rules that fired", "", "| # | Rule | Source | Basis |", "|---|---|---|---|"]
     fired += [f"| {f.seq} | {code(f.key)} {esc(f.title)} | {esc(f.source)} | {esc(f.basis)} |" for f in rec.audit.firings]
     return "\n".join(_head(rep) + _lists(rec) + fired + [""] + _tail(rep))
@@ -131,30 +131,21 @@ def render(recs: Sequence[Recommendation]) -> str:
 
 # --- explanations ------------------------------------------------------------------------------
 
-def tree_lines(node: TreeNode, indent: int, out: list[str]) -> None:
-    pad = "  " * indent
-    where = f" ({esc(node.origin)})" if node.origin else ""
-    mark = " *(shown above)*" if node.repeated else " *(deeper rules not shown)*" if node.truncated else ""
-    out.append(f"{pad}- **{esc(node.text)}**{where}{mark}")
-    for step in node.because:
-        out.append(f"{pad}  - because {code(step.key)}: {esc(step.title)}. *{esc(str(step.citation))}*")
-        out.extend(f"{pad}    - threshold: {esc(t)}" for t in step.thresholds)
-        out.extend(f"{pad}    - and {esc(a)}" for a in step.absent)
-        for child in step.matched:
-            tree_lines(child, indent + 2, out)
-
-
-def check_lines(check: RuleCheck, indent: int, out: list[str]) -> None:
-    pad = "  " * indent
-    out.append(f"{pad}- {'**fired**' if check.fired else 'not fired'}: {code(check.key)} {esc(check.title)}. *{esc(str(check.citation))}*")
-    for c in check.conditions:
-        out.append(f"{pad}  - [{'x' if c.held else ' '}] {esc(c.text)}" + (f": {esc(c.note)}" if c.note else ""))
-        out.extend(f"{pad}    - {esc(t.text)}" for t in c.tests if not t.passed)
-        out.extend(f"{pad}    - to move: {esc(m.text)}" for m in c.moves)
-        for d in c.deeper:
-            check_lines(d, indent + 2, out)
-        if c.omitted:
-            out.append(f"{pad}    - {c.omitted} more rule branches could derive it; they need more to change")
+MARKDOWN = Style(
+    node=lambda pad, node: f"{pad}- **{esc(node.text)}**" + (f" ({esc(node.origin)})" if node.origin else "")
+    + (" *(shown above)*" if node.repeated else " *(deeper rules not shown)*" if node.truncated else ""),
+    step=lambda pad, step: [f"{pad}  - because {code(step.key)}: {esc(step.title)}. *{esc(str(step.citation))}*",
+                            *[f"{pad}    - threshold: {esc(t)}" for t in step.thresholds],
+                            *[f"{pad}    - and {esc(a)}" for a in step.absent]],
+    child=2,
+    check=lambda pad, check: [f"{pad}- {'**fired**' if check.fired else 'not fired'}: {code(check.key)} "
+                              f"{esc(check.title)}. *{esc(str(check.citation))}*"],
+    condition=lambda pad, c: [f"{pad}  - [{'x' if c.held else ' '}] {esc(c.text)}" + (f": {esc(c.note)}" if c.note else ""),
+                              *[f"{pad}    - {esc(t.text)}" for t in c.tests if not t.passed],
+                              *[f"{pad}    - to move: {esc(m.text)}" for m in c.moves]],
+    omitted=lambda pad, n: f"{pad}    - {n} more rule branches could derive it; they need more to change",
+    deeper=2,
+)
 
 
 def flip_lines(report_: FlipReport) -> list[str]:
@@ -174,17 +165,17 @@ def flip_lines(report_: FlipReport) -> list[str]:
 
 def render_explanation(exp: Explanation) -> str:
     """One Markdown document explaining one recommendation."""
-    rep = report(exp.recommendation, tree=False)
+    rep = shown(exp.recommendation, tree=False)
     out = _head(rep, "# Explanation:") + _lists(exp.recommendation)
     depth = f" ({exp.depth} level{'s' if exp.depth != 1 else ''} of rules)" if exp.depth is not None else ""
     out += [f"## Why: the derivation tree{depth}", ""]
     for node in exp.tree:
-        tree_lines(node, 0, out)
+        tree_lines(node, 0, out, MARKDOWN)
     extra: set[str] = set()
     for w in exp.why_not:
         out += ["", f"## Why not {esc(w.target)}?", "", esc(w.summary), ""]
         for check in w.rules:
-            check_lines(check, 0, out)
+            check_lines(check, 0, out, MARKDOWN)
             extra.add(check.citation.source)
     out.append("")
     if exp.flips is not None:

@@ -11,7 +11,8 @@ own script and styles; request bodies over :data:`MAX_BODY` refused with 413; jo
 address (429); forms parsed here (urlencoded, UTF-8), no multipart. A participant closing the tab
 mid-request loses nothing written and breaks nothing (each answer is one complete request).
 
-Longer than 300 lines because every route of the room lives here beside the guard it needs; split, the token checks would scatter.
+Longer than 300 lines because every route of the room lives here beside the guard it needs; split,
+the token checks would scatter.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ reads them back from the sheets.
 The library raises :class:`RoomError` for an action that is not allowed now (answering a locked
 inject, an option that does not exist); the web layer turns it into a message.
 
-Longer than 300 lines because a session's state and its answer sheets on disk change together, under one lock.
+Longer than 300 lines because a session's state and its answer sheets on disk change together, under
+one lock.
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ Checks (each reported at its file and line, all at once): fact types and fields 
 catalogue; source ids; parameter names; aliases; duplicate ids; band edges; and cycles through
 ``not:``.
 
-Longer than 300 lines because the compiler is one pass over a rule file: tables, presumptions, ceilings and any: branches expand into the same compiled rules and share one problem list. It is the first candidate for a split (tables into their own module).
+Longer than 300 lines because the compiler is one pass over a rule file: tables, presumptions,
+ceilings and any: branches expand into the same compiled rules and share one problem list. It is the
+first candidate for a split (tables into their own module).
 """
 
 from __future__ import annotations
@@ -415,7 +417,7 @@ class RuleCompiler:
             self.out.add(at, "give either edges (numeric field) or levels (categorical field)",
                          "e.g. edges: [10, 100, 1000, 10000] or levels: {sudden: 5, gradual: 2}")
             return
-        base = dict(criterion=table.criterion, ind=ind, basis=basis, source=source, at=at)
+        base = {"criterion": table.criterion, "ind": ind, "basis": basis, "source": source, "at": at}
         if ind.edges is not None:
             yield from self._bands(info.kind, **base)
         else:

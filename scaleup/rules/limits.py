@@ -23,7 +23,8 @@ experiments, each in a child process with a timeout; see ``docs/limits.md``):
 involved with their ``file:line``. Our own limits, far below durable's, keep the compiler and the
 engine fast and bound the joins a rule can ask for.
 
-Longer than 300 lines because each of durable_rules' limits is counted over the same alpha network (docs/engine.md), with its own message.
+Longer than 300 lines because each of durable_rules' limits is counted over the same alpha network
+(docs/engine.md), with its own message.
 """
 
 from __future__ import annotations
@@ -277,7 +278,7 @@ def _rule_problems(rule: CompiledRule, terms: list[tuple[str, int]], limits: Rul
                       f"up to {combinations:,} combinations to try (at most {limits.max_combinations:,})",
                       "pin conditions to one fact (e.g. name: ..., criterion: ...), or derive an "
                       "intermediate finding")
-    for alias, count in terms:
+    for _alias, count in terms:
         if count > limits.max_terms:
             yield Problem(*where, f"rule {rule.key} has a condition too complex for durable_rules "
                           f"({count} terms; at most {limits.max_terms}: each in:/not_in: counts 2, each "

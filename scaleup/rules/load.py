@@ -216,7 +216,7 @@ def _apply_overrides(parameters: Mapping[str, Parameter], overrides: Mapping[str
                                     did_you_mean(name, list(parameters))))
             continue
         old = parameters[name].value
-        if isinstance(old, bool) or isinstance(old, str):
+        if isinstance(old, (bool, str)):
             if type(value) is not type(old):
                 problems.append(Problem("--set", None, name, f"expected a value like {old!r}, got {value!r}",
                                         "give a value of the same kind as in ruleset.yaml"))

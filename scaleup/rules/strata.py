@@ -17,7 +17,7 @@ from .ir import CompiledRule
 
 def stratify(rules: list[CompiledRule], out: Callable[[CompiledRule, str, str], None]) -> list[CompiledRule]:
     """Assign strata (see the module docstring). Reports a cycle through ``not:`` via ``out``."""
-    stratum = {t: 0 for t in FACT_TYPES}
+    stratum = dict.fromkeys(FACT_TYPES, 0)
 
     def need(r: CompiledRule) -> int:
         return max([stratum[t] for t in r.reads] + [stratum[t] + 1 for t in r.negates] + [0])

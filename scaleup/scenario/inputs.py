@@ -19,6 +19,7 @@ from ..errors import Problem, ScaleupError, ScenarioError
 from .search import Stopped, StopCheck, glob_paths, has_magic, walk
 from ..paths import display_name, kind_of_mode
 from .load import LoadedScenario, validate_document
+from .shipped import close_names, resolve as resolve_shipped
 from .yamlio import Document, load_document
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -52,7 +53,8 @@ def expand_paths(paths: Sequence[str]) -> tuple[list[Path], list[Problem]]:
 def find_inputs(paths: Sequence[str], suffixes: Sequence[str] = SUFFIXES, *, output: Optional[Path] = None,
                 should_stop: Optional[StopCheck] = None, limit: int = MAX_INPUTS) -> Inputs:
     """The regular files named by ``paths``: files, folders (searched recursively for ``suffixes``,
-    each sorted) and glob patterns, in the order given.
+    each sorted), glob patterns and names of shipped examples (:mod:`scaleup.scenario.shipped`; only when
+    nothing exists at that path), in the order given.
 
     Symbolic links to folders inside a folder or under ``**`` are not followed. A path that is a
     FIFO, a device, a socket or a loop of links is a problem, and is never opened. ``output``, the
@@ -66,6 +68,7 @@ def find_inputs(paths: Sequence[str], suffixes: Sequence[str] = SUFFIXES, *, out
     avoid = _identity(output) if output is not None else None
     try:
         for raw in paths:
+            raw = resolve_shipped(raw)
             shown = display_name(raw)
             matches, odd = _expand_one(raw, suffixes, should_stop)
             result.problems.extend(Problem(display_name(p), None, "", f"cannot read the file: it is {what}",
@@ -145,7 +148,9 @@ def _nothing_named(raw: str, shown: str, suffixes: Sequence[str]) -> Problem:
         return Problem(shown, None, "", f"the folder holds no {kinds} file", "check the path, or name the files")
     if has_magic(raw):
         return Problem(shown, None, "", "the pattern matches no file", "check the path")
-    return Problem(shown, None, "", "no such file or folder", "check the path")
+    close = close_names(raw)
+    return Problem(shown, None, "", "no such file or folder",
+                   f"check the path; did you mean the shipped example {close[0]!r}?" if close else "check the path")
 
 
 def kind_of(document: Document) -> str:

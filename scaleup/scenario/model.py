@@ -7,7 +7,8 @@ indicator is optional; a criterion with no data is "insufficient evidence", neve
 Field metadata (``unit``) feeds the field catalogue in ``docs/scenario.md`` and the scenario
 template. Loading, located errors and the YAML rules live in :mod:`scaleup.scenario.load`.
 
-Longer than 300 lines because it is the scenario schema: one model per section, and the cross-field checks that read several of them.
+Longer than 300 lines because it is the scenario schema: one model per section, and the cross-field
+checks that read several of them.
 """
 
 from __future__ import annotations

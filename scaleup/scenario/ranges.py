@@ -151,7 +151,7 @@ def read_ranges(document: Document) -> RangeRead:
     problems: list[Problem] = []
     points = copy.deepcopy(data)
     for path in sorted(found):
-        def problem(key: str, message: str, hint: str = "") -> None:
+        def problem(key: str, message: str, hint: str = "", path: str = path) -> None:
             where = split_path(path) + ((key,) if key else ())
             problems.append(Problem(document.name, document.line(where), f"{path}.{key}" if key else path, message, hint))
         parsed = _parse(path, found[path], problem)

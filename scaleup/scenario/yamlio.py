@@ -1,22 +1,22 @@
 """Safe loading of human-written YAML and JSON documents, keeping a line number for every node.
 
-YAML is composed by PyYAML's safe composer and turned into values here under YAML 1.2 core-schema
-rules: ``NO``/``yes``/``on`` stay text, ``010`` is ten, ``1e6`` is a float, ``1_000`` is 1000
-(single underscores between digits, accepted as Python does), ``YYYY-MM-DD`` is a
-``datetime.date``, ``1:30`` and timestamps are text, infinities and NaN are refused. Anchors and
-aliases, merge keys, non-core tags, duplicate or non-text keys and second documents are refused;
-size, node count, depth and lengths are bounded. JSON is read by :mod:`scaleup.scenario.jsonread`; the
+YAML is read from libyaml's events when it can (:mod:`scaleup.scenario.yamlfast`); any document
+that path does not answer for is composed by PyYAML's pure-Python safe composer and turned into
+values here, where every problem is located. Scalars follow YAML 1.2 core-schema rules
+(:mod:`scaleup.scenario.yamlcore`): ``NO``/``yes``/``on`` stay text, ``010`` is ten, ``1e6`` is a
+float, ``YYYY-MM-DD`` is a ``datetime.date``, infinities and NaN are refused. Anchors and aliases,
+merge keys, non-core tags, duplicate or non-text keys and second documents are refused; size,
+node count, depth and lengths are bounded. JSON is read by :mod:`scaleup.scenario.jsonread`; the
 limits and problem helpers both readers share are in :mod:`scaleup.scenario.reading`. Every failure is a
 located :class:`~scaleup.errors.Problem`.
 
-Longer than 300 lines because the safe reader is one composer whose limits and line tracking apply at every node.
+Longer than 300 lines because the safe reader is one composer whose limits and line tracking apply
+at every node.
 """
 
 from __future__ import annotations
 
-import datetime
 import hashlib
-import math
 import os
 import re
 import stat
@@ -31,8 +31,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from scaleup.errors import Problem, ScaleupError
 
 from .jsonread import parse_json
-from .reading import (BASE_WORDS, DEFAULT_LIMITS, FLOAT_RE, INT_RE, SURROGATE_RE, KeyPath, Limits, Stop, line_of, max_digits, message_of,
-                      not_mapping, problem_at, stop_at, value_kind)
+from .reading import DEFAULT_LIMITS, KeyPath, Limits, Stop, line_of, message_of, not_mapping, problem_at, stop_at, value_kind
+from .yamlcore import CORE, NULLS, TAGS, scalar_value
+from .yamlfast import read_fast
 
 __all__ = ["DEFAULT_LIMITS", "Document", "Limits", "load_document", "parse_document"]
 
@@ -71,42 +72,6 @@ class Document:
 
 
 _BAD: Any = object()  # stands for a value that produced a problem
-_CORE = "tag:yaml.org,2002:"
-_TAGS = {"!", *(_CORE + t for t in ("str", "int", "float", "bool", "null", "seq", "map"))}
-_TAG_TYPES: dict[str, Any] = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}
-_NULLS = {"", "~", "null", "Null", "NULL"}
-_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INF_NAN = re.compile(r"[-+]?\.(?:inf|nan)", re.IGNORECASE)
-_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-def _resolve_plain(text: str) -> Any:
-    """Resolve an unquoted YAML scalar under YAML 1.2 core-schema rules.
-
-    Raises:
-        ValueError: with ``(message, hint)`` args for infinities, NaN, impossible dates and
-            integers with more digits than Python converts.
-    """
-    if text in _NULLS or text in _BOOLS:
-        return _BOOLS.get(text)
-    if INT_RE.fullmatch(text):
-        base = {"0o": 8, "0x": 16}.get(text[:2], 10)
-        digits = (text[2:] if base != 10 else text).lstrip("+-").replace("_", "").lstrip("0")
-        if len(digits) > max_digits(base):    # bounded before int(): hex and octal have no limit there
-            raise ValueError(*message_of("digits", n=f"{len(digits)} {BASE_WORDS[base]}".rstrip()))
-        try:
-            return int(text[2:] if base != 10 else text, base)  # int() accepts single "_"
-        except ValueError:
-            raise ValueError(*message_of("digits", n=len(text))) from None
-    if _INF_NAN.fullmatch(text) or (FLOAT_RE.fullmatch(text) and not math.isfinite(float(text))):
-        raise ValueError(*message_of("finite", token=text[:40]))
-    if FLOAT_RE.fullmatch(text):
-        return float(text)
-    if match := _DATE.fullmatch(text):
-        try:
-            return datetime.date(*(int(part) for part in match.groups()))
-        except ValueError as err:
-            raise ValueError(f"{text!r} is not a valid date ({err})", "write a real calendar "
-                             "date as YYYY-MM-DD, or quote the value to keep it as text") from None
-    return text
 
 
 class _Loader(yaml.SafeLoader):
@@ -131,8 +96,8 @@ class _Loader(yaml.SafeLoader):
             sigil = "*" if isinstance(event, AliasEvent) else "&"
             raise stop_at(*where, "anchors and aliases (&name / *name) are not supported (found "
                         f"{sigil}{event.anchor})", "write the value out in full where it is used")
-        if event.tag is not None and event.tag not in _TAGS:
-            raise stop_at(*where, f"the tag {event.tag.replace(_CORE, '!!')} is refused: YAML tags "
+        if event.tag is not None and event.tag not in TAGS:
+            raise stop_at(*where, f"the tag {event.tag.replace(CORE, '!!')} is refused: YAML tags "
                         "that construct objects are refused", "remove the tag, write a plain value")
         self.nodes += 1
         nested = isinstance(event, (SequenceStartEvent, MappingStartEvent))
@@ -178,8 +143,8 @@ class _Builder:
         if isinstance(node, ScalarNode):
             return self.scalar(node, path, line)
         kind, want = ("list", "seq") if isinstance(node, SequenceNode) else ("mapping", "map")
-        if tag not in (None, "!", _CORE + want):
-            return self.add(line, path, f"the tag {str(tag).replace(_CORE, '!!')} cannot be used "
+        if tag not in (None, "!", CORE + want):
+            return self.add(line, path, f"the tag {str(tag).replace(CORE, '!!')} cannot be used "
                             f"on a {kind}", "remove the tag")
         if len(node.value) > self.limits.max_list:
             return self.add(line, path, *message_of("entries", kind=kind, n=self.limits.max_list))
@@ -219,23 +184,10 @@ class _Builder:
                         f"{value_kind(key)}; keys must be text", f'quote the key: "{node.value}": ...')
 
     def scalar(self, node: ScalarNode, path: KeyPath, line: int) -> Any:
-        text, tag = node.value, self.tags.get(id(node))
-        if len(text) > self.limits.max_string:
-            return self.add(line, path, *message_of("long", n=len(text), limit=self.limits.max_string))
-        if lone := SURROGATE_RE.search(text):
-            return self.add(line, path, *message_of("surrogate", code=ord(lone.group())))
-        if tag in ("!", _CORE + "str") or (tag is None and node.style is not None):
-            return text
         try:
-            value = _resolve_plain(text)
+            return scalar_value(node.value, self.tags.get(id(node)), node.style is None, self.limits)
         except ValueError as err:
             return self.add(line, path, *err.args)
-        want = _TAG_TYPES.get(str(tag)[len(_CORE):])
-        if tag is None or (want and isinstance(value, want)
-                           and (want is bool or not isinstance(value, bool))):
-            return float(value) if tag == _CORE + "float" else value
-        return self.add(line, path, f"{text!r} is not a valid {tag.replace(_CORE, '!!')} value",
-                        "remove the tag or correct the value")
 
 
 def _syntax_hint(text: str, err: yaml.MarkedYAMLError, mark: Any) -> tuple[str, str] | None:
@@ -261,6 +213,9 @@ def _syntax_hint(text: str, err: yaml.MarkedYAMLError, mark: Any) -> tuple[str, 
 def _parse_yaml(text: str, limits: Limits) -> tuple[Any, dict[KeyPath, int], list[Problem]]:
     if not text.strip():
         raise not_mapping(None, 1)     # blank, spaces, tabs: empty (a tab alone is a YAML error)
+    fast = read_fast(text, limits)
+    if fast is not None:               # libyaml read it exactly as the code below would
+        return fast[0], fast[1], []
     try:
         loader = _Loader(text, limits)
     except yaml.reader.ReaderError as err:
@@ -278,10 +233,13 @@ def _parse_yaml(text: str, limits: Limits) -> tuple[Any, dict[KeyPath, int], lis
             "check indentation and that every `key: value` has a space after the colon")
         message, hint = _syntax_hint(text, err, mark) or (message, hint)
         raise stop_at(mark.line + 1 if mark else None, (), message, hint) from None
+    except ValueError as err:   # PyYAML's scanner calls chr() on "\U0011FFFF" unchecked
+        raise stop_at(loader.get_mark().line + 1, (), f"invalid YAML: an escape names no character ({err})",
+                      "\\U escapes go up to \\U0010FFFF; write the character itself") from None
     finally:
         loader.dispose()
     if root is None or (isinstance(root, ScalarNode) and root.style is None
-                        and root.value in _NULLS):
+                        and root.value in NULLS):
         raise not_mapping(None, 1)
     if not isinstance(root, MappingNode):
         kind = "a list" if isinstance(root, SequenceNode) else "a single value"
