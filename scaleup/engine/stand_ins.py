@@ -49,15 +49,29 @@ def _prefix(words: Iterable[str]) -> str:
     return prefix
 
 
+ORDERING = ("lt", "lte", "gt", "gte")
+
+
+def orders_text(ruleset: CompiledRuleset) -> bool:
+    """Whether a rule compares a value with a text by order (``value < "b"``). Stand-ins keep
+    texts ordered among themselves, not against the rule set's words, so such a rule set must
+    see its texts as they are (the shipped one has no such test)."""
+    return any(test.op in ORDERING and isinstance(test.value, str)
+               for rule in ruleset.rules for pattern in rule.patterns for test in pattern.tests)
+
+
 class Words:
     """The words of one compiled rule set, and the stand-ins of an evaluation's other texts."""
 
     def __init__(self, ruleset: CompiledRuleset):
         self.words = ruleset_words(ruleset)
         self.prefix = _prefix(self.words)
+        self.enabled = not orders_text(ruleset)
 
     def stand_ins(self, facts: Sequence[Fact]) -> dict[str, str]:
         """Text -> stand-in for every string value of ``facts`` that is not a word (usually none)."""
+        if not self.enabled:
+            return {}
         words = self.words
         texts = {v for f in facts for v in f.fields.values() if type(v) is str and v not in words}
         if not texts:
