@@ -19,7 +19,7 @@ EnumT = TypeVar("EnumT", bound=Enum)
 
 def _member(cls: type[EnumT], value: Any, **words: str) -> EnumT:
     """A new member of ``cls`` (a str or int enum) whose value is ``value``, carrying ``words``."""
-    member = (str if issubclass(cls, str) else int).__new__(cls, value)  # type: ignore[call-overload]
+    member = (str if issubclass(cls, str) else int).__new__(cls, value)
     member._value_ = value
     for name, text in words.items():
         setattr(member, name, text)

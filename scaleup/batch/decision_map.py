@@ -161,7 +161,7 @@ def _palette(key: str, row: dict[str, Any]) -> tuple[str, str, str, str]:
         return label, fill.format(panel=key), ink, code
     if row["status"] == "crashed":
         return CRASHED
-    table: dict[Any, tuple[str, str, str, str]] = DECISIONS if key == "decision" else ROUTES  # type: ignore[assignment]
+    table: dict[Any, tuple[str, str, str, str]] = DECISIONS if key == "decision" else ROUTES
     return table.get(row["decision" if key == "decision" else "route"], ("?", "#FFFFFF", "#000000", "?"))
 
 

@@ -25,7 +25,7 @@ def exercise() -> None:
     """
 
 
-def _load(file: str, allow_outside: bool = False):  # type: ignore[no-untyped-def]
+def _load(file: str, allow_outside: bool = False):
     from ..exercise.load import load_exercise
     return load_exercise(file, allow_outside_paths=allow_outside)
 
@@ -61,7 +61,7 @@ def play(ctx: click.Context, file: str, sheet: Optional[Path], name: Optional[st
     run(ex, click.get_text_stream("stdin"), click.get_text_stream("stdout"), sheet=sheet, name=name, reveal=reveal)
 
 
-def _sheets(ex, paths: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _sheets(ex, paths: tuple[str, ...]):
     """Read every sheet; report invalid ones and warnings on stderr; return the valid ones."""
     from ..exercise.score import read_sheet
     from ..scenario.inputs import expand_paths

@@ -55,7 +55,7 @@ def compare(op: str, observed: Scalar, expected: Any) -> bool:
     if op in ("in", "not_in"):
         hit = any(_comparable(observed, x) and observed == x for x in expected)
         return hit if op == "in" else not hit
-    return _comparable(observed, expected) and _COMPARE[op](observed, expected)  # type: ignore[no-any-return]
+    return _comparable(observed, expected) and _COMPARE[op](observed, expected)
 
 
 def resolve(test: Test, bound: dict[str, Fact]) -> tuple[bool, Any]:
@@ -198,7 +198,7 @@ def run(ruleset: CompiledRuleset, facts: Sequence[Fact]) -> Evaluation:
 
 def _copy(value: Any, bound: dict[str, Fact], rule: CompiledRule) -> Scalar:
     if not isinstance(value, Ref):
-        return value  # type: ignore[no-any-return]
+        return value
     fact = bound[value.alias]
     if value.field not in fact.fields:
         raise EngineError.at(rule.file, rule.line, rule.key,

@@ -154,7 +154,7 @@ class Exercise(Model):
     injects: Annotated[list[Inject], Field(min_length=1, max_length=20)]
 
     @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The exercise schema with the inline baseline described by the scenario schema."""
         schema = super().model_json_schema(*args, **kwargs)
         scenario = Scenario.model_json_schema()

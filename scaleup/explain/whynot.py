@@ -198,7 +198,7 @@ def moves(ruleset: CompiledRuleset, ev: Evaluation, criterion: str, needs: list[
             band = band_text([r.test for r in c.tests if r.test.field == "value"])
             text = (f"{field_label(ruleset, path)} is missing; {band} would put {criterion} at level {level}"
                     f" ({rule.key}; basis {misses[0].basis})")
-        move = Move(criterion, int(level), path, seen, rule.key, distance, text)  # type: ignore[arg-type]
+        move = Move(criterion, int(level), path, seen, rule.key, distance, text)
         if path not in best or (move.distance, move.level) < (best[path].distance, best[path].level):
             best[path] = move
     return sorted(best.values(), key=lambda m: (m.distance, m.field))

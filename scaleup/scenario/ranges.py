@@ -238,6 +238,6 @@ def _discrete(path: str, spec: dict, info: FieldInfo, problem: Any) -> Optional[
         problem("weights", "every weight is 0", "give at least one value a positive weight")
         return None
     order = sorted(range(len(numbers)), key=lambda i: numbers[i])   # type: ignore[arg-type, return-value]
-    vals = tuple(numbers[i] for i in order)   # type: ignore[misc]
+    vals = tuple(numbers[i] for i in order)
     return Range(path, "discrete", info.kind == "int", min(vals), max(vals),
                  values=vals, weights=tuple(weights[i] / total for i in order))
