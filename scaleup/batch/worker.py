@@ -123,7 +123,7 @@ def _id_of(document: Optional[Document]) -> Optional[str]:
 
 def _error(exc: ScaleupError, document: Optional[Document], keep: bool = False) -> Outcome:
     label = "internal error: " if isinstance(exc, EngineError) else ""
-    values = {"id": _id_of(document), "error": "; ".join(f"{label}{p}" for p in exc.problems)}
+    values: dict[str, Any] = {"id": _id_of(document), "error": "; ".join(f"{label}{p}" for p in exc.problems)}
     if keep:
         values["raised"] = (type(exc), tuple(exc.problems))
     return Outcome("error", values)

@@ -117,8 +117,8 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
                                 f"{'s' if len(item.ranges) != 1 else ''} evaluated at their point estimates; "
                                 "--samples N gives the probability of each decision (docs/uncertainty.md)"), err=True)
         if check and item.scenario.expect:
-            for problem in check_expectations(rec, item.scenario.expect):
-                click.echo(terminal(f"mismatch: {display_name(path)}: {problem}"), err=True)
+            for mismatch in check_expectations(rec, item.scenario.expect):
+                click.echo(terminal(f"mismatch: {display_name(path)}: {mismatch}"), err=True)
                 mismatched = True
     # several paths or a folder give a JSON array even when only one scenario is valid
     many = len(scenarios) > 1 or any(Path(s).is_dir() or has_magic(s) for s in scenarios)

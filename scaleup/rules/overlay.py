@@ -118,8 +118,8 @@ def check_value(value: Any, unit: Optional[str], whole: bool = False,
     key = (unit or "").split("/")[0].strip().lower()
     spec = UNIT_RANGES.get(key)
     if spec is not None:
-        whole_only, low, high, open_low, words = spec
-        if (whole_only and not float(value).is_integer()) or value > high or value < low or (open_low and value == low):
+        whole_only, least, most, open_low, words = spec
+        if (whole_only and not float(value).is_integer()) or value > most or value < least or (open_low and value == least):
             return f"a value in {unit} must be {words}, got {value!r}"
     elif (scale := re.search(r"\b(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)\b", unit or "")) is not None:
         low_s, high_s = float(scale[1]), float(scale[2])       # a scale in the unit: "ACAPS 0-5"
