@@ -104,6 +104,7 @@ def single_moves(ruleset: CompiledRuleset, loaded: LoadedScenario) -> list[Chang
         info = CATALOGUE.get(path)
         if info is None:
             continue
+        pairs: list[tuple[str, Any]]
         if path in DERIVED:
             targets = _numbers(tests, "num", None, None)
             pairs = list(_linear_input(loaded, path, targets))
