@@ -118,7 +118,8 @@ def could_produce(emit: Emit, type_: str, tests: list[tuple[str, str, Any]]) -> 
     for name, op, value in tests:
         if name not in fields:
             return False
-        if not isinstance(fields[name], Ref) and not pyeval.compare(op, fields[name], value):
+        seen = fields[name]
+        if not isinstance(seen, Ref) and not pyeval.compare(op, seen, value):
             return False
     return True
 

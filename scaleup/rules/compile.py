@@ -416,7 +416,7 @@ class RuleCompiler:
             self.out.add(at, "give either edges (numeric field) or levels (categorical field)",
                          "e.g. edges: [10, 100, 1000, 10000] or levels: {sudden: 5, gradual: 2}")
             return
-        base = {"criterion": table.criterion, "ind": ind, "basis": basis, "source": source, "at": at}
+        base: dict[str, Any] = {"criterion": table.criterion, "ind": ind, "basis": basis, "source": source, "at": at}
         if ind.edges is not None:
             yield from self._bands(info.kind, **base)
         else:

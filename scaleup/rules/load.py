@@ -158,9 +158,8 @@ def _read_layer(root: Path, display: str, problems: list[Problem]) -> Layer:
 def read_chain(root: Path, display: str, problems: list[Problem]) -> list[Layer]:
     """The rule set and the rule sets it ``extends:``, base first (see :mod:`.overlay`)."""
     chain = [_read_layer(root, display, problems)]
-    while chain[0].head.extends:
+    while (name := chain[0].head.extends):
         top = chain[0]
-        name = top.head.extends
         local = top.root / name
         if Path(name).is_absolute():
             raise RulesetError.at(top.head_doc.name, top.head_doc.line(("extends",)), "extends",
