@@ -132,7 +132,8 @@ class Values:
     # -- restriction ----------------------------------------------------------------------------
     def restrict(self, test: Test) -> "Values":
         """The values that also pass ``test`` (a test against a reference restricts nothing)."""
-        op, value = test.op, test.value
+        op = test.op
+        value: Any = test.value   # a number or a string; a tuple for in and not_in
         if isinstance(value, Ref):
             return self
         if op not in ("in", "not_in") and _num(value) == (self.kind == "str"):
@@ -164,7 +165,8 @@ class Values:
         listed = self.finite()
         if listed is not None:
             return all(_passes(test.op, v, test.value) for v in listed)
-        return self.restrict(_negate(test)).is_empty() if _negate(test) is not None else False
+        negated = _negate(test)
+        return self.restrict(negated).is_empty() if negated is not None else False
 
 
 def _clean(v: float) -> Any:

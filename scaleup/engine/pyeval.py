@@ -88,7 +88,7 @@ def _field_eq(p: Pattern) -> Optional[Scalar]:
         return hit[1]
     value = None
     if p.type == "indicator":
-        value = next((t.value for t in p.tests if t.field == "field" and t.op == "eq" and not isinstance(t.value, Ref)), None)
+        value = next((t.value for t in p.tests if t.field == "field" and t.op == "eq" and isinstance(t.value, str)), None)
     _FIELD_EQ[id(p)] = (p, value)
     return value
 
