@@ -192,7 +192,7 @@ def run_uncertain(scenario: str | Path, ruleset: CompiledRuleset, *, samples: in
     tasks = [sweep_task(name, raw, patch) for _, _, patch, _ in plans if patch is not None]
     pool = make_pool(ruleset, workers, timeout, start_method, tasks=len(tasks))
     results = iter(ordered(pool.results(tasks, should_stop)))
-    outcomes: list[Optional[Outcome]] = []
+    outcomes: list[Outcome] = []
     interrupted = False
     for _, _, patch, why in plans:
         if patch is None:
