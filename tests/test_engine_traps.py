@@ -59,7 +59,8 @@ def refusal(text: str, fmt: str = "yaml") -> list[tuple[int | None, str, str]]:
 
 @pytest.mark.parametrize("text, line, field, message", [
     # nested dicts (a segfault with long keys) never get past the model
-    ("populations: {affected: {a: 1}}", 6, "populations.affected", "expected a number, got a dict"),
+    # a mapping on a numeric indicator is read as an uncertain range (docs/uncertainty.md)
+    ("populations: {affected: {a: 1}}", 6, "populations.affected.a", "unknown key of a range; expected low, mode, high"),
     ("populations:\n  extra: {" + "k" * 1000 + ": {deeper: 1}}", 7, "populations.extra", "unknown field"),
     # NaN and infinities (NaN matches nothing, inf raises)
     ("health_nutrition: {cmr: .nan}", 6, "health_nutrition.cmr", "infinite and NaN values are not allowed (found .nan)"),

@@ -1,15 +1,20 @@
 """The decision map of a sweep: one self-contained HTML page (inline CSS and SVG, no script, no
-network) showing the decision, and the coordination route, over the grid of one or two fields.
+network) showing the decision, and the coordination route, over the plane of one or two of the
+varied fields (:mod:`scaleup.batch.sweep_map`).
 
-Cells are laid out by grid index (equal widths, values increasing rightwards and upwards). Band
-edges come from the compiled rule set: every threshold a rule tests on a varied field. An edge is
-drawn on the cell border it separates (``value >= edge`` falls on the far side), numbered, and
-listed with the band change, basis and source; edges outside the swept range are listed, not drawn.
-Geometry is computed here; the Jinja2 template only places it, with autoescaping on.
+Cells are laid out by grid index or by equal bins (equal widths, values increasing rightwards
+and upwards). With more fields varied than shown, or a binned axis, a cell holds many points: it
+takes the colour of its most frequent outcome, paler the fewer of its points share it (the
+marginal over the other fields; hover for the shares). Band edges come from the compiled rule
+set: every threshold a rule tests on a shown field. An edge is drawn where it crosses the axis (on
+the cell border it separates, ``value >= edge`` on the far side, for exact cells), numbered, and
+listed with the band change, basis and source; edges outside the swept range are listed, not
+drawn. Geometry is computed here; the Jinja2 template only places it, with autoescaping on.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
@@ -18,12 +23,13 @@ import jinja2
 
 from ..version import __version__
 from ..vocabulary import CRITERIA, Decision, Route
+from ..engine.durable import durable_version
 from ..rules.ir import CompiledRuleset
 from .sweep import SweepResult, Vary
+from .sweep_map import MapAxis
 from ..display import fmt
-from ..engine.durable import durable_version
 
-DECISIONS = {   # value: (label, fill, text colour, code); Okabe-Ito colours, safe for colour blindness
+DECISIONS: dict[str, tuple[str, str, str, str]] = {   # value: (label, fill, text colour, code); Okabe-Ito colours, safe for colour blindness
     Decision.RECOMMEND: (Decision.RECOMMEND.label, "#D55E00", "#FFFFFF", "R"),
     Decision.CONSIDER: (Decision.CONSIDER.label, "#E69F00", "#000000", "C"),
     Decision.NOT_RECOMMENDED: (Decision.NOT_RECOMMENDED.label, "#0072B2", "#FFFFFF", "N"),
@@ -40,7 +46,7 @@ ROUTES = {
 INVALID = ("Invalid point", "url(#hatch-{panel})", "#000000", "×")
 CRASHED = ("Crashed", "#000000", "#FFFFFF", "!")
 OPS = {"gte": "≥", "gt": ">", "lt": "<", "lte": "≤", "eq": "=", "ne": "≠"}
-PLOT_W, PLOT_H, STRIP_H = 880, 520, 72
+PLOT_W, PLOT_H, STRIP_H = 720, 330, 72   # one panel fits a 1024 x 768 projector
 TOP, RIGHT = 34, 44
 MAX_TICKS = 14
 TEMPLATES = Path(__file__).parent / "templates"
@@ -51,7 +57,7 @@ class Edge:
     number: int
     field: str
     value: Any
-    border: Optional[int]      # cell border index it is drawn on; None when outside the range
+    border: Optional[float]    # where it crosses the axis, in cells; None when outside the range
     what: str
     basis: str
     source: str
@@ -79,6 +85,7 @@ class Cell:
     ink: str
     code: str
     title: str
+    opacity: float = 1.0      # below 1: the colour's outcome holds in only part of the cell's points
 
 
 @dataclass
@@ -147,128 +154,137 @@ def _label(vary: Vary, value: Any) -> str:
     return fmt(value) if not isinstance(value, bool) else str(value).lower()
 
 
-def _ticks(vary: Vary, levels: dict[str, str], place: Callable[[int], float]) -> list[Tick]:
-    """At most about :data:`MAX_TICKS` labels, always the first and the last value."""
-    n = len(vary.values)
+def _round(value: float, kind: str) -> Any:
+    if kind == "int":
+        return int(round(value))
+    rounded = float(f"{value:.4g}")
+    return int(rounded) if rounded.is_integer() else rounded
+
+
+def _ticks(axis: MapAxis, levels: dict[str, str], place: Callable[[float], float]) -> list[Tick]:
+    """At most about :data:`MAX_TICKS` labels: cell centres of exact cells (always the first and
+    the last), bin edges of a binned axis."""
+    vary = axis.vary
+    if axis.binned:
+        step = -(-axis.bins // 8)
+        return [Tick(place(i), _label(vary, _round(axis.bin_edges(i)[0], vary.info.kind)))
+                for i in range(0, axis.bins + 1, step)]
+    n = len(axis.values)
     step = max(1, -(-n // MAX_TICKS))
-    return [Tick(place(i), _label(vary, v), levels.get(str(v), "")) for i, v in enumerate(vary.values)
+    return [Tick(place(i + 0.5), _label(vary, v), levels.get(str(v), "")) for i, v in enumerate(axis.values)
             if (i % step == 0 and n - 1 - i >= step / 2) or i == n - 1]
 
 
-def _palette(key: str, row: dict[str, Any]) -> tuple[str, str, str, str]:
-    if row["status"] == "error":
+def _palette(key: str, outcome: str) -> tuple[str, str, str, str]:
+    if outcome == "error":
         label, fill, ink, code = INVALID
         return label, fill.format(panel=key), ink, code
-    if row["status"] == "crashed":
+    if outcome == "crashed":
         return CRASHED
     table: dict[Any, tuple[str, str, str, str]] = DECISIONS if key == "decision" else ROUTES
-    return table.get(row["decision" if key == "decision" else "route"], ("?", "#FFFFFF", "#000000", "?"))
+    return table.get(None if key == "route" and outcome == "none" else outcome, (outcome, "#FFFFFF", "#000000", "?"))
+
+
+def _where(axis: MapAxis, index: int) -> str:
+    if axis.binned:
+        low, high = axis.bin_edges(index)
+        kind = axis.vary.info.kind
+        return f"{axis.vary.field} {_label(axis.vary, _round(low, kind))} to {_label(axis.vary, _round(high, kind))}"
+    return f"{axis.vary.field} = {_label(axis.vary, axis.values[index])}"
 
 
 def _panel(key: str, title: str, result: SweepResult, left: float, cell_w: float, cell_h: float, ny: int,
            x_ticks: list[Tick], y_ticks: list[Tick]) -> Panel:
-    cells, counts = [], {}
-    names = [v.field for v in result.varies]
-    for point, index in zip(result.points, _indexes(result)):
-        row = point.row
-        label, fill, ink, code = _palette(key, row)
-        counts[(label, fill, code)] = counts.get((label, fill, code), 0) + 1
-        where = "; ".join(f"{n} = {_label(v, x)}" for n, v, x in zip(names, result.varies, point.values))
-        if row["status"] == "ok":
-            levels = " ".join(f"{c[:2]}{row.get(c) or '-'}" for c in CRITERIA)
-            detail = f"{row['decision']}, route {row.get('route') or 'none'} ({levels})"
+    tally = result.tally
+    order = list(DECISIONS) + ["error", "crashed"] if key == "decision" else \
+        [r or "none" for r in ROUTES] + ["error", "crashed"]
+    rank = {name: i for i, name in enumerate(order)}
+    cells: list[Cell] = []
+    totals: Counter[str] = Counter()
+    for (ix, iy), cell in sorted(tally.cells.items()):
+        counter = cell.decisions if key == "decision" else cell.routes
+        totals.update(counter)
+        top, n = max(counter.items(), key=lambda kv: (kv[1], -rank.get(kv[0], len(rank)), kv[0]))
+        label, fill, ink, code = _palette(key, top)
+        where = "; ".join([_where(tally.x, ix)] + ([_where(tally.y, iy)] if tally.y else []))
+        if cell.points == 1:
+            detail = cell.first
         else:
-            detail = f"{row['status']}: {row.get('error')}"
-        x = left + index[0] * cell_w
-        y = TOP + (ny - 1 - index[1]) * cell_h
+            shares = ", ".join(f"{_palette(key, k)[0].lower()} {v / cell.points:.0%}"
+                               for k, v in sorted(counter.items(), key=lambda kv: (-kv[1], rank.get(kv[0], 99))))
+            detail = f"{cell.points:,} points: {shares}"
+        x = left + ix * cell_w
+        y = TOP + (ny - 1 - iy) * cell_h
         show = cell_w >= 22 and cell_h >= 18
-        cells.append(Cell(x, y, cell_w, cell_h, fill, ink, code if show else "", f"{where} → {detail}"))
-    legend = [(label, fill, code, n) for (label, fill, code), n in counts.items()]
-    order = [d[0] for d in DECISIONS.values()] + [r[0] for r in ROUTES.values()] + [INVALID[0], CRASHED[0]]
-    legend.sort(key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+        share = n / cell.points
+        cells.append(Cell(x, y, cell_w, cell_h, fill, ink, code if show else "", f"{where} → {detail}",
+                          1.0 if share == 1 else round(0.25 + 0.75 * share, 2)))
+    legend = [(*_palette(key, k)[:2], _palette(key, k)[3], v) for k, v in
+              sorted(totals.items(), key=lambda kv: rank.get(kv[0], len(rank)))]
     longest = max((len(t.label) + len(t.sub) + 3 * bool(t.sub) for t in x_ticks), default=0)
-    height = TOP + ny * cell_h + min(260, 48 + longest * 5)   # rotated labels need room
-    return Panel(key, title, cells, legend, left + len(result.varies[0].values) * cell_w + RIGHT, height, x_ticks, y_ticks)
+    height = TOP + ny * cell_h + min(200, 48 + longest * 5)   # rotated labels need room
+    return Panel(key, title, cells, legend, left + tally.x.cells * cell_w + RIGHT, height, x_ticks, y_ticks)
 
 
-def _indexes(result: SweepResult) -> list[tuple[int, int]]:
-    """(column, row) of each point: the first field along x, the second along y."""
-    positions = [{v: i for i, v in enumerate(vary.values)} for vary in result.varies]
-    return [(positions[0][p.values[0]], positions[1][p.values[1]] if len(p.values) > 1 else 0) for p in result.points]
+def _edge_pos(axis: MapAxis, value: float, strict: bool) -> Optional[float]:
+    """Where a band edge lies along an axis, in cells; None when the axis does not cross it."""
+    if axis.binned:
+        return (value - axis.low) / (axis.high - axis.low) * axis.bins if axis.low < value < axis.high else None
+    border = _border(axis.values, value, strict)
+    return None if border is None else float(border)
 
 
 def view(result: SweepResult) -> dict[str, Any]:
     """Everything the template needs, computed."""
-    xs = result.varies[0]
-    ys = result.varies[1] if len(result.varies) > 1 else None
-    nx, ny = len(xs.values), len(ys.values) if ys else 1
+    tally = result.tally
+    xa, ya = tally.x, tally.y
+    xs, ys = xa.vary, (ya.vary if ya else None)
+    nx, ny = xa.cells, (ya.cells if ya else 1)
     cell_w = PLOT_W / nx
-    cell_h = (PLOT_H / ny) if ys else STRIP_H
-    y_ticks = _ticks(ys, _category_levels(ys, result.ruleset), lambda i: TOP + (ny - 1 - i + 0.5) * cell_h) if ys else []
+    cell_h = (PLOT_H / ny) if ya else STRIP_H
+    y_ticks = _ticks(ya, _category_levels(ya.vary, result.ruleset), lambda i: TOP + (ny - i) * cell_h) if ya else []
     left = max(110, 44 + 7.5 * max((len(t.label) + len(t.sub) + 3 * bool(t.sub) for t in y_ticks), default=0))
-    x_ticks = _ticks(xs, _category_levels(xs, result.ruleset), lambda i: left + (i + 0.5) * cell_w)
+    x_ticks = _ticks(xa, _category_levels(xs, result.ruleset), lambda i: left + i * cell_w)
     edges: list[Edge] = []
-    for axis, vary in enumerate(result.varies):
-        if not vary.numeric:
+    for axis_no, axis in enumerate([xa] + ([ya] if ya else [])):
+        if not axis.vary.numeric:
             continue
-        for value, strict, what, basis, source in _band_edges(vary, result.ruleset):
-            border = _border(vary.values, value, strict)
-            edge = Edge(len(edges) + 1, vary.field, value, border, what, basis, source)
-            if border is not None:
-                edge.pos = left + border * cell_w if axis == 0 else TOP + (ny - border) * cell_h
+        for value, strict, what, basis, source in _band_edges(axis.vary, result.ruleset):
+            at = _edge_pos(axis, value, strict)
+            edge = Edge(len(edges) + 1, axis.vary.field, value, None if at is None else round(at, 6), what, basis, source)
+            if at is not None:
+                edge.pos = left + at * cell_w if axis_no == 0 else TOP + (ny - at) * cell_h
             edges.append(edge)
     panels = [_panel("decision", "Scale-Up decision", result, left, cell_w, cell_h, ny, x_ticks, y_ticks),
               _panel("route", "Coordination route", result, left, cell_w, cell_h, ny, x_ticks, y_ticks)]
-    base = result.base_values()
+    written = dict(zip((v.field for v in result.varies), result.base_values()))
+    spots = [xa.position(written[xs.field]), ya.position(written[ys.field]) if ya and ys else 0.5]
     marker = None
-    spots = [_locate(v, b) for v, b in zip(result.varies, base)]
-    if all(spot is not None for spot in spots):
-        ix, iy = spots[0], (spots[1] if ys else 0.0)
-        marker = (left + (ix + 0.5) * cell_w, TOP + (ny - 1 - iy + 0.5) * cell_h, min(cell_w, cell_h) * 0.32 + 3)  # type: ignore[operator]
+    x_spot, y_spot = spots
+    if x_spot is not None and y_spot is not None:
+        marker = (left + x_spot * cell_w, TOP + (ny - y_spot) * cell_h, min(cell_w, cell_h) * 0.32 + 3)
+    mapped = {xs.field} | ({ys.field} if ys else set())
     s, rs = result.base.scenario, result.ruleset
-    counts: dict[str, int] = {}
-    for p in result.points:
-        key = p.row["decision"] if p.row["status"] == "ok" else p.row["status"]
-        counts[key] = counts.get(key, 0) + 1
     return {
         "scenario": s, "file": result.base.name, "xs": xs, "ys": ys, "panels": panels,
         "x_title": _axis_title(xs), "y_title": _axis_title(ys) if ys else "",
         "plot": {"left": left, "top": TOP, "width": nx * cell_w, "height": ny * cell_h},
         "edges": edges, "x_edges": [e for e in edges if e.field == xs.field and e.border is not None],
         "y_edges": [e for e in edges if ys is not None and e.field == ys.field and e.border is not None],
-        "marker": marker, "base": [(v.field, "absent" if b is None else _label(v, b)) for v, b in zip(result.varies, base)],
+        "marker": marker, "base": [(name, "absent" if b is None else _label(v, b))
+                                   for v, (name, b) in zip(result.varies, written.items())],
+        "others": [v.field for v in result.varies if v.field not in mapped],
+        "design": result.design.describe(), "sampled": not result.design.is_grid,
+        "binned": xa.binned or bool(ya and ya.binned),
         "transitions": [(fmt(a), fmt(b), DECISIONS.get(f, (f,))[0], DECISIONS.get(t, (t,))[0])
                         for a, b, f, t in result.transitions()] if not ys else [],
-        "counts": sorted(counts.items(), key=lambda kv: -kv[1]), "points": len(result.points),
-        "invalid": sum(1 for p in result.points if p.row["status"] != "ok"),
-        "invalid_reasons": _reasons(result),
+        "counts": sorted(result.counts.items(), key=lambda kv: (-kv[1], kv[0])), "points": result.points,
+        "invalid": result.invalid, "adjusted": result.adjusted,
+        "invalid_reasons": sorted(result.reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:10],
         "ruleset": rs, "overrides": "; ".join(f"{k}={v}" for k, v in rs.overrides),
         "caveats": [c.text for c in rs.caveats], "scaleup_version": __version__,
         "durable_version": durable_version(), "scenario_sha": result.base.document.sha256,
     }
-
-
-def _locate(vary: Vary, value: Any) -> Optional[float]:
-    """Fractional cell index of a value: exact for grid values, interpolated between numeric ones."""
-    if value in vary.values:
-        return float(vary.values.index(value))
-    if not vary.numeric or value is None or isinstance(value, bool):
-        return None
-    for i, (a, b) in enumerate(zip(vary.values, vary.values[1:])):
-        if a < value < b:
-            return i + (value - a) / (b - a)
-    return None
-
-
-def _reasons(result: SweepResult, limit: int = 10) -> list[tuple[str, int]]:
-    """Distinct reasons of invalid points (field and message, without the file prefix)."""
-    counts: dict[str, int] = {}
-    for p in result.points:
-        if p.row["status"] != "ok":
-            for part in str(p.row.get("error") or "").split("; "):
-                reason = part.split(": ", 1)[1] if part.startswith(result.base.name + ":") and ": " in part else part
-                counts[reason] = counts.get(reason, 0) + 1
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
 def _axis_title(vary: Vary) -> str:

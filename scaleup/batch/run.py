@@ -26,7 +26,7 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Optional, Protocol, Sequence
 
 from .input import Task, count_tasks, expand_inputs, iter_tasks
 from .files import BatchOutput, Ref, partial_path
@@ -96,6 +96,12 @@ class BatchSummary:
 Progress = Callable[[BatchSummary], None]
 
 
+class Pool(Protocol):
+    """What evaluates tasks: the local pools of :mod:`scaleup.batch.pool`, or a cluster's."""
+
+    def results(self, tasks: Iterable[Task], should_stop: StopCheck = ...) -> Iterator[tuple[int, Task, Outcome]]: ...
+
+
 def ordered(results: Iterable[tuple[int, Task, Outcome]]) -> Iterator[tuple[Task, Outcome]]:
     """Results back in task order (a pool yields them as workers finish)."""
     waiting: dict[int, tuple[Task, Outcome]] = {}
@@ -142,7 +148,7 @@ def _id_from(task: Task) -> Optional[str]:
 def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, output: Optional[Path] = None,
               stream: Optional[IO[str]] = None, workers: int = 1, resume: bool = False, timeout: float = 0,
               start_method: Optional[str] = None, should_stop: StopCheck = lambda: False,
-              progress: Optional[Progress] = None) -> BatchSummary:
+              progress: Optional[Progress] = None, pool: Optional[Pool] = None) -> BatchSummary:
     """Evaluate every scenario under ``paths`` and write one row each to ``output`` or ``stream``.
 
     Args:
@@ -157,6 +163,8 @@ def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, outpu
         start_method: multiprocessing start method (default: fork where available).
         should_stop: polled often; when it turns true the run stops cleanly (``interrupted``).
         progress: called after each row with the running summary.
+        pool: evaluate with this pool (a :class:`~scaleup.batch.cluster.DaskPool`) instead of local
+            worker processes; ``workers`` is then reported as given, not capped.
 
     Raises:
         ScaleupError: when ``resume`` meets an output written by another rule set or damaged.
@@ -197,9 +205,12 @@ def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, outpu
             _note_id(kept, ids, summary)
 
     pending_count = max(summary.total - len(rows.reuse), 0)
-    summary.workers, summary.capped = plan_workers(workers, pending_count)
+    if pool is None:
+        summary.workers, summary.capped = plan_workers(workers, pending_count)
+    else:
+        summary.workers = max(1, workers)
     try:
-        pool = make_pool(ruleset, summary.workers, timeout, start_method, tasks=pending_count)
+        pool = pool or make_pool(ruleset, summary.workers, timeout, start_method, tasks=pending_count)
         for task, outcome in ordered(pool.results(pending(), should_stop)):
             copy_reused()
             if queue:

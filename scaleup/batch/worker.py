@@ -27,6 +27,7 @@ from ..scenario.inputs import kind_of
 from ..recommendation.model import Recommendation
 from ..rules.ir import CompiledRuleset
 from ..scenario.load import validate_document
+from .sweep_point import follow_dependents
 from ..scenario.validation import split_path
 from ..scenario.yamlio import Document, parse_document
 from ..scenario.mapping import MAPPING_FMT, mapping_document
@@ -143,7 +144,15 @@ def evaluate_task(task: Task, ruleset: CompiledRuleset, cache: Optional[dict[byt
         kind = kind_of(document)
         if kind != "scenario":
             return Outcome("skipped", {"kind": kind})
-        loaded = validate_document(document)
+        adjusted = None
+        try:
+            loaded = validate_document(document)
+        except ScenarioError:
+            followed = follow_dependents(document, task.patch) if task.patch else None
+            if followed is None:
+                raise
+            document, adjusted = followed   # a sweep point: its dependent fields follow
+            loaded = validate_document(document)
         if crash is not None and loaded.scenario.id == crash[0] and crash[1] != "after":
             _crash(crash[1])
         rec = evaluate(loaded, ruleset)
@@ -159,6 +168,8 @@ def evaluate_task(task: Task, ruleset: CompiledRuleset, cache: Optional[dict[byt
     mismatches = check_expectations(rec, expect) if expect is not None else []
     values["expect"] = None if expect is None else ("unmet" if mismatches else "met")
     values["mismatches"] = mismatches
+    if adjusted:
+        values["adjusted"] = adjusted
     return Outcome("ok", values)
 
 

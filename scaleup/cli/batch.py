@@ -7,11 +7,12 @@ progress, problems and the summary go to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import click
 
@@ -76,9 +77,35 @@ def _resume_hint(ctx: click.Context, output: Optional[Path]) -> str:
             args += [flag, str(value)]
     for item in ctx.params.get("sets") or ():
         args += ["--set", item]
+    for name in ("cluster", "scheduler"):
+        if ctx.params.get(name):
+            args += [f"--{name}", str(ctx.params[name])]
     if ctx.params.get("check"):
         args.append("--check")
     return "resume with: " + " ".join(shlex.quote(a) for a in args + ["--resume"])
+
+
+def cluster_options(command: Any) -> Any:
+    """``--cluster`` and ``--scheduler``, shared by batch and sweep."""
+    command = click.option("--scheduler", metavar="ADDRESS",
+                           help="With --cluster dask: the scheduler to use (tcp://HOST:8786) [default: start a "
+                                "local cluster of -j workers].")(command)
+    return click.option("--cluster", type=click.Choice(["dask"]),
+                        help="Evaluate shards of scenarios on a Dask cluster (pip install 'scaleup[dask]').")(command)
+
+
+@contextlib.contextmanager
+def cluster_pool(cluster: Optional[str], scheduler: Optional[str], jobs: Optional[int], rules: Any,
+                 timeout: float) -> Iterator[Any]:
+    """The Dask pool for ``--cluster dask`` (None without it), its cluster closed on exit."""
+    if cluster is None:
+        if scheduler:
+            raise click.UsageError("--scheduler needs --cluster dask")
+        yield None
+        return
+    from ..batch.cluster import DaskPool, dask_client
+    with dask_client(scheduler, jobs or default_jobs()) as client:
+        yield DaskPool(client, rules, timeout=timeout)
 
 
 @click.command()
@@ -98,10 +125,12 @@ def _resume_hint(ctx: click.Context, output: Optional[Path]) -> str:
                    "terminal, a plain line every 10 s elsewhere].")
 @click.option("--timeout", type=click.FloatRange(min=0), default=120, show_default=True,
               help="Seconds one evaluation may take before its worker is stopped (0: no limit).")
+@cluster_options
 @click.pass_context
 def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fmt: Optional[str], jobs: Optional[int],
           resume: bool, check: bool, ruleset: str, sets: tuple[str, ...], show_progress: Optional[bool],
-          timeout: float) -> None:
+          timeout: float, cluster: Optional[str] = None,
+          scheduler: Optional[str] = None) -> None:
     """Evaluate many scenarios on all cores; one result row per scenario, in input order.
 
     PATHS are scenario files, folders (searched for *.yaml, *.yml, *.json, *.jsonl) and glob
@@ -117,6 +146,7 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
       scaleup batch scenarios/ variants.jsonl -o results.csv
       scaleup batch 'runs/**/*.yaml' -o results.jsonl -j 2 --resume
       scaleup batch scenarios/ --check -f table
+      scaleup batch runs/ -o results.jsonl --cluster dask --scheduler tcp://10.0.0.5:8786
     """
     from ..batch.run import run_batch
     from ..batch.output import format_for
@@ -130,10 +160,11 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
         raise click.UsageError("-f table is for the terminal; write files as jsonl or csv")
     rules = load_ruleset(ruleset, parse_sets(sets))
     display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr))
-    with StopFlag() as stop:
+    with StopFlag() as stop, cluster_pool(cluster, scheduler, jobs, rules, timeout) as pool:
         try:
-            summary = run_batch(paths, rules, fmt=chosen, output=output, stream=sys.stdout, workers=jobs or default_jobs(),
-                                resume=resume, timeout=timeout, should_stop=stop, progress=display)
+            summary = run_batch(paths, rules, fmt=chosen, output=output, stream=sys.stdout,
+                                workers=pool.workers if pool else jobs or default_jobs(), resume=resume,
+                                timeout=timeout, should_stop=stop, progress=display, pool=pool)
         finally:
             display.close()
     where = display_name(output) if output else "the output"
@@ -162,38 +193,32 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
         fail(ctx, ExitCode.EXPECT)
 
 
-def _grid_text(result: "SweepResult", fmt: str) -> str:
-    from ..batch.output import csv_line, csv_row, jsonl_line
-    rows = result.grid_rows()
-    if fmt == "csv":
-        return csv_line(result.columns) + "".join(csv_row(r, result.columns) for r in rows)
-    return "".join(jsonl_line(r, result.columns) for r in rows)
-
-
 def sweep_lines(result: "SweepResult") -> list[str]:
-    """What a sweep found, for stderr: counts per outcome and, for one field, where it flips."""
+    """What a sweep found, for stderr: counts per outcome and, for a one-field grid, where it flips."""
     from ..display import fmt
-    counts: dict[str, int] = {}
-    for p in result.points:
-        key = p.row["decision"] if p.row["status"] == "ok" else p.row["status"]
-        counts[key] = counts.get(key, 0) + 1
-    shape = " x ".join(str(len(v.values)) for v in result.varies)
-    lines = [f"sweep: {len(result.points):,} points ({shape}) in {result.wall:.1f} s: "
-             + ", ".join(f"{k} {n:,}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))]
-    for a, b, before, after in result.transitions() if len(result.varies) == 1 else []:
+    design = result.design
+    lines = [f"sweep: {result.points:,} points ({design.describe()}) in {result.wall:.1f} s: "
+             + ", ".join(f"{k} {n:,}" for k, n in sorted(result.counts.items(), key=lambda kv: (-kv[1], kv[0])))]
+    for a, b, before, after in result.transitions():
         lines.append(f"  {result.varies[0].field}: {before} at {fmt(a)}, {after} at {fmt(b)}")
-    invalid = counts.get("error", 0)
-    if invalid:
-        lines.append(f"{invalid:,} grid points make the scenario invalid; the error column says why")
+    if result.adjusted:
+        lines.append(f"{result.adjusted:,} points moved a dependent field to stay consistent; the adjusted column says which")
+    if result.invalid:
+        lines.append(f"{result.invalid:,} points make the scenario invalid; the error column says why")
     return lines
 
 
 @click.command()
 @click.argument("scenario", type=FileOrExample())
-@click.option("--vary", "varies", multiple=True, required=True, metavar="FIELD=START:STOP:STEP|FIELD=V1,V2",
-              help="A field and its values; once or twice.")
+@click.option("--vary", "varies", multiple=True, required=True, metavar="FIELD=START:STOP:STEP|FIELD=START:STOP|FIELD=V1,V2",
+              help="A field and its values; repeat for more fields (START:STOP, without a step, for --sample only).")
+@click.option("--sample", nargs=2, type=(click.Choice(["random", "lhs"]), click.IntRange(min=1)), default=None,
+              metavar="random|lhs N", help="Evaluate N sampled points instead of the full grid (lhs: Latin hypercube).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample: the same seed gives the same points.")
+@click.option("--map", "map_fields", metavar="FIELD[,FIELD]",
+              help="The two varied fields the decision map shows [default: the first two].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the grid here (*.csv or *.jsonl); default: CSV on stdout unless --html is given.")
+              help="Write the grid here (*.csv or *.jsonl), row by row; default: CSV on stdout unless --html is given.")
 @click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path), help="Write the decision map here.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores].")
 @ruleset_option
@@ -203,54 +228,72 @@ def sweep_lines(result: "SweepResult") -> list[str]:
 @click.option("--progress/--no-progress", "show_progress", default=None,
               help="Progress bar on stderr even when it is not a terminal / none [default: a bar on a "
                    "terminal, a plain line every 10 s elsewhere].")
+@cluster_options
 @click.pass_context
-def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], output: Optional[Path], html: Optional[Path],
-          jobs: Optional[int], ruleset: str, sets: tuple[str, ...], timeout: float, show_progress: Optional[bool]) -> None:
-    """Evaluate a scenario over a grid of one or two fields; write the grid and a decision map.
+def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], sample: Optional[tuple[str, int]], seed: int,
+          map_fields: Optional[str], output: Optional[Path], html: Optional[Path], jobs: Optional[int], ruleset: str,
+          sets: tuple[str, ...], timeout: float, show_progress: Optional[bool], cluster: Optional[str],
+          scheduler: Optional[str]) -> None:
+    """Evaluate a scenario over a grid or a sample of any number of fields; write the rows and a
+    decision map.
 
     FIELD is a dotted scenario field (populations.in_need, health_nutrition.cmr, hazard.onset...).
     A range START:STOP:STEP includes STOP when a step lands on it; a list gives values, numbers
-    or categories. Every point is validated again, so a point that breaks a cross-field check
-    (people in need above people affected) is reported in the grid as an error, not skipped.
+    or categories; START:STOP is a continuous range for --sample. Points are generated and written
+    one by one, so a sweep of millions of points runs in bounded memory. Every point is validated
+    again: a point that breaks a rule tying two fields has the other field follow (the adjusted
+    column), and one that still breaks a check is reported as an error row, not skipped.
 
     \b
     Examples:
       scaleup sweep scenarios/cyclone-coastal.yaml --vary populations.in_need=0:1800000:100000
       scaleup sweep scenarios/cyclone-coastal.yaml --vary populations.in_need=100000:1800000:100000 \\
           --vary capacity.inform_lcc=1:9:0.5 -o grid.csv --html map.html
-      scaleup sweep scenarios/cyclone-coastal.yaml --vary hazard.onset=sudden,gradual,protracted
+      scaleup sweep scenarios/cyclone-coastal.yaml --vary populations.affected=100000:4000000 \\
+          --vary capacity.inform_lcc=0:10 --vary hazard.onset=sudden,gradual --sample lhs 10000 -o lhs.csv
     """
-    from ..batch.output import format_for
+    from ..batch.output import RowWriter, format_for
     from ..batch.decision_map import render as render_map
     from ..rules.load import load_ruleset
-    from ..batch.sweep import parse_vary, run_sweep
-    from ..writeout import write_atomic
+    from ..batch.sweep import columns, make_design, parse_vary, run_sweep
+    from ..writeout import open_output, output_error, write_atomic
 
-    specs = [parse_vary(v) for v in varies]
+    kind, count = sample or (None, 0)
+    design = make_design([parse_vary(v) for v in varies], kind, count, seed=seed)
     chosen = format_for(str(output), None) if output is not None else "csv"
     rules = load_ruleset(ruleset, parse_sets(sets))
     display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr), label="sweep")
-    with StopFlag() as stop:
-        try:
-            result = run_sweep(scenario, specs, rules, workers=jobs or default_jobs(), timeout=timeout,
-                               should_stop=stop, progress=display)
-        finally:
-            display.close()
+    wanted = [f.strip() for f in map_fields.split(",")] if map_fields else None
+    handle = open_output(output) if output is not None else (sys.stdout if html is None else None)
+    writer = RowWriter(handle, chosen, columns(design)) if handle is not None else None
+    try:
+        with StopFlag() as stop, cluster_pool(cluster, scheduler, jobs, rules, timeout) as pool:
+            try:
+                result = run_sweep(scenario, design, rules, workers=jobs or default_jobs(), timeout=timeout,
+                                   should_stop=stop, progress=display, write=writer.write if writer else None,
+                                   map_fields=wanted, pool=pool)
+            finally:
+                display.close()
+    except OSError as exc:
+        if output is None:
+            raise
+        raise output_error(output, exc) from None
+    finally:
+        if output is not None and handle is not None:
+            handle.close()
     if result.capped and jobs:
         click.echo(f"note: {result.capped}", err=True)
-    if result.interrupted:
-        click.echo("interrupted: nothing written (a partial grid would mislead)", err=True)
-        ctx.exit(stop.exit_code)
-    if output is not None:
-        write_atomic(output, _grid_text(result, chosen))
-    elif html is None:
-        click.echo(_grid_text(result, "csv"), nl=False)
-    if html is not None:
-        write_atomic(html, render_map(result))
     for line in sweep_lines(result):
         click.echo(line, err=True)
+    if result.interrupted:
+        kept = f"; the {result.points:,} rows written so far are in {output}" if output else ""
+        click.echo(f"interrupted: {result.points:,} of {result.design.size:,} points done{kept}; "
+                   "no decision map written", err=True)
+        ctx.exit(stop.exit_code)
+    if html is not None:
+        write_atomic(html, render_map(result))
     for target in (output, html):
         if target is not None:
             click.echo(f"wrote {target}", err=True)
-    if any(p.row["status"] == "crashed" for p in result.points):
+    if result.crashed:
         fail(ctx)
