@@ -111,7 +111,8 @@ class Engine:
         # Per emitted fact: its type, the start of its JSON text, and, in field-name order (so
         # the content key needs no sort), each field's literal value or the (alias, field) it is
         # copied from, and the JSON text before its value.
-        plans: list[tuple[str, str, list[tuple[str, Optional[tuple[str, str]], Any]], list[str]]] = [(emit.type, f'{{"sid": "{SID}", "t": {json.dumps(emit.type)}, "fid": "',
+        plans: list[tuple[str, str, list[tuple[str, Optional[tuple[str, str]], Any]], list[str]]]
+        plans = [(emit.type, f'{{"sid": "{SID}", "t": {json.dumps(emit.type)}, "fid": "',
                   [(name, (aliases[v.alias], v.field) if isinstance(v, Ref) else None, v) for name, v in emit.fields],
                   [f", {json.dumps(name)}: " for name, _ in emit.fields]) for emit in rule.emits]
         head = (rule.id, rule.key, rule.title, rule.source, rule.basis, rule.stratum)
