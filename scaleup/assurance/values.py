@@ -58,7 +58,7 @@ class Values:
     def _fits(self, v: object) -> bool:
         if self.kind == "str":
             return isinstance(v, str)
-        return _num(v) and (self.kind == "num" or float(v).is_integer())  # type: ignore[arg-type]
+        return _num(v) and (self.kind == "num" or float(v).is_integer())  # type: ignore[arg-type]  # _num(v) holds first; mypy does not narrow through the helper
 
     def contains(self, v: object) -> bool:
         if not self._fits(v):
@@ -69,8 +69,8 @@ class Values:
             return False
         if self.kind == "str":
             return True
-        lo_ok = v > self.lo if self.lo_open else v >= self.lo  # type: ignore[operator]
-        hi_ok = v < self.hi if self.hi_open else v <= self.hi  # type: ignore[operator]
+        lo_ok = v > self.lo if self.lo_open else v >= self.lo  # type: ignore[operator]  # v is a number: kind is num or int here (str returned above)
+        hi_ok = v < self.hi if self.hi_open else v <= self.hi  # type: ignore[operator]  # v is a number: kind is num or int here (str returned above)
         return bool(lo_ok and hi_ok)
 
     def _int_bounds(self) -> tuple[float, float]:

@@ -109,7 +109,7 @@ class _Facts:
         self.known[fact.key] = fact
         self.by_type.setdefault(fact.type, []).append(fact)
         if fact.type == "indicator":
-            self.by_field.setdefault(fact.fields.get("field"), []).append(fact)  # type: ignore[arg-type]
+            self.by_field.setdefault(fact.fields.get("field"), []).append(fact)  # type: ignore[arg-type]  # an indicator fact's field is its scenario path, always present
 
     def candidates(self, p: Pattern) -> list[Fact]:
         field = _field_eq(p)
@@ -257,7 +257,7 @@ def _distance(results: Sequence[TestResult]) -> tuple[int, float]:
     gap = 0.0
     for r in failed:
         if _is_number(r.observed) and _is_number(r.expected):
-            gap += abs(float(r.observed) - float(r.expected)) / max(abs(float(r.expected)), 1e-9)  # type: ignore[arg-type]
+            gap += abs(float(r.observed) - float(r.expected)) / max(abs(float(r.expected)), 1e-9)  # type: ignore[arg-type]  # _is_number checked both just above; mypy does not narrow through it
         else:
             gap += 1.0
     return len(failed), gap

@@ -274,7 +274,7 @@ class _Loader:
               ruleset: CompiledRuleset) -> Optional[Step]:
         lines = {p: w.line for p, w in where.items() if w.file == self.doc.name and w.line is not None}
         sdoc = Document(self.doc.name, data, lines, self.doc.sha256)
-        loaded = PatchedScenario(None, sdoc, where=where)  # type: ignore[arg-type]
+        loaded = PatchedScenario(None, sdoc, where=where)  # type: ignore[arg-type]  # no Scenario yet: this one only locates problems (where_of) before validation
         scenario: Optional[Scenario] = None
         found: list[tuple[str, str, str]] = []
         try:

@@ -146,7 +146,7 @@ def test_check(ruleset: CompiledRuleset, rule: CompiledRule, p: Pattern, r: pyev
     basis = threshold_basis(ruleset, rule, r.test)
     gap = None
     if not r.passed and pyeval._is_number(seen) and pyeval._is_number(need):
-        gap = abs(float(need) - float(seen))  # type: ignore[arg-type]
+        gap = abs(float(need) - float(seen))  # type: ignore[arg-type]  # _is_number checked both just above; mypy does not narrow through it
     if seen is None:
         text = f"{label}: missing; needs {OP_WORDS[op]}{fmt(need)}"
     else:

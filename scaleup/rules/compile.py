@@ -257,7 +257,7 @@ class RuleCompiler:
         items = value if isinstance(value, tuple) else (value,)
         numeric_op = op in ("gt", "gte", "lt", "lte")
         if type_ == "indicator" and name == "value":
-            info = CATALOGUE[indicator_field]  # type: ignore[index]
+            info = CATALOGUE[indicator_field]  # type: ignore[index]  # indicator_field was checked to be a catalogue field above
             kind, allowed = info.kind, info.values
         elif type_ == "indicator":
             kind, allowed = "str", tuple(CATALOGUE)

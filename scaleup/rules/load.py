@@ -202,7 +202,7 @@ def _read(path: Path, name: str, problems: Optional[list[Problem]] = None) -> Do
         if problems is None:
             raise
         problems.extend(exc.problems)
-        return None  # type: ignore[return-value]
+        return None  # type: ignore[return-value]  # only when problems is given: the caller reads the problems before any document
 
 
 def _apply_overrides(parameters: Mapping[str, Parameter], overrides: Mapping[str, Scalar],
