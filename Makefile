@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/scaleup batch scenarios/ --check -f table
+	$(BIN)/scaleup batch scenarios/ scenarios/sheets/hdx-crises.csv --check -f table
 
 # The historical validation set (docs/history.md): real crises decided before 2019 against what
 # was decided. Prints the table, the batch summary and one agreement line; fails like `run` when

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from .vocabulary import CRITERIA
 from .scenario.fields import CATALOGUE, CONTEXT_ONLY, DERIVED, NOT_INDICATORS, FieldInfo
-from .rules.ir import CompiledRuleset
+from .rules.ir import CompiledRuleset, RuleKind
 from .rules.load import load_ruleset
 from .scenario.model import Expect, Scenario
 from .scenario.validation import unwrap
@@ -74,7 +74,7 @@ def criteria_by_field(ruleset: CompiledRuleset) -> dict[str, list[str]]:
     """Scenario field -> criteria its scoring bands feed, in the usual criterion order."""
     found: dict[str, set[str]] = {}
     for rule in ruleset.rules:
-        if rule.kind != "band":
+        if rule.kind != RuleKind.BAND:
             continue
         for emit in rule.emits:
             fields = dict(emit.fields)

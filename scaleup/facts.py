@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from json.encoder import encode_basestring
 from typing import Mapping, Optional, Union
 
@@ -140,11 +141,20 @@ class Fact:
 
 # --- the catalogue ---------------------------------------------------------------------------
 
+class FieldKind(StrEnum):
+    """What a fact field holds (its value is the word rule-file messages use)."""
+
+    STR = "str"        # a string: free text, or one of a closed set
+    NUM = "num"        # a number
+    LEVEL = "level"    # a whole number 1-5
+    ANY = "any"        # any engine value (an indicator's value)
+
+
 @dataclass(frozen=True)
 class FieldSpec:
-    """A field of a fact type: ``kind`` is ``str``, ``num`` or ``level`` (an int 1-5)."""
+    """A field of a fact type, of a :class:`FieldKind`."""
 
-    kind: str
+    kind: FieldKind
     required: bool = True
     values: tuple[str, ...] = ()      # closed set for kind ``str``; empty means free text
     doc: str = ""
@@ -163,79 +173,79 @@ class FactType:
 
 FACT_TYPES: dict[str, FactType] = {t.name: t for t in [
     FactType("indicator", "One scenario field and its value (input).", {
-        "field": FieldSpec("str", doc="dotted scenario field path"),
-        "value": FieldSpec("any", doc="the value; booleans are 'true'/'false'"),
+        "field": FieldSpec(FieldKind.STR, doc="dotted scenario field path"),
+        "value": FieldSpec(FieldKind.ANY, doc="the value; booleans are 'true'/'false'"),
     }, derived=False),
     FactType("signal", "A scoring band fired: an indicator puts a criterion at a level.", {
-        "criterion": FieldSpec("str", values=CRITERIA),
-        "level": FieldSpec("level"),
-        "field": FieldSpec("str", doc="the indicator behind the signal"),
-        "presumed": FieldSpec("str", required=False, values=("true",),
+        "criterion": FieldSpec(FieldKind.STR, values=CRITERIA),
+        "level": FieldSpec(FieldKind.LEVEL),
+        "field": FieldSpec(FieldKind.STR, doc="the indicator behind the signal"),
+        "presumed": FieldSpec(FieldKind.STR, required=False, values=("true",),
                               doc="'true' when the level is inferred from other evidence, not measured"),
     }),
     FactType("ceiling", "Evidence that holds a criterion at most at a level (e.g. coping capacity).", {
-        "criterion": FieldSpec("str", values=CRITERIA),
-        "level": FieldSpec("level"),
-        "field": FieldSpec("str", doc="the indicator behind the ceiling"),
+        "criterion": FieldSpec(FieldKind.STR, values=CRITERIA),
+        "level": FieldSpec(FieldKind.LEVEL),
+        "field": FieldSpec(FieldKind.STR, doc="the indicator behind the ceiling"),
     }),
     FactType("criterion", "The level of one of the five criteria, or no evidence for it.", {
-        "name": FieldSpec("str", values=CRITERIA),
-        "level": FieldSpec("level", required=False, doc="absent when evidence is insufficient"),
-        "evidence": FieldSpec("str", values=("scored", "insufficient")),
+        "name": FieldSpec(FieldKind.STR, values=CRITERIA),
+        "level": FieldSpec(FieldKind.LEVEL, required=False, doc="absent when evidence is insufficient"),
+        "evidence": FieldSpec(FieldKind.STR, values=("scored", "insufficient")),
     }, single=("name",), value_field="level"),
     FactType("situation", "A classification of the situation (population mix, hazard class...).", {
-        "aspect": FieldSpec("str"),
-        "value": FieldSpec("str"),
+        "aspect": FieldSpec(FieldKind.STR),
+        "value": FieldSpec(FieldKind.STR),
     }, single=("aspect",), value_field="value"),
     FactType("finding", "An intermediate conclusion other rules build on.", {
-        "name": FieldSpec("str"),
+        "name": FieldSpec(FieldKind.STR),
     }),
     FactType("scope", "Whether the IASC Scale-Up analysis applies.", {
-        "value": FieldSpec("str", values=("in_scope", "out_of_scope")),
-        "reason": FieldSpec("str", required=False),
+        "value": FieldSpec(FieldKind.STR, values=("in_scope", "out_of_scope")),
+        "reason": FieldSpec(FieldKind.STR, required=False),
     }, single=(), value_field="value"),
     FactType("variant", "Which Scale-Up protocol applies.", {
-        "value": FieldSpec("str", values=VARIANTS),
+        "value": FieldSpec(FieldKind.STR, values=VARIANTS),
     }, single=(), value_field="value"),
     FactType("route", "The coordination route.", {
-        "value": FieldSpec("str", values=ROUTES),
+        "value": FieldSpec(FieldKind.STR, values=ROUTES),
     }, single=(), value_field="value"),
     FactType("decision", "The Scale-Up recommendation to the ERC.", {
-        "value": FieldSpec("str", values=DECISIONS),
+        "value": FieldSpec(FieldKind.STR, values=DECISIONS),
     }, single=(), value_field="value"),
     FactType("lead", "Who leads or coordinates what.", {
-        "role": FieldSpec("str"),
-        "actor": FieldSpec("str"),
+        "role": FieldSpec(FieldKind.STR),
+        "actor": FieldSpec(FieldKind.STR),
     }, single=("role",), value_field="actor"),
     FactType("cluster", "An IASC cluster recommended for activation and its lead agency.", {
-        "name": FieldSpec("str"),
-        "lead": FieldSpec("str"),
+        "name": FieldSpec(FieldKind.STR),
+        "lead": FieldSpec(FieldKind.STR),
     }, single=("name",), value_field="lead"),
     FactType("plan", "A response plan or appeal.", {
-        "name": FieldSpec("str"),
-        "timing": FieldSpec("str", required=False),
+        "name": FieldSpec(FieldKind.STR),
+        "timing": FieldSpec(FieldKind.STR, required=False),
     }),
     FactType("coordination", "Whether clusters are to be named now (the gate every cluster rule shares).", {
-        "value": FieldSpec("str", values=("clusters_warranted",)),
+        "value": FieldSpec(FieldKind.STR, values=("clusters_warranted",)),
     }, single=(), value_field="value"),
     FactType("lifecycle", "For a Scale-Up already active: continue, extend, deactivate, or transition.", {
-        "value": FieldSpec("str", values=LIFECYCLE),
-        "reason": FieldSpec("str", required=False),
+        "value": FieldSpec(FieldKind.STR, values=LIFECYCLE),
+        "reason": FieldSpec(FieldKind.STR, required=False),
     }, single=(), value_field="value"),
     FactType("unhcr_level", "UNHCR's internal emergency level (1-3).", {
-        "value": FieldSpec("level"),
+        "value": FieldSpec(FieldKind.LEVEL),
     }, single=(), value_field="value"),
     FactType("milestone", "A lifecycle milestone, as an offset from the activation date or the onset.", {
-        "name": FieldSpec("str"),
-        "anchor": FieldSpec("str", values=("activation", "onset")),
-        "months": FieldSpec("num", required=False),
-        "days": FieldSpec("num", required=False),
+        "name": FieldSpec(FieldKind.STR),
+        "anchor": FieldSpec(FieldKind.STR, values=("activation", "onset")),
+        "months": FieldSpec(FieldKind.NUM, required=False),
+        "days": FieldSpec(FieldKind.NUM, required=False),
     }),
     FactType("flag", "A departure from the protocol, or a warning.", {
-        "name": FieldSpec("str"),
-        "text": FieldSpec("str", required=False),
+        "name": FieldSpec(FieldKind.STR),
+        "text": FieldSpec(FieldKind.STR, required=False),
     }),
     FactType("note", "A statement for the reader.", {
-        "text": FieldSpec("str"),
+        "text": FieldSpec(FieldKind.STR),
     }),
 ]}

@@ -12,7 +12,7 @@ from typing import Optional
 from .display import fmt
 from .facts import Fact
 from .scenario.fields import CATALOGUE
-from .rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, Test
+from .rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, RuleKind, Test
 from .vocabulary import Criterion, Level
 
 OP_WORDS = {"eq": "", "ne": "not ", "gt": "more than ", "gte": "", "lt": "less than ",
@@ -52,7 +52,7 @@ def _titles(ruleset: CompiledRuleset) -> dict[str, str]:
     if out is None:
         out = _TITLES[ruleset.fingerprint] = {}
         for r in ruleset.rules:
-            if r.kind == "band":
+            if r.kind == RuleKind.BAND:
                 out.setdefault(r.key.split("/")[1], r.title.split(": ", 1)[0])
     return out
 

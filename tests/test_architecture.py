@@ -20,7 +20,7 @@ PACKAGE = ROOT / "scaleup"
 # The package facade (scaleup/__init__.py) sits above the library and below the CLI.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("core", ("scaleup.version", "scaleup.errors", "scaleup.safetext", "scaleup.paths", "scaleup.vocabulary",
-              "scaleup.facts", "scaleup.display", "scaleup.writeout")),
+              "scaleup.facts", "scaleup.display", "scaleup.writeout", "scaleup.xlsx")),
     ("scenario", ("scaleup.scenario",)),
     ("rules", ("scaleup.rules", "scaleup.words")),
     ("engine", ("scaleup.engine",)),

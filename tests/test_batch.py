@@ -512,7 +512,7 @@ def test_missing_paths_duplicate_ids_and_usage_mistakes_are_reported(tmp_path):
     result = runner.invoke(main, ["batch", str(tmp_path), "--resume"])
     assert result.exit_code == 2 and "--resume needs -o" in result.stderr
     result = runner.invoke(main, ["batch", str(tmp_path), "-o", str(tmp_path / "r.txt")])
-    assert result.exit_code == 1 and "name it *.jsonl or *.csv" in result.stderr
+    assert result.exit_code == 1 and "name it *.jsonl, *.csv or *.xlsx" in result.stderr
 
 
 def test_plain_progress_lines_stay_quiet_in_a_short_run():

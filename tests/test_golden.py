@@ -45,6 +45,36 @@ def test_the_recommendation_matches_its_golden_json(name: str, request: pytest.F
 
 def test_every_golden_file_belongs_to_a_case() -> None:
     assert {p.stem for p in GOLDEN.glob("*.json")} <= set(CASES)
+    assert {p.name for p in GOLDEN.glob("batch*")} == set(BATCH_GOLDEN)
+
+
+# Batch rows in every format, for the golden scenarios and a scenario sheet with a bad row.
+BATCH_INPUTS = [*CASES.values(), "tests/fixtures/golden/crises.csv"]
+BATCH_GOLDEN = {"batch.jsonl": "jsonl", "batch.csv": "csv", "batch-excel.csv": "excel"}
+
+
+@pytest.mark.parametrize("name", sorted(BATCH_GOLDEN))
+def test_batch_rows_match_their_golden_file(name: str, request: pytest.FixtureRequest,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from scaleup.batch.run import run_batch
+    monkeypatch.chdir(ROOT)   # rows name inputs as given: relative to the repository
+    from scaleup.batch.output import RowWriter, flat_columns
+    stream, fmt, rules = io.StringIO(), BATCH_GOLDEN[name], load_ruleset()
+    run_batch(BATCH_INPUTS, rules, fmt="jsonl" if fmt == "excel" else fmt, stream=stream)
+    text, golden = stream.getvalue(), GOLDEN / name
+    if fmt == "excel":   # batch --excel converts the spooled rows at the end
+        excel = io.StringIO()
+        writer = RowWriter(excel, "excel", flat_columns(rules))
+        for line in text.splitlines():
+            writer.write(json.loads(line))
+        text = excel.getvalue()
+    if request.config.getoption("--update-golden"):
+        golden.write_bytes(text.encode("utf-8"))
+    assert golden.is_file(), f"{golden} is missing: run pytest tests/test_golden.py --update-golden"
+    assert text == golden.read_bytes().decode("utf-8"), (f"batch rows differ from {golden.relative_to(ROOT)}; if the "
+                                                         "change is intended, run pytest tests/test_golden.py --update-golden")
 
 
 def test_the_golden_scenarios_cover_three_different_routes() -> None:

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 
 from scaleup.assurance.check import CheckReport, check_ruleset
 from scaleup.assurance.consistency import TARGETS, InvariantSweep, sweep_invariants
-from scaleup.assurance.findings import ERROR
+from scaleup.assurance.findings import Severity
 from scaleup.assurance.invariants import CODES, NEEDS, Breach, check_evaluation
 from scaleup.assurance.reduction import downstream
 from scaleup.assurance.situations import INVARIANT_SITUATIONS, LEVELS, criteria_facts, situation_facts
@@ -175,7 +175,8 @@ def test_every_field_of_the_needs_table_is_a_scenario_field_and_every_shipped_cl
 def invariant_errors(report: CheckReport) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for f in report.findings:
-        if f.check == "invariants" and f.severity == ERROR:
+        if f.check == "invariants" and f.severity == Severity.ERROR:
+            assert f.code.id == f.problem.field     # an invariant's finding carries its code
             out.setdefault(f.problem.field, []).append(str(f.problem))
     return out
 
@@ -203,7 +204,8 @@ def test_the_summary_counts_the_combinations_breaking_each_invariant(broken_repo
     # scale >= 4 (2 of 6 levels) is a recommendation; in 2 of 10 classes refugees are present
     assert sweep.by_code["INV01"] == 6 ** 4 * 2 * 10
     assert sweep.by_code["INV05"] == 6 ** 4 * 2 * 2
-    [summary] = [f for f in broken_report.findings if f.check == "invariants" and f.severity != ERROR]
+    [summary] = [f for f in broken_report.findings if f.check == "invariants" and f.severity != Severity.ERROR]
+    assert summary.code.id == "INV00" and summary.severity == Severity.INFO
     assert "broken: INV01 (25,920 combinations)" in summary.problem.message
 
 

@@ -116,7 +116,7 @@ def test_every_input_fact_of_cyclone_coastal_points_at_the_line_that_holds_it() 
             assert _value_on_line(text, leaf, fact.fields["value"]), (fact.origin, text)
         else:   # derived: every line named holds one of the fields of its formula
             assert kind == "derived", fact.origin
-            leaves = {i.rsplit(".", 1)[-1] for i in DERIVED[path][4]}
+            leaves = {i.rsplit(".", 1)[-1] for i in DERIVED[path].inputs}
             for number in numbers.split(","):
                 text = lines[int(number) - 1]
                 assert any(re.search(rf"\b{leaf}:", text) for leaf in leaves), (fact.origin, text)

@@ -120,7 +120,7 @@ def test_unverified_background_facts_are_marked_verified_false() -> None:
 def test_every_scenario_field_is_read_by_a_rule_directly_or_through_a_derived_indicator() -> None:
     read = {str(t.value) for r in ruleset().rules for p in r.patterns if p.type == "indicator"
             for t in p.tests if t.field == "field"}
-    used = read | {i for path, spec in DERIVED.items() if path in read for i in spec[4]}
+    used = read | {i for path, derived in DERIVED.items() if path in read for i in derived.inputs}
     assert sorted(set(CATALOGUE) - used) == sorted(CONTEXT_ONLY)     # each recorded-only field says why
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
@@ -18,8 +19,9 @@ import yaml
 from click.testing import CliRunner
 
 from scaleup.assurance.check import CheckReport, check_ruleset
-from scaleup.assurance.findings import ERROR, WARNING, Finding
+from scaleup.assurance.findings import CODES, Finding, Severity, finding
 from scaleup.cli.main import main
+from scaleup.errors import Problem
 from scaleup.scenario.fields import CATALOGUE
 from scaleup.scenario.yamlio import load_document
 
@@ -69,7 +71,7 @@ def asserts(rule: dict, fact: str, **fields: Any) -> bool:
 
 
 def errors(report: CheckReport, check: Optional[str] = None) -> list[Finding]:
-    return [f for f in report.findings if f.severity == ERROR and (check is None or f.check == check)]
+    return [f for f in report.findings if f.severity == Severity.ERROR and (check is None or f.check == check)]
 
 
 @pytest.fixture(scope="module")
@@ -198,11 +200,12 @@ def test_unused_sources_and_parameters_are_warnings_and_a_false_source_basis_an_
                                                  "description": "Says source but cites the project"}
     broken.edit(head, add)
     report = check_ruleset(broken.folder, exhaustive=False)
-    warned = {f.problem.field: f for f in report.findings if f.severity == WARNING}
+    warned = {f.problem.field: f for f in report.findings if f.severity == Severity.WARNING}
+    assert warned["sources.UNUSED-SOURCE"].code.id == "ST09" and warned["parameters.unused_param"].code.id == "ST07"
     assert warned["sources.UNUSED-SOURCE"].problem.line == broken.line(head, "sources", "UNUSED-SOURCE")
     assert warned["parameters.unused_param"].problem.line == broken.line(head, "parameters", "unused_param")
     [basis] = errors(report, "basis")
-    assert basis.problem.field == "parameters.claims_a_source"
+    assert basis.problem.field == "parameters.claims_a_source" and basis.code.id == "ST06"
     assert basis.problem.line == broken.line(head, "parameters", "claims_a_source")
 
 
@@ -212,11 +215,15 @@ def test_the_cli_exits_0_on_the_shipped_rule_set_and_1_on_a_broken_one(broken: C
     assert ok.exit_code == 0, ok.output
     data = json.loads(ok.output)
     assert data["errors"] == 0 and data["completeness"]["crosscheck"]["sample"] == 50
+    assert {f["code"] for f in data["findings"]} >= {"CP00", "INV00", "ST10"}
+    assert all(CODES[f["code"]].severity == f["severity"] and CODES[f["code"]].check == f["check"]
+               for f in data["findings"])
     path, i, _ = next(broken.rules())
     broken.edit(path, lambda d: d["rules"][i].__setitem__("source", "NO-SUCH-SOURCE"))
     bad = runner.invoke(main, ["rules", "check", str(broken.folder)])
     assert bad.exit_code == 1
-    assert f"error: {path}:{broken.line(path, 'rules', i, 'source')}: " in bad.output
+    # the loader refuses an undefined source first: a load error, with its code
+    assert f"error LD01: {path}:{broken.line(path, 'rules', i, 'source')}: " in bad.output
 
 
 def test_a_band_edge_set_beyond_the_range_is_caught_before_it_is_used() -> None:
@@ -299,3 +306,23 @@ def test_rules_needing_one_slot_with_disjoint_values_are_exclusive() -> None:
     reasoner = Reasoner([a, b, c, d])
     assert reasoner.exclusive(a, b) and reasoner.exclusive(c, d)
     assert reasoner.exclusive(a, c) is None and reasoner.exclusive(a, d) is None
+
+
+# --- finding codes ---------------------------------------------------------------------------------
+
+def test_a_finding_shows_its_severity_and_code_and_the_json_carries_both() -> None:
+    found = finding("ST03", Problem("r.yaml", 4, "a.rule", "this rule can never fire", "check it"))
+    assert found.severity == Severity.ERROR and found.check == "reach"
+    assert str(found) == "error ST03: r.yaml:4: a.rule: this rule can never fire (check it)"
+    assert found.to_dict() == {"severity": "error", "code": "ST03", "check": "reach", "file": "r.yaml", "line": 4,
+                               "field": "a.rule", "message": "this rule can never fire", "hint": "check it"}
+    assert [f.code.id for f in sorted([finding("CP00", found.problem), finding("CF02", found.problem), found],
+                                      key=lambda f: f.severity.rank)] == ["ST03", "CF02", "CP00"]
+
+
+def test_every_finding_code_is_listed_in_docs_assurance_with_its_severity_and_check() -> None:
+    text = (ROOT / "docs" / "assurance.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([A-Z]+\d\d)` \| (\w+) \| (\w+) \| \S", text, re.M)
+    assert [code for code, _, _ in rows] == list(CODES)
+    assert all(CODES[code].severity == severity and CODES[code].check == check for code, severity, check in rows)
+    assert all(re.fullmatch(r"(LD|ST|CP|CF)\d\d|INV\d\d", code) and CODES[code].id == code for code in CODES)

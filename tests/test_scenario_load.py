@@ -337,7 +337,7 @@ def test_the_catalogue_in_the_docs_lists_every_field_with_its_criterion() -> Non
     for path in CATALOGUE:
         assert f"| `{path}` |" in text, path
     for path in DERIVED:
-        assert f"`{DERIVED[path][3]}`" in text
+        assert f"`{DERIVED[path].formula}`" in text
     assert "| `populations.affected` | whole number | people | 0 to 10,000,000,000 |" in text
     assert "| `capacity.inform_lcc` | number | index 0-10 | 0 to 10 | INFORM Lack of Coping Capacity | capacity |" in text
 

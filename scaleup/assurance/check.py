@@ -22,7 +22,7 @@ from . import conflicts, static
 from .completeness import Completeness, Evaluate, check_completeness
 from .consistency import InvariantSweep, sweep_invariants
 from .conditions import Reasoner
-from .findings import ERROR, INFO, WARNING, Finding, Locator
+from .findings import Finding, Locator, Severity, finding
 from .invariants import CODES, HINTS
 from .reduction import cube_size, describe_cube
 from .situations import level_label, situation_problems
@@ -43,12 +43,12 @@ class CheckReport:
     verdicts: list[conflicts.Verdict] = field(default_factory=list)
     seconds: float = 0.0
 
-    def count(self, severity: str) -> int:
+    def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
 
     @property
     def ok(self) -> bool:
-        return self.count(ERROR) == 0
+        return self.count(Severity.ERROR) == 0
 
 
 def _python() -> Evaluate:
@@ -84,8 +84,8 @@ def check_ruleset(name_or_path: str | os.PathLike[str], sample: int = 1000, seed
         ruleset = load_ruleset(name_or_path, overrides)
     except RulesetError as exc:
         report = CheckReport(str(name_or_path), "", str(name_or_path),
-                             [Finding(ERROR, "load", p) for p in exc.problems])
-        report.findings.append(Finding(INFO, "load", Problem(str(name_or_path), None, "",
+                             [finding("LD01", p) for p in exc.problems])
+        report.findings.append(finding("LD02", Problem(str(name_or_path), None, "",
                                "the other checks need a rule set that loads; fix the errors above first")))
         report.seconds = time.perf_counter() - start
         return report
@@ -95,7 +95,7 @@ def check_ruleset(name_or_path: str | os.PathLike[str], sample: int = 1000, seed
     locator = Locator(ruleset)
     report.findings += static.band_findings(ruleset, reasoner, locator)
     report.findings += static.dead_rule_findings(ruleset, reasoner)
-    report.findings += [Finding(ERROR, "completeness", p) for p in situation_problems()]
+    report.findings += [finding("CP01", p) for p in situation_problems()]
     if exhaustive and not any(f.check == "completeness" for f in report.findings):
         report.completeness = check_completeness(ruleset, evaluate, reference or _durable() if sample else None,
                                                  sample=sample, seed=seed)
@@ -127,22 +127,22 @@ def completeness_findings(ruleset: CompiledRuleset, result: Completeness) -> lis
         what = f"no {target}" if kind == "none" else f"{len(values)} {target}s ({', '.join(values)}; rules {', '.join(rules)})"
         shown = "; ".join(describe_cube(c) for c in cubes[:SHOWN_CASES])
         more = f"; and {len(cubes) - SHOWN_CASES} more groups" if len(cubes) > SHOWN_CASES else ""
-        severity = WARNING if (target, kind) == ("route", "none") else ERROR
+        code = ("CP03" if target == "route" else "CP02") if kind == "none" else "CP04"
         hint = (f"add or widen a {target} rule so that these combinations get one" if kind == "none"
                 else "make the rules' conditions exclusive (e.g. a not: on what the other rule needs)")
         file, line = _first_rule(ruleset, target)
-        out.append(Finding(severity, "completeness", Problem(
+        out.append(finding(code, Problem(
             file, line, target, f"{what} for {count:,} of {total:,} combinations, in {', '.join(where)}: {shown}{more}", hint)))
     for dis in result.disagreements[:10]:
         levels = ", ".join(level_label(x) for x in dis.levels)
-        out.append(Finding(ERROR, "crosscheck", Problem(ruleset.path, None, dis.target,
+        out.append(finding("CP05", Problem(ruleset.path, None, dis.target,
                    f"the Python evaluator gives {list(dis.python)} but durable_rules {list(dis.durable)} in {dis.case} "
                    f"with criteria ({levels})", "a defect in scaleup.engine.pyeval or scaleup.engine.durable; please report it")))
     seconds = result.seconds + result.crosscheck_seconds
     summary = ", ".join(f"{t}: {r.combinations:,} combinations ({r.evaluations:,} evaluated)" for t, r in result.targets.items())
     check = (f"; {result.sample:,} cross-checked on durable_rules (seed {result.seed}), "
              f"{len(result.disagreements)} disagreements") if result.sample else "; no cross-check"
-    out.append(Finding(INFO, "completeness", Problem(ruleset.path, None, "completeness",
+    out.append(finding("CP00", Problem(ruleset.path, None, "completeness",
                                                       f"{summary}{check}; {seconds:.1f} s")))
     return out
 
@@ -153,11 +153,11 @@ def invariant_findings(ruleset: CompiledRuleset, sweep: InvariantSweep) -> list[
     out = []
     for v in sweep.violations:
         file, line = next((where[r] for r in v.rules if r in where), _first_rule(ruleset, "decision"))
-        out.append(Finding(ERROR, "invariants", Problem(
+        out.append(finding(v.code, Problem(
             file, line, v.code, f"{v.example.message}; in {v.combinations:,} of {sweep.combinations:,} combinations, "
             f"in {', '.join(v.cases)}; e.g. {v.case} with {v.describe_levels()}", HINTS[v.code])))
     broken = ", ".join(f"{code} ({count:,} combinations)" for code, count in sweep.by_code.items())
-    out.append(Finding(INFO, "invariants", Problem(ruleset.path, None, "invariants", (
+    out.append(finding("INV00", Problem(ruleset.path, None, "invariants", (
         f"{', '.join(CODES)} checked on {sweep.combinations:,} combinations in {sweep.classes} situation classes "
         f"({sweep.evaluations:,} evaluations): " + (f"broken: {broken}" if broken else "all hold")
         + f"; {sweep.seconds:.1f} s"))))
@@ -172,11 +172,11 @@ def conflict_findings(verdicts: Sequence[conflicts.Verdict]) -> list[Finding]:
             continue
         other = f"{p.b.key} ({p.b.file}:{p.b.line}) asserts {p.slot} = {p.value(p.b_emit)}"
         if v.status == "witnessed":
-            out.append(Finding(ERROR, "conflicts", Problem(
+            out.append(finding("CF01", Problem(
                 p.a.file, p.a.line, p.a.key, f"asserts {p.slot} = {p.value(p.a_emit)} while {other}, and both fire "
                 f"with: {v.reason}", "make the conditions exclusive (e.g. a not: on what the other rule needs)")))
         else:
-            out.append(Finding(WARNING, "conflicts", Problem(
+            out.append(finding("CF02", Problem(
                 p.a.file, p.a.line, p.a.key, f"asserts {p.slot} = {p.value(p.a_emit)} while {other}; they could not be "
                 "shown exclusive, and no input making both fire was found", "add a condition that makes them exclusive")))
     return out

@@ -26,7 +26,7 @@ from ..engine.audit import Evaluation
 from ..facts import FACT_TYPES, Fact
 from ..vocabulary import CRITERIA
 from ..scenario.fields import CATALOGUE
-from ..rules.ir import CompiledRule, CompiledRuleset, Emit, Pattern, Ref
+from ..rules.ir import CompiledRule, CompiledRuleset, Emit, Pattern, Ref, RuleKind
 from .completeness import Completeness, Evaluate
 from .conditions import Reasoner, match, positives
 from .reduction import INJECTED, describe_cube
@@ -188,7 +188,7 @@ def enumerated_witness(pair: Pair, completeness: Optional[Completeness]) -> Opti
 def _generated_pair(a: CompiledRule, b: CompiledRule) -> Optional[str]:
     """``<c>/combine`` and ``<c>/ceiling`` are generated to exclude each other: for the one top
     signal, the first fires when no ceiling lies below it, the second when one does."""
-    if {a.kind, b.kind} == {"combine"} and a.id.split("/")[0] == b.id.split("/")[0] \
+    if {a.kind, b.kind} == {RuleKind.COMBINE} and a.id.split("/")[0] == b.id.split("/")[0] \
             and {a.id.split("/")[-1], b.id.split("/")[-1]} == {"combine", "ceiling"}:
         return f"{a.key} and {b.key} are generated to exclude each other (no ceiling below the top signal, or one)"
     return None

@@ -20,7 +20,7 @@ from typing import Any, Optional, Sequence
 
 from ..engine.audit import Evaluation, Firing
 from ..errors import Problem, ScaleupError
-from ..rules.ir import CompiledRule, CompiledRuleset, Pattern
+from ..rules.ir import CompiledRule, CompiledRuleset, Pattern, RuleKind
 from ..rules.overlay import band_key
 from .corpus import evaluations, outcome, read_corpus
 
@@ -117,7 +117,7 @@ def _rule_changes(old: CompiledRuleset, new: CompiledRuleset) -> list[RuleChange
     def group(rs: CompiledRuleset) -> dict[str, list[CompiledRule]]:
         out: dict[str, list[CompiledRule]] = {}
         for r in rs.rules:
-            if r.kind != "band":
+            if r.kind != RuleKind.BAND:
                 out.setdefault(r.id, []).append(r)
         return out
     a, b = group(old), group(new)

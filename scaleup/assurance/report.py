@@ -13,16 +13,13 @@ from ..safetext import terminal
 from .check import CheckReport
 from .coverage import Coverage
 from .diff import RulesetDiff
-from .findings import ERROR, INFO, WARNING
+from .findings import Severity
 from .situations import level_label
 
-ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
-
-
 def check_text(report: CheckReport) -> str:
-    lines = [str(f) for f in sorted(report.findings, key=lambda f: ORDER[f.severity])]
+    lines = [str(f) for f in sorted(report.findings, key=lambda f: f.severity.rank)]
     name = f"{report.ruleset} {report.version}".strip()
-    lines.append(f"{name}: {report.count(ERROR)} errors, {report.count(WARNING)} warnings "
+    lines.append(f"{name}: {report.count(Severity.ERROR)} errors, {report.count(Severity.WARNING)} warnings "
                  f"({report.seconds:.1f} s)")
     return "\n".join(map(terminal, lines)) + "\n"
 
@@ -30,8 +27,8 @@ def check_text(report: CheckReport) -> str:
 def check_json(report: CheckReport) -> str:
     data: dict[str, object] = {
         "ruleset": report.ruleset, "version": report.version, "path": report.path,
-        "errors": report.count(ERROR), "warnings": report.count(WARNING), "seconds": round(report.seconds, 2),
-        "findings": [f.to_dict() for f in sorted(report.findings, key=lambda f: ORDER[f.severity])],
+        "errors": report.count(Severity.ERROR), "warnings": report.count(Severity.WARNING), "seconds": round(report.seconds, 2),
+        "findings": [f.to_dict() for f in sorted(report.findings, key=lambda f: f.severity.rank)],
         "pairs": [{"slot": v.pair.slot, "rules": [v.pair.a.key, v.pair.b.key], "status": v.status, "reason": v.reason}
                   for v in report.verdicts]}
     c = report.completeness

@@ -24,7 +24,7 @@ import jinja2
 from ..version import __version__
 from ..vocabulary import CRITERIA, Decision, Route
 from ..engine.durable import durable_version
-from ..rules.ir import CompiledRuleset
+from ..rules.ir import CompiledRuleset, RuleKind
 from .sweep import SweepResult, Vary
 from .sweep_map import MapAxis
 from ..display import fmt
@@ -118,7 +118,7 @@ def _band_edges(vary: Vary, ruleset: CompiledRuleset) -> list[tuple[Any, bool, s
                 continue
             strict = th.op in ("gt", "lte")
             key = (float(th.value), strict)
-            if rule.kind == "band":
+            if rule.kind == RuleKind.BAND:
                 criterion, level = rule.id.split("/")[0], rule.id.rsplit("/", 1)[-1]
                 side = "above" if th.op in ("gte", "gt") else "below"
                 bands.setdefault(key, {}).setdefault(criterion, {})[side] = level
@@ -140,7 +140,7 @@ def _category_levels(vary: Vary, ruleset: CompiledRuleset) -> dict[str, str]:
     if vary.numeric:
         return {}
     for rule in ruleset.rules:
-        if rule.kind != "band" or not rule.id.startswith(tuple(f"{c}/{vary.field}/" for c in CRITERIA)):
+        if rule.kind != RuleKind.BAND or not rule.id.startswith(tuple(f"{c}/{vary.field}/" for c in CRITERIA)):
             continue
         for test in rule.patterns[0].tests:
             if test.field == "value" and test.op in ("eq", "in"):

@@ -1,7 +1,9 @@
 """What a batch evaluates: tasks read from scenario files and JSON Lines files, in input order.
 
-A task is one scenario document: a whole YAML/JSON file, or one line of a ``*.jsonl`` file (one
-scenario object per line; blank lines are ignored). The parent process reads the bytes (bounded by
+A task is one scenario document: a whole YAML/JSON file, one line of a ``*.jsonl`` file (one
+scenario object per line; blank lines are ignored), or one row of a ``*.csv`` or ``*.xlsx``
+spreadsheet (:mod:`scaleup.scenario.sheets`; the task's ``line`` is the row, its bytes the row's
+cells). The parent process reads the bytes (bounded by
 the loader's size limit) and hashes them, so ``--resume`` can tell which scenarios are done
 without parsing anything; workers parse and validate. A sweep point is a task too: the base
 scenario's bytes plus a patch of field values.
@@ -21,8 +23,9 @@ from typing import Any, BinaryIO, Iterator, Optional, Sequence
 
 from ..errors import Problem, ScaleupError, ScenarioError
 from ..scenario.search import StopCheck
-from ..scenario.inputs import SUFFIXES, Inputs, find_inputs
+from ..scenario.inputs import SUFFIXES, Inputs, find_inputs, input_format, unknown_suffix
 from ..paths import display_name, kind_of_mode
+from ..scenario.sheets import SheetReading, SheetRow, count_rows, read_sheet
 from ..scenario.yamlio import DEFAULT_LIMITS, load_document
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -37,7 +40,7 @@ class Task:
     Attributes:
         file: the input file as the user named it (or found it in a folder).
         line: the line of a JSON Lines file, or None for a whole file.
-        fmt: ``yaml`` or ``json``.
+        fmt: ``yaml``, ``json`` or ``sheet`` (a spreadsheet row, :class:`~scaleup.scenario.sheets.SheetRow` bytes).
         raw: the document's bytes (empty when ``failure`` is set).
         sha256: hex SHA-256 of ``raw`` (and of the patch, for sweep points); "" when unread.
         patch: field values a sweep sets on the document, as ``(dotted path, value)`` pairs.
@@ -65,7 +68,11 @@ class Task:
 
 
 def is_jsonl(path: Path) -> bool:
-    return path.suffix.lower() in JSONL_SUFFIXES
+    return input_format(path) == "jsonl"
+
+
+def is_sheet(path: Path) -> bool:
+    return input_format(path) in ("csv", "xlsx")
 
 
 def expand_inputs(paths: Sequence[str], *, output: Optional[Path] = None,
@@ -101,6 +108,9 @@ def count_tasks(paths: Sequence[Path]) -> int:
     """How many tasks :func:`iter_tasks` will yield (one pass over JSON Lines files)."""
     total = 0
     for path in paths:
+        if is_sheet(path):
+            total += max(1, count_rows(str(path)))
+            continue
         if not is_jsonl(path):
             total += 1
             continue
@@ -112,13 +122,35 @@ def count_tasks(paths: Sequence[Path]) -> int:
     return total
 
 
-def iter_tasks(paths: Sequence[Path]) -> Iterator[Task]:
-    """The tasks of every input file, in order: one per file, one per non-blank JSON Lines line."""
+def iter_tasks(paths: Sequence[Path], notes: Optional[list[str]] = None) -> Iterator[Task]:
+    """The tasks of every input file, in order: one per file, one per non-blank JSON Lines line,
+    one per spreadsheet row. Spreadsheet columns that are not read are noted in ``notes``."""
     for path in paths:
         if is_jsonl(path):
             yield from _jsonl_tasks(path)
+        elif is_sheet(path):
+            yield from _sheet_tasks(path, notes)
+        elif input_format(path) is None:
+            yield Task(display_name(path), None, "yaml", b"", "", failure=(unknown_suffix(display_name(path)),))
         else:
             yield _file_task(path)
+
+
+def sheet_task(row: SheetRow) -> Task:
+    raw = row.to_bytes()
+    return Task(row.file, row.row, "sheet", raw, hashlib.sha256(raw).hexdigest())
+
+
+def _sheet_tasks(path: Path, notes: Optional[list[str]]) -> Iterator[Task]:
+    name = display_name(path)
+    reading = SheetReading()
+    for row in read_sheet(str(path), name, reading):
+        yield sheet_task(row)
+    if notes is not None:
+        notes.extend(reading.notes)
+    if reading.problems:
+        first = reading.problems[0]
+        yield Task(name, first.line, "sheet", b"", "", failure=tuple(reading.problems))
 
 
 def _failed(file: str, line: Optional[int], exc: ScaleupError) -> Task:
@@ -129,7 +161,7 @@ def _failed(file: str, line: Optional[int], exc: ScaleupError) -> Task:
 
 def _file_task(path: Path) -> Task:
     name = display_name(path)
-    fmt = "json" if path.suffix.lower() == ".json" else "yaml"
+    fmt = "json" if input_format(path) == "json" else "yaml"
     limit = DEFAULT_LIMITS.max_bytes
     try:
         with open_regular(path) as handle:
@@ -174,11 +206,14 @@ def _jsonl_tasks(path: Path) -> Iterator[Task]:
             yield Task(name, number, "json", raw, hashlib.sha256(raw).hexdigest())
 
 
-def sweep_task(file: str, raw: bytes, patch: Patch) -> Task:
-    """A sweep point: the base scenario's bytes plus the field values it sets."""
+def sweep_task(file: str, raw: bytes, patch: Patch, base: Optional[Task] = None) -> Task:
+    """A sweep point: the base scenario's bytes (or the base task's: a spreadsheet row) plus the
+    field values it sets."""
     digest = hashlib.sha256(raw)
     digest.update(json.dumps([list(p) for p in patch], sort_keys=True, default=str).encode())
-    fmt = "json" if file.lower().endswith(".json") else "yaml"
+    if base is not None:
+        return Task(base.file, base.line, base.fmt, base.raw, digest.hexdigest(), tuple(patch))
+    fmt = "json" if input_format(file) == "json" else "yaml"
     return Task(file, None, fmt, raw, digest.hexdigest(), tuple(patch))
 
 

@@ -1,5 +1,13 @@
 """Batch result rows: their columns, JSON Lines and CSV serialisation, and reading them back.
 
+The flat form of a row (:func:`result_row`, columns :func:`flat_columns`) has one cell per lead
+role and per cluster (``leads.humanitarian_coordinator``, ``cluster_leads.Protection``) instead
+of packed ``role=actor; ...`` cells; it is what ``batch --excel`` writes (a CSV with a UTF-8 BOM,
+so Excel reads it as UTF-8) and what the XLSX results sheet holds.
+
+Longer than 300 lines: one row format written four ways (JSON Lines, CSV, Excel CSV, table) and
+read back for ``--resume``; writer and reader must agree byte for byte, so they stay together.
+
 One row per scenario, in a fixed column order. A row is written with one ``write`` and a flush,
 so an interrupted run leaves every finished row on disk and at most one torn last line, which
 :func:`read_rows` detects and drops. CSV follows RFC 4180 (header, ``\\r\\n``, minimal quoting),
@@ -21,11 +29,12 @@ from ..safetext import terminal
 from ..vocabulary import CRITERIA
 
 LEVELS = CRITERIA   # one column per criterion, in the protocol's order
-COLUMNS = ("file", "line", "id", "status", "decision", "route", "variant", *LEVELS, "leads",
+COLUMNS = ("file", "line", "id", "title", "country", "status", "decision", "route", "variant", *LEVELS, "leads",
            "cluster_leads", "flags", "unhcr_level", "expect", "mismatches", "ruleset_id",
            "ruleset_version", "ruleset_sha256", "scenario_sha256", "error")
 STATUSES = ("ok", "error", "crashed")
-FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx"}
+BOM = "\ufeff"
 LIST_SEP = "; "
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 _INT_COLUMNS = {"line", "unhcr_level", *LEVELS}
@@ -33,6 +42,73 @@ _MAP_COLUMNS = {"leads", "cluster_leads"}
 _LIST_COLUMNS = {"flags", "mismatches"}
 
 Row = dict[str, Any]
+Scalar = Optional[str | int | float | bool]
+
+
+def lead_names(ruleset: Any) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """The lead roles and clusters the rule set's rules can assert, sorted, and whether a rule
+    copies one from another fact (then a row may hold a role or cluster not listed)."""
+    roles: set[str] = set()
+    clusters: set[str] = set()
+    copied = False
+    for rule in ruleset.rules:
+        for emit in rule.emits:
+            key = {"lead": "role", "cluster": "name"}.get(emit.type)
+            if key is None:
+                continue
+            value = dict(emit.fields).get(key)
+            if isinstance(value, str):
+                (roles if emit.type == "lead" else clusters).add(value)
+            else:
+                copied = True
+    return tuple(sorted(roles)), tuple(sorted(clusters)), copied
+
+
+def flat_columns(ruleset: Any) -> tuple[str, ...]:
+    """The columns of :func:`result_row` for a rule set: :data:`COLUMNS` with ``leads`` and
+    ``cluster_leads`` spread into one dotted column per role and per cluster."""
+    roles, clusters, copied = lead_names(ruleset)
+    extra = ("leads.other", "cluster_leads.other") if copied else ()
+    out: list[str] = []
+    for column in COLUMNS:
+        if column == "leads":
+            out += [f"leads.{r}" for r in roles] + list(extra[:1])
+        elif column == "cluster_leads":
+            out += [f"cluster_leads.{c}" for c in clusters] + list(extra[1:])
+        else:
+            out.append(column)
+    return tuple(out)
+
+
+def result_row(row: Mapping[str, Any], columns: Sequence[str]) -> dict[str, Scalar]:
+    """A batch row (as the JSON Lines output holds it) as flat scalars in ``columns`` (from
+    :func:`flat_columns`): one cell per lead role and cluster, lists joined with ``"; "``, None
+    for what the row does not have. A role or cluster without a column of its own goes to
+    ``leads.other`` / ``cluster_leads.other`` as ``name=actor`` text."""
+    out: dict[str, Scalar] = {}
+    wanted = set(columns)
+    for column in columns:
+        head, _, name = column.partition(".")
+        if name and head in _MAP_COLUMNS:
+            mapping = row.get(head) or {}
+            if name == "other":
+                rest = {k: v for k, v in mapping.items() if f"{head}.{k}" not in wanted}
+                out[column] = LIST_SEP.join(f"{k}={v}" for k, v in rest.items()) or None
+            else:
+                out[column] = mapping.get(name)
+            continue
+        value = row.get(column)
+        if isinstance(value, (list, tuple)):
+            value = LIST_SEP.join(str(v) for v in value) or None
+        elif isinstance(value, Mapping):
+            value = LIST_SEP.join(f"{k}={v}" for k, v in value.items()) or None
+        out[column] = value
+    return out
+
+
+def output_columns(fmt: str, ruleset: Any) -> tuple[str, ...]:
+    """The columns a batch writes in ``fmt``: flat for ``excel`` and ``xlsx``, else :data:`COLUMNS`."""
+    return flat_columns(ruleset) if fmt in ("excel", "xlsx") else COLUMNS
 
 
 def format_for(path: str, fmt: Optional[str]) -> str:
@@ -47,7 +123,7 @@ def format_for(path: str, fmt: Optional[str]) -> str:
         if path.lower().endswith(suffix):
             return name
     raise ScaleupError.at(path, None, "", "cannot tell the output format from the file name",
-                          "name it *.jsonl or *.csv, or pass -f jsonl|csv")
+                          "name it *.jsonl, *.csv or *.xlsx, or pass -f jsonl|csv")
 
 
 def guard(text: str) -> str:
@@ -94,7 +170,8 @@ class RowWriter:
 
     Args:
         stream: where rows go (a file opened for appending, or stdout).
-        fmt: ``jsonl`` or ``csv``.
+        fmt: ``jsonl``, ``csv``, ``excel`` (flat CSV with a BOM, ``columns`` from
+            :func:`flat_columns`) or ``table``.
         columns: the column order.
         header: write the CSV header first (False when appending to a file that has one).
     """
@@ -103,6 +180,8 @@ class RowWriter:
         self.stream, self.fmt, self.columns = stream, fmt, tuple(columns)
         if fmt == "csv" and header:
             self._put(csv_line(self.columns))
+        elif fmt == "excel" and header:
+            self._put(BOM + csv_line(self.columns))
         elif fmt == "table" and header:
             self._put(TABLE_HEADER)
 
@@ -116,6 +195,8 @@ class RowWriter:
     def render(self, row: Mapping[str, Any]) -> str:
         if self.fmt == "table":
             return table_line(row)
+        if self.fmt == "excel":
+            return csv_line([csv_cell(v) for v in result_row(row, self.columns).values()])
         return csv_row(row, self.columns) if self.fmt == "csv" else jsonl_line(row, self.columns)
 
 

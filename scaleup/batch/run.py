@@ -33,12 +33,11 @@ from .files import BatchOutput, Ref, partial_path
 from .ids import SeenIds
 from .output import COLUMNS
 from .pool import StopCheck, make_pool, plan_workers
-from .worker import Outcome
-from ..errors import Problem, ScaleupError, ScenarioError
+from .worker import Outcome, result_values, task_identity
+from ..errors import Problem, ScaleupError
 from ..paths import display_name
 from ..rules.ir import CompiledRuleset
 from ..writeout import output_error
-from ..scenario.yamlio import parse_document
 
 MAX_LISTED = 1000   # error and mismatch messages kept in the summary (all are in the output)
 
@@ -117,7 +116,7 @@ def make_row(task: Task, outcome: Outcome, ruleset: CompiledRuleset) -> dict[str
     """The output row of one evaluated task."""
     values = dict(outcome.values)
     if outcome.status == "crashed" and not values.get("id"):
-        values["id"] = _id_from(task)
+        values.update(task_identity(task))
     row = dict.fromkeys(COLUMNS)
     row.update(values, file=task.file, line=task.line, status=outcome.status, ruleset_id=ruleset.id,
                ruleset_version=version_label(ruleset), ruleset_sha256=ruleset.sha256,
@@ -129,20 +128,23 @@ def make_row(task: Task, outcome: Outcome, ruleset: CompiledRuleset) -> dict[str
     return row
 
 
+def recommendation_row(rec: Any, ruleset: Any, file: Optional[str] = None, line: Optional[int] = None) -> dict[str, Any]:
+    """The batch row of a recommendation evaluated outside a batch (``scaleup.evaluate``), as the
+    JSON Lines output would hold it; ``result_row(recommendation_row(...), flat_columns(ruleset))``
+    gives its flat form."""
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row.update(result_values(rec), file=file if file is not None else rec.scenario.file, line=line, status="ok",
+               mismatches=[], ruleset_id=ruleset.id, ruleset_version=version_label(ruleset),
+               ruleset_sha256=ruleset.sha256, scenario_sha256=rec.stamp.scenario_sha256)
+    return row
+
+
 def version_label(ruleset: CompiledRuleset) -> str:
     """The rule set version as rows record it, with ``--set`` overrides: ``1.0.0 (a=1; b=2)``."""
     overrides = "; ".join(f"{k}={v}" for k, v in ruleset.overrides)
     return ruleset.version + (f" ({overrides})" if overrides else "")
 
 
-def _id_from(task: Task) -> Optional[str]:
-    """The id of a scenario whose worker died (parsing is pure Python, safe here)."""
-    try:
-        data = parse_document(task.raw, task.file, fmt=task.fmt, error=ScenarioError).data
-    except ScaleupError:
-        return None
-    value = data.get("id") if isinstance(data, dict) else None
-    return value[:80] if isinstance(value, str) else None
 
 
 def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, output: Optional[Path] = None,
@@ -186,7 +188,7 @@ def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, outpu
     resuming = rows.log is not None
 
     def pending() -> Iterator[Task]:
-        for task in iter_tasks(files):
+        for task in iter_tasks(files, summary.notes):
             ref = rows.take(task.key)
             if ref is not None:
                 queue.append(ref)

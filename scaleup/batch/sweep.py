@@ -28,6 +28,7 @@ from .input import Task, sweep_task
 from .output import LEVELS
 from .pool import StopCheck, make_pool, plan_workers
 from .run import BatchSummary, Pool, Progress, make_row, ordered
+from .scenario_files import base_row, holds_rows
 from .sweep_design import Design, Vary, make_design, parse_vary
 from .sweep_map import MapAxis, MapTally, bins_for
 from ..errors import ScaleupError
@@ -107,12 +108,20 @@ class SweepResult:
             last[:] = [values[0], row["decision"]]
 
 
-def _base(scenario: Union[str, Path]) -> tuple[LoadedScenario, bytes]:
+def _base(scenario: Union[str, Path], row: Optional[int]) -> tuple[LoadedScenario, bytes, Optional[Task]]:
+    """The base scenario, its bytes, and for a line of a JSON Lines file or a spreadsheet row the
+    task that reads it (``row``; needed when the file holds more than one scenario)."""
+    if holds_rows(scenario):
+        base, base_task = base_row(Path(scenario), row)
+        return base, base_task.raw, base_task
+    if row is not None:
+        raise ScaleupError.at(str(scenario), None, "", "--row picks a line of a .jsonl file or a row of a .csv or "
+                              ".xlsx file", "leave --row out for a YAML or JSON scenario")
     base = load_scenario(scenario)
     raw = Path(scenario).read_bytes()
     if hashlib.sha256(raw).hexdigest() != base.document.sha256:
         raise ScaleupError.at(str(scenario), None, "", "the file changed while it was being read", "run the sweep again")
-    return base, raw
+    return base, raw, None
 
 
 def _map_axes(design: Design, map_fields: Optional[Sequence[str]]) -> tuple[MapAxis, Optional[MapAxis]]:
@@ -137,12 +146,15 @@ def run_sweep(scenario: str | Path, design: Union[Design, Sequence[Vary]], rules
               workers: int = 1, timeout: float = 0, start_method: Optional[str] = None,
               should_stop: StopCheck = lambda: False, progress: Optional[Progress] = None,
               write: Optional[Callable[[GridRow], None]] = None,
-              map_fields: Optional[Sequence[str]] = None, pool: Optional[Pool] = None) -> SweepResult:
+              map_fields: Optional[Sequence[str]] = None, pool: Optional[Pool] = None,
+              row: Optional[int] = None) -> SweepResult:
     """Evaluate the scenario at every point of ``design``, streaming one grid row per point, in
     point order, to ``write``; ``progress`` is called after each point with the running counts
     (as in a batch). ``map_fields`` (one or two varied fields, default the first two) are the
     axes of the decision map's tally. A sequence of :class:`Vary` is the full grid over them.
     ``pool`` evaluates instead of local worker processes (a :class:`~scaleup.batch.cluster.DaskPool`).
+    ``scenario`` may be a line of a JSON Lines file or a spreadsheet row (``row``; needed when
+    the file holds more than one scenario).
 
     Raises:
         ScenarioError: when the base scenario itself is invalid.
@@ -152,13 +164,14 @@ def run_sweep(scenario: str | Path, design: Union[Design, Sequence[Vary]], rules
         design = make_design(list(design))
     started = time.monotonic()
     x_axis, y_axis = _map_axes(design, map_fields)
-    base, raw = _base(scenario)
+    base, raw, base_task = _base(scenario, row)
     varies, name = design.varies, str(scenario)
     total = design.size
 
     def tasks() -> Iterator[Task]:
         for values in design.points():
-            yield sweep_task(name, raw, tuple((v.field, [x] if v.info.multi else x) for v, x in zip(varies, values)))
+            yield sweep_task(name, raw, tuple((v.field, [x] if v.info.multi else x) for v, x in zip(varies, values)),
+                             base_task)
 
     result = SweepResult(base, design, ruleset, MapTally(x_axis, y_axis))
     if pool is None:
@@ -168,15 +181,15 @@ def run_sweep(scenario: str | Path, design: Union[Design, Sequence[Vary]], rules
     last: list[Any] = []
     for task, outcome in ordered(pool.results(tasks(), should_stop)):
         values = tuple(_unwrap(v, x) for v, (_, x) in zip(varies, task.patch))
-        row = make_row(task, outcome, ruleset)
-        grid = {**{v.field: x for v, x in zip(varies, values)}, **{c: row.get(c) for c in GRID_COLUMNS}}
+        made = make_row(task, outcome, ruleset)
+        grid = {**{v.field: x for v, x in zip(varies, values)}, **{c: made.get(c) for c in GRID_COLUMNS}}
         if write is not None:
             write(grid)
         result._note(values, grid, last)
         result.tally.add(grid, grid)
         counts.processed += 1
         counts.evaluated += 1
-        counts.add(row)
+        counts.add(made)
         if progress is not None:
             progress(counts)
     result.wall = time.monotonic() - started

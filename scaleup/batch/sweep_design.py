@@ -112,8 +112,8 @@ def parse_vary(spec: str) -> Vary:
         raise _bad(spec, f"{spec!r} is not FIELD=START:STOP:STEP, FIELD=START:STOP or FIELD=V1,V2,...",
                    "e.g. --vary populations.in_need=100000:2000000:100000")
     if name in DERIVED:
-        raise _bad(spec, f"{name} is computed from other fields ({DERIVED[name][3]}), so it cannot be set",
-                   f"vary {' or '.join(DERIVED[name][4])} instead")
+        raise _bad(spec, f"{name} is computed from other fields ({DERIVED[name].formula}), so it cannot be set",
+                   f"vary {' or '.join(DERIVED[name].inputs)} instead")
     info = SWEEPABLE.get(name)
     if info is None:
         raise _bad(spec, "not a scenario field that can be varied", did_you_mean(name, list(SWEEPABLE)))

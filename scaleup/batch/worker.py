@@ -26,7 +26,8 @@ from ..recommendation.expect import check_expectations
 from ..scenario.inputs import kind_of
 from ..recommendation.model import Recommendation
 from ..rules.ir import CompiledRuleset
-from ..scenario.load import validate_document
+from ..scenario.load import LoadedScenario, validate_document
+from ..scenario.sheets import SheetRow, load_row, row_document
 from .sweep_point import follow_dependents
 from ..scenario.validation import split_path
 from ..scenario.yamlio import Document, parse_document
@@ -73,7 +74,8 @@ def result_values(rec: Recommendation) -> dict[str, Any]:
     """The batch columns of one recommendation."""
     levels = {c.name: c.level for c in rec.criteria}
     values: dict[str, Any] = {
-        "id": rec.scenario.id, "decision": rec.scale_up, "route": rec.route, "variant": rec.variant,
+        "id": rec.scenario.id, "title": rec.scenario.title, "country": rec.scenario.country,
+        "decision": rec.scale_up, "route": rec.route, "variant": rec.variant,
         "leads": {x.role: x.actor for x in rec.leadership},
         "cluster_leads": {x.cluster: x.lead for x in rec.clusters},
         "flags": [f.name for f in rec.flags], "unhcr_level": rec.unhcr_emergency_level,
@@ -83,11 +85,14 @@ def result_values(rec: Recommendation) -> dict[str, Any]:
 
 
 def _document(task: Task, cache: dict[bytes, Document]) -> Document:
+    if task.fmt == "sheet" and not task.patch:
+        return row_document(SheetRow.from_bytes(task.raw, task.file))[0]
     if task.patch:
         base = cache.get(task.raw)
         if base is None:   # a sweep sends the same base with every point: parse it once
             cache.clear()
-            base = cache[task.raw] = parse_document(task.raw, task.file, fmt=task.fmt, error=ScenarioError)
+            base = cache[task.raw] = (row_document(SheetRow.from_bytes(task.raw, task.file))[0] if task.fmt == "sheet"
+                                      else parse_document(task.raw, task.file, fmt=task.fmt, error=ScenarioError))
         data = copy.deepcopy(dict(base.data))
         data.pop("expect", None)   # a sweep point is not the test case its base file may be
         for path, value in task.patch:
@@ -116,18 +121,52 @@ def _set(data: dict[str, Any], dotted: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def _id_of(document: Optional[Document]) -> Optional[str]:
-    data = document.data if document is not None else None
-    value = data.get("id") if isinstance(data, dict) else None
-    return value[:80] if isinstance(value, str) else None
+def identity(data: Any) -> dict[str, Optional[str]]:
+    """The id, title and country a scenario's data names, as far as they are text (for the row
+    of a scenario that failed)."""
+    def text(value: Any, size: int) -> Optional[str]:
+        return value[:size] if isinstance(value, str) else None
+    data = data if isinstance(data, dict) else {}
+    country = data.get("country")
+    return {"id": text(data.get("id"), 80), "title": text(data.get("title"), 200),
+            "country": text(country.get("name") if isinstance(country, dict) else None, 200)}
+
+
+def task_identity(task: Task) -> dict[str, Optional[str]]:
+    """:func:`identity` of a task whose worker died (parsing is pure Python, safe in the parent)."""
+    try:
+        return identity(_document(task, {}).data) if not task.failure else identity(None)
+    except ScaleupError:
+        return identity(None)
 
 
 def _error(exc: ScaleupError, document: Optional[Document], keep: bool = False) -> Outcome:
     label = "internal error: " if isinstance(exc, EngineError) else ""
-    values: dict[str, Any] = {"id": _id_of(document), "error": "; ".join(f"{label}{p}" for p in exc.problems)}
+    values: dict[str, Any] = {**identity(document.data if document is not None else None),
+              "error": "; ".join(f"{label}{p}" for p in exc.problems)}
     if keep:
         values["raised"] = (type(exc), tuple(exc.problems))
     return Outcome("error", values)
+
+
+def load_task(task: Task, cache: Optional[dict[bytes, Document]] = None) -> tuple[Document, LoadedScenario | str]:
+    """The document of a task and its validated scenario, or the kind of file it is when that is
+    not a scenario.
+
+    Raises:
+        ScaleupError: the task's located problems.
+    """
+    if task.failure:
+        raise ScenarioError(task.failure)
+    document = _document(task, {} if cache is None else cache)
+    return document, _validated(task, document)
+
+
+def _validated(task: Task, document: Document) -> LoadedScenario | str:
+    if task.fmt == "sheet" and not task.patch:   # the row's problems are located at its cells
+        return load_row(SheetRow.from_bytes(task.raw, task.file))
+    kind = kind_of(document)
+    return validate_document(document) if kind == "scenario" else kind
 
 
 def evaluate_task(task: Task, ruleset: CompiledRuleset, cache: Optional[dict[bytes, Document]] = None,
@@ -141,18 +180,17 @@ def evaluate_task(task: Task, ruleset: CompiledRuleset, cache: Optional[dict[byt
     document: Optional[Document] = None
     try:
         document = _document(task, {} if cache is None else cache)
-        kind = kind_of(document)
-        if kind != "scenario":
-            return Outcome("skipped", {"kind": kind})
         adjusted = None
         try:
-            loaded = validate_document(document)
+            loaded = _validated(task, document)
         except ScenarioError:
             followed = follow_dependents(document, task.patch) if task.patch else None
             if followed is None:
                 raise
             document, adjusted = followed   # a sweep point: its dependent fields follow
             loaded = validate_document(document)
+        if isinstance(loaded, str):
+            return Outcome("skipped", {"kind": loaded})
         if crash is not None and loaded.scenario.id == crash[0] and crash[1] != "after":
             _crash(crash[1])
         rec = evaluate(loaded, ruleset)

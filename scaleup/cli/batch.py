@@ -3,6 +3,9 @@
 Thin commands: options in, one library call (:func:`scaleup.batch.run.run_batch`,
 :func:`scaleup.batch.sweep.run_sweep`), messages and exit codes out. Data goes to stdout or ``-o``;
 progress, problems and the summary go to stderr.
+
+Longer than 300 lines because the two commands share their options (workers, timeouts, progress,
+a Dask cluster), their summary lines and their output checks; apart, each would repeat them.
 """
 
 from __future__ import annotations
@@ -111,9 +114,13 @@ def cluster_pool(cluster: Optional[str], scheduler: Optional[str], jobs: Optiona
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write rows to this file (*.jsonl or *.csv), row by row; default: stdout.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["jsonl", "csv", "table"]),
+              help="Write rows to this file (*.jsonl or *.csv row by row; *.xlsx, a workbook, at the end); "
+                   "default: stdout.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx", "table"]),
               help="Row format; default: from the -o suffix, jsonl on stdout.")
+@click.option("--excel", is_flag=True,
+              help="CSV for spreadsheets: a UTF-8 BOM, and one column per lead role and per cluster "
+                   "(leads.<role>, cluster_leads.<cluster>) instead of packed role=actor cells.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes [default: all cores]; 1 evaluates in this process.")
 @click.option("--resume", is_flag=True, help="Keep the rows already in -o and evaluate only the rest.")
@@ -127,14 +134,15 @@ def cluster_pool(cluster: Optional[str], scheduler: Optional[str], jobs: Optiona
               help="Seconds one evaluation may take before its worker is stopped (0: no limit).")
 @cluster_options
 @click.pass_context
-def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fmt: Optional[str], jobs: Optional[int],
-          resume: bool, check: bool, ruleset: str, sets: tuple[str, ...], show_progress: Optional[bool],
-          timeout: float, cluster: Optional[str] = None,
+def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fmt: Optional[str], excel: bool,
+          jobs: Optional[int], resume: bool, check: bool, ruleset: str, sets: tuple[str, ...],
+          show_progress: Optional[bool], timeout: float, cluster: Optional[str] = None,
           scheduler: Optional[str] = None) -> None:
     """Evaluate many scenarios on all cores; one result row per scenario, in input order.
 
     PATHS are scenario files, folders (searched for *.yaml, *.yml, *.json, *.jsonl) and glob
-    patterns; a *.jsonl file holds one scenario (a JSON object) per line. Invalid scenarios become
+    patterns; a *.jsonl file holds one scenario (a JSON object) per line, a *.csv or *.xlsx file
+    one scenario per row (docs/spreadsheets.md). Invalid scenarios become
     error rows and the batch goes on; a worker that crashes costs only the scenario it held
     (a "crashed" row). Rows are written as they finish, so an interrupted run keeps its results
     and --resume finishes it. A summary goes to stderr. Exit codes: 1 if any scenario was invalid
@@ -144,6 +152,8 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
     Examples:
       scaleup batch scenarios/ -f table
       scaleup batch scenarios/ variants.jsonl -o results.csv
+      scaleup batch crises.xlsx -o results.xlsx
+      scaleup batch crises.csv -o results.csv --excel
       scaleup batch 'runs/**/*.yaml' -o results.jsonl -j 2 --resume
       scaleup batch scenarios/ --check -f table
       scaleup batch runs/ -o results.jsonl --cluster dask --scheduler tcp://10.0.0.5:8786
@@ -157,14 +167,29 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
         raise click.UsageError("--resume needs -o FILE (the output to continue)")
     chosen = format_for(str(output), fmt) if output is not None else (fmt or "jsonl")
     if output is not None and chosen == "table":
-        raise click.UsageError("-f table is for the terminal; write files as jsonl or csv")
+        raise click.UsageError("-f table is for the terminal; write files as jsonl, csv or xlsx")
+    if chosen == "xlsx" and output is None:
+        raise click.UsageError("-f xlsx writes a workbook: give -o FILE.xlsx")
+    if excel:
+        if chosen != "csv":
+            raise click.UsageError("--excel shapes CSV output: write to *.csv or give -f csv")
+        if output is None:
+            raise click.UsageError("--excel writes a file for a spreadsheet: give -o FILE.csv")
+        chosen = "excel"
+    if resume and chosen in ("excel", "xlsx"):
+        raise click.UsageError("--resume reads back .jsonl and plain .csv output; "
+                               + ("a workbook is written once, at the end" if chosen == "xlsx" else "leave out --excel"))
     rules = load_ruleset(ruleset, parse_sets(sets))
     display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr))
     with StopFlag() as stop, cluster_pool(cluster, scheduler, jobs, rules, timeout) as pool:
         try:
-            summary = run_batch(paths, rules, fmt=chosen, output=output, stream=sys.stdout,
-                                workers=pool.workers if pool else jobs or default_jobs(), resume=resume,
-                                timeout=timeout, should_stop=stop, progress=display, pool=pool)
+            options = {"workers": pool.workers if pool else jobs or default_jobs(), "timeout": timeout,
+                       "should_stop": stop, "progress": display, "pool": pool}
+            if chosen in ("xlsx", "excel") and output is not None:
+                from ..batch.workbook import run_batch_xlsx
+                summary = run_batch_xlsx(paths, rules, output, excel=chosen == "excel", **options)
+            else:
+                summary = run_batch(paths, rules, fmt=chosen, output=output, stream=sys.stdout, resume=resume, **options)
         finally:
             display.close()
     where = display_name(output) if output else "the output"
@@ -180,6 +205,8 @@ def batch(ctx: click.Context, paths: tuple[str, ...], output: Optional[Path], fm
         click.echo(line, err=True)
     if summary.interrupted:
         kept = f" (their rows are in {summary.partial}; {where} is unchanged)" if summary.partial else ""
+        if chosen in ("xlsx", "excel"):
+            kept = " (nothing written: a partial workbook would mislead; write .jsonl or .csv to keep partial results)"
         click.echo(terminal(f"interrupted: {summary.done + summary.resumed} of {summary.total} scenarios done{kept}; "
                             f"{_resume_hint(ctx, output)}"), err=True)
         ctx.exit(stop.exit_code)
@@ -228,14 +255,16 @@ def sweep_lines(result: "SweepResult") -> list[str]:
 @click.option("--progress/--no-progress", "show_progress", default=None,
               help="Progress bar on stderr even when it is not a terminal / none [default: a bar on a "
                    "terminal, a plain line every 10 s elsewhere].")
+@click.option("--row", type=click.IntRange(min=1), default=None, metavar="N",
+              help="The scenario on line N of a .jsonl file, or row N of a .csv or .xlsx file.")
 @cluster_options
 @click.pass_context
 def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], sample: Optional[tuple[str, int]], seed: int,
           map_fields: Optional[str], output: Optional[Path], html: Optional[Path], jobs: Optional[int], ruleset: str,
-          sets: tuple[str, ...], timeout: float, show_progress: Optional[bool], cluster: Optional[str],
-          scheduler: Optional[str]) -> None:
+          sets: tuple[str, ...], timeout: float, show_progress: Optional[bool], row: Optional[int],
+          cluster: Optional[str], scheduler: Optional[str]) -> None:
     """Evaluate a scenario over a grid or a sample of any number of fields; write the rows and a
-    decision map.
+    decision map. SCENARIO may be a line of a .jsonl file or a row of a .csv or .xlsx file (--row).
 
     FIELD is a dotted scenario field (populations.in_need, health_nutrition.cmr, hazard.onset...).
     A range START:STOP:STEP includes STOP when a step lands on it; a list gives values, numbers
@@ -251,6 +280,7 @@ def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], sample: Op
           --vary capacity.inform_lcc=1:9:0.5 -o grid.csv --html map.html
       scaleup sweep scenarios/cyclone-coastal.yaml --vary populations.affected=100000:4000000 \\
           --vary capacity.inform_lcc=0:10 --vary hazard.onset=sudden,gradual --sample lhs 10000 -o lhs.csv
+      scaleup sweep crises.xlsx --row 3 --vary capacity.inform_lcc=0:10:1
     """
     from ..batch.output import RowWriter, format_for
     from ..batch.decision_map import render as render_map
@@ -271,7 +301,7 @@ def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], sample: Op
             try:
                 result = run_sweep(scenario, design, rules, workers=jobs or default_jobs(), timeout=timeout,
                                    should_stop=stop, progress=display, write=writer.write if writer else None,
-                                   map_fields=wanted, pool=pool)
+                                   map_fields=wanted, pool=pool, row=row)
             finally:
                 display.close()
     except OSError as exc:

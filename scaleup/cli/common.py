@@ -126,6 +126,9 @@ class Group(click.Group):
 
 ruleset_option = click.option("-r", "--ruleset", default=DEFAULT_RULESET, show_default=True,
                               help="A shipped rule set name or a rule set folder.")
+row_option = click.option("--row", type=click.IntRange(min=1), default=None, metavar="N",
+                          help="Only the scenario on line N of a .jsonl file, or row N of a .csv or .xlsx file "
+                               "(the number messages show).")
 set_option = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
                           help="Override a rule set parameter, or a band edge as CRITERION/FIELD.edges[I]=VALUE, "
                                "for this run (recorded in the stamp; see docs/assurance.md).")

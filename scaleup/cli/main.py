@@ -17,14 +17,14 @@ import click
 from ..errors import ScaleupError
 from ..recommendation.expect import check_expectations
 from ..scenario.search import has_magic
-from ..scenario.inputs import Skipped, find_inputs, read_scenarios
+from ..scenario.inputs import Skipped, find_inputs
 from ..paths import display_name
 from ..render import RENDERERS
 from ..render.json import render as render_json
 from ..rules.load import load_ruleset
 from ..safetext import terminal
 from ..writeout import write_atomic
-from .common import ExitCode, Group, Settings, emit, fail, parse_sets, report, ruleset_option, set_option
+from .common import ExitCode, Group, Settings, emit, fail, parse_sets, report, row_option, ruleset_option, set_option
 from .assurance import rules  # the rules group with check, coverage and diff added
 from .batch import batch, sweep
 from .compare import compare
@@ -70,19 +70,23 @@ def main(ctx: click.Context, verbose: int, debug: bool) -> None:
 @click.option("--exact", is_flag=True, help="For one or two ranges: exact probabilities from the band edges, no draws.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes for --samples [default: all cores].")
+@row_option
 @click.pass_context
 def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: str, output: Optional[Path],
              sets: tuple[str, ...], check: bool, samples: Optional[int], seed: int, exact: bool,
-             jobs: Optional[int]) -> None:
+             jobs: Optional[int], row: Optional[int]) -> None:
     """Evaluate scenario files and print the recommendation for each.
 
-    SCENARIOS are files, folders or glob patterns. Invalid files are reported on stderr with
-    their line numbers; the others are still evaluated (exit code 1 if any was invalid).
+    SCENARIOS are files, folders or glob patterns. A *.jsonl, *.csv or *.xlsx file holds one
+    scenario per line or row; every one is evaluated (or only --row N). Invalid scenarios are
+    reported on stderr with their line, row or cell; the others are still evaluated (exit code 1
+    if any was invalid).
 
     \b
     Examples:
       scaleup evaluate scenarios/cyclone-coastal.yaml
       scaleup evaluate scenarios/ -f json -o results.json
+      scaleup evaluate crises.xlsx --row 7
       scaleup evaluate scenarios/cyclone-coastal.yaml --set recommend_gap_level=5
       scaleup evaluate scenarios/uncertain/conflict-idp-uncertain-capacity.yaml --samples 2000 --seed 1
     """
@@ -90,6 +94,7 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
         _evaluate_uncertain(ctx, scenarios, ruleset, fmt, output, sets, samples or 0, seed, exact, jobs)
         return
     from ..recommendation.evaluate import evaluate as run
+    from ..batch.scenario_files import Reading, holds_rows, read_all
     rules = load_ruleset(ruleset, parse_sets(sets))
     found = find_inputs(scenarios, output=output)
     paths, missing = found.files, found.problems
@@ -98,10 +103,12 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
         click.echo(f"error: {problem}", err=True)
     for note in found.notes:
         click.echo(f"note: {note}", err=True)
-    recs, mismatched = [], False
-    for path, item in read_scenarios(paths):
+    if row is not None and not any(holds_rows(p) for p in paths):
+        raise click.UsageError("--row picks a line of a .jsonl file or a row of a .csv or .xlsx file; none was given")
+    recs, mismatched, reading = [], False, Reading()
+    for where, item in read_all(paths, row, reading):
         if isinstance(item, Skipped):
-            click.echo(terminal(f"skipped: {display_name(path)} (kind {item.kind!r} is not a scenario)"), err=True)
+            click.echo(terminal(f"skipped: {where} (kind {item.kind!r} is not a scenario)"), err=True)
             continue
         try:
             if isinstance(item, ScaleupError):
@@ -113,15 +120,18 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
             continue
         recs.append(rec)
         if item.ranges:
-            click.echo(terminal(f"note: {display_name(path)}: {len(item.ranges)} uncertain figure"
+            click.echo(terminal(f"note: {where}: {len(item.ranges)} uncertain figure"
                                 f"{'s' if len(item.ranges) != 1 else ''} evaluated at their point estimates; "
                                 "--samples N gives the probability of each decision (docs/uncertainty.md)"), err=True)
         if check and item.scenario.expect:
             for mismatch in check_expectations(rec, item.scenario.expect):
-                click.echo(terminal(f"mismatch: {display_name(path)}: {mismatch}"), err=True)
+                click.echo(terminal(f"mismatch: {where}: {mismatch}"), err=True)
                 mismatched = True
-    # several paths or a folder give a JSON array even when only one scenario is valid
-    many = len(scenarios) > 1 or any(Path(s).is_dir() or has_magic(s) for s in scenarios)
+    for note in reading.notes:
+        click.echo(terminal(f"note: {note}"), err=True)
+    # several paths, a folder or a file of rows give a JSON array even when only one scenario is valid
+    many = (len(scenarios) > 1 or any(Path(s).is_dir() or has_magic(s) for s in scenarios)
+            or (row is None and any(holds_rows(p) for p in paths)))
     text = render_json(recs, many=many) if fmt == "json" else RENDERERS[fmt](recs)
     if output:
         write_atomic(output, text)   # even empty: yesterday's report must not look like today's
@@ -202,15 +212,42 @@ def scenario() -> None:
 
 
 @scenario.command()
-def template() -> None:
-    """Print a commented starter scenario.
+@click.option("-f", "--format", "fmt", type=click.Choice(["yaml", "csv", "xlsx"]), default="yaml", show_default=True,
+              help="yaml: a commented starter scenario; csv/xlsx: an empty sheet, one scenario per row.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+@click.pass_context
+def template(ctx: click.Context, fmt: str, output: Optional[Path]) -> None:
+    """Print a commented starter scenario, or write an empty scenario spreadsheet.
+
+    The CSV and XLSX sheets have a header of dotted field names and a row (skipped when read)
+    giving each column's unit or allowed values; the XLSX sheet also has a drop-down list on
+    every choice column and a comment on every header. See docs/spreadsheets.md.
 
     \b
-    Example:
+    Examples:
       scaleup scenario template > scenarios/my-crisis.yaml
+      scaleup scenario template -f xlsx -o crises.xlsx
+      scaleup scenario template -f csv -o crises.csv
     """
-    from ..schemas import scenario_template
-    click.echo(scenario_template(), nl=False)
+    if fmt == "xlsx":
+        from ..scenario.sheet_template import write_template_xlsx
+        if output is None:
+            if sys.stdout.isatty():
+                raise click.UsageError("-f xlsx writes a binary workbook: give -o FILE.xlsx")
+            write_template_xlsx(sys.stdout.buffer)
+        else:
+            write_template_xlsx(output)
+        return
+    if fmt == "csv":
+        from ..scenario.sheet_template import template_csv
+        text = template_csv()
+    else:
+        from ..schemas import scenario_template
+        text = scenario_template()
+    if output:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
 
 
 @scenario.command()

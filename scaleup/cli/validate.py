@@ -13,6 +13,7 @@ from ..paths import display_name
 from ..rules.load import load_ruleset
 from ..scenario.load import validate_document
 from ..scenario.yamlio import Document, load_document
+from ..batch.scenario_files import Reading, holds_rows, read_all
 
 VALIDATORS: dict[str, Callable[[Document], object]] = {"scenario": validate_document, "exercise": validate_exercise_document}
 
@@ -49,6 +50,9 @@ def validate_paths(paths: Sequence[str]) -> Validation:
         if path.name == "ruleset.yaml" or "rulesets" in path.parts:
             result.skipped.append(f"{display_name(path)} (part of a rule set: validate its folder)")
             continue
+        if holds_rows(path):   # .jsonl, .csv, .xlsx: each line or row is a scenario of its own
+            _validate_rows(path, result)
+            continue
         result.checked += 1
         try:
             document = load_document(path, error=ScenarioError, name=display_name(path), keep_going=True)
@@ -63,3 +67,17 @@ def validate_paths(paths: Sequence[str]) -> Validation:
             result.failed += 1
             result.problems.extend(exc.problems)
     return result
+
+
+def _validate_rows(path: Path, result: Validation) -> None:
+    reading = Reading()
+    for where, item in read_all([path], reading=reading):
+        result.checked += 1
+        if isinstance(item, ScaleupError):
+            result.failed += 1
+            result.problems.extend(item.problems)
+        elif hasattr(item, "scenario"):
+            result.ok.append(where)
+        else:
+            result.skipped.append(f"{where} (kind {item.kind!r} is not checked by validate)")
+    result.skipped.extend(reading.notes)

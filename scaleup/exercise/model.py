@@ -96,13 +96,14 @@ Slug = Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
 QuestionId = Annotated[StrictStr, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")]
 Text = Annotated[StrictStr, Field(min_length=1, max_length=200)]
 LongText = Annotated[StrictStr, Field(min_length=1, max_length=4000)]
-Scalar = Union[StrictBool, StrictInt, dt.date, Annotated[StrictStr, Field(min_length=1, max_length=200)]]
+# An answer as an exercise file may write it (read strictly), in the engine's terms.
+AnswerValue = Union[StrictBool, StrictInt, dt.date, Annotated[StrictStr, Field(min_length=1, max_length=200)]]
 
 
 class Option(Model):
     """An answer offered to participants: the value compared with the engine's, and a label."""
 
-    value: Scalar = Field(description="The answer in the engine's terms (e.g. recommend, 4, UNHCR, 2026-09-20)")
+    value: AnswerValue = Field(description="The answer in the engine's terms (e.g. recommend, 4, UNHCR, 2026-09-20)")
     label: Optional[Text] = Field(default=None, description="What participants read; defaults to the value's description")
 
 
@@ -119,9 +120,9 @@ class Question(Model):
     role: Optional[Text] = Field(default=None, description="For lead: the role as the rule set writes it")
     milestone: Optional[Text] = Field(default=None, description="For milestone: the milestone name as the rule set writes it")
     flag: Optional[Text] = Field(default=None, description="For flag: the flag name as the rule set writes it")
-    options: Optional[Annotated[list[Union[Option, Scalar]], Field(min_length=2, max_length=12)]] = Field(
+    options: Optional[Annotated[list[Union[Option, AnswerValue]], Field(min_length=2, max_length=12)]] = Field(
         default=None, description="Answers offered; generated from the rule set when omitted (not for reflection)")
-    expect: Optional[Scalar] = Field(default=None, description="Pinned answer: validation fails when the engine's "
+    expect: Optional[AnswerValue] = Field(default=None, description="Pinned answer: validation fails when the engine's "
                                      "answer differs (a guard against rule changes, never the key itself)")
     debrief: Optional[LongText] = Field(default=None, description="A note for the facilitator's debrief")
 

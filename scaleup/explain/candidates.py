@@ -70,7 +70,7 @@ def _numbers(tests: list[tuple[str, Any]], kind: str, lo: Optional[float], hi: O
 
 def _linear_input(loaded: LoadedScenario, path: str, targets: list[float]) -> Iterator[tuple[str, float]]:
     """Moves of a derived indicator's first input that bring it to each target (it is linear in it)."""
-    source = DERIVED[path][4][0]
+    source = DERIVED[path].inputs[0]
     info = CATALOGUE.get(source)
     if info is None or info.kind not in ("int", "num"):
         return
@@ -80,7 +80,7 @@ def _linear_input(loaded: LoadedScenario, path: str, targets: list[float]) -> It
         patched = copy.deepcopy(data)
         put(patched, source, x)
         try:
-            return DERIVED[path][5](Scenario.model_validate(patched))
+            return DERIVED[path].compute(Scenario.model_validate(patched))
         except (ValidationError, TypeError, ZeroDivisionError):
             return None
     x0 = get(data, source) or 0

@@ -14,7 +14,7 @@ from typing import Any, Optional
 from ..engine import pyeval
 from ..engine.audit import Evaluation
 from ..vocabulary import DECISIONS, ROUTES, VARIANTS
-from ..rules.ir import CompiledRule, CompiledRuleset, Emit, Pattern, Ref
+from ..rules.ir import CompiledRule, CompiledRuleset, Emit, Pattern, Ref, RuleKind
 from ..display import fmt
 from ..words import OP_WORDS, Citation, band_text, citation, fact_text, field_label, origin_line, pattern_text, threshold_basis
 
@@ -166,7 +166,7 @@ def _tidy(x: float) -> float | int:
 
 
 def feeds(ruleset: CompiledRuleset, field_path: str) -> str:
-    criteria = sorted({r.key.split("/")[0] for r in ruleset.rules if r.kind == "band" and r.key.split("/")[1] == field_path})
+    criteria = sorted({r.key.split("/")[0] for r in ruleset.rules if r.kind == RuleKind.BAND and r.key.split("/")[1] == field_path})
     if criteria:
         return f"it would feed {' and '.join(criteria)}"
     readers = sorted({r.id for r in ruleset.rules for p in r.patterns if pyeval._field_eq(p) == field_path})

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Optional
 
-from .ir import CompiledRule, CompiledRuleset, Emit, Pattern, Ref, Test
+from .ir import CompiledRule, CompiledRuleset, Emit, Pattern, Ref, RuleKind, Test
 from ..safetext import terminal
 from ..scenario.yamlio import load_document
 
@@ -62,7 +62,7 @@ def basis_counts(rows: list[RuleRow]) -> dict[str, int]:
     """Rules per basis (``source``, ``project``), the same for written rules only (bands and
     generated rules are all ``project``: the level mapping is ours), plus ``unverified``."""
     counts = Counter(r.basis for r in rows)
-    written = Counter(r.basis for r in rows if r.kind == "rule")
+    written = Counter(r.basis for r in rows if r.kind == RuleKind.RULE)
     return {"source": counts["source"], "project": counts["project"],
             "written_source": written["source"], "written_project": written["project"],
             "unverified": sum(not r.verified for r in rows)}
@@ -70,7 +70,7 @@ def basis_counts(rows: list[RuleRow]) -> dict[str, int]:
 
 def edge_counts(ruleset: CompiledRuleset) -> dict[str, int]:
     """Distinct band edges of the scoring tables, by the basis of the number itself."""
-    edges = {(r.id.split("/")[0], th.field, th.value): th.basis for r in ruleset.rules if r.kind == "band"
+    edges = {(r.id.split("/")[0], th.field, th.value): th.basis for r in ruleset.rules if r.kind == RuleKind.BAND
              for th in r.thresholds if th.op in ("gte", "lt")}
     counts = Counter(edges.values())
     return {"edges": len(edges), "edges_source": counts["source"], "edges_project": counts["project"]}
@@ -150,7 +150,7 @@ def describe(ruleset: CompiledRuleset) -> dict[str, Any]:
         if row.file not in files:
             files[row.file] = {"file": row.file, "title": _file_title(rule.file), "tables": {}, "rules": []}
         entry = files[row.file]
-        if rule.kind == "band":
+        if rule.kind == RuleKind.BAND:
             field = next(str(t.value) for t in rule.patterns[0].tests if t.field == "field")
             criterion = rule.id.split("/", 1)[0]
             table = entry["tables"].setdefault(criterion, {"criterion": criterion, "indicators": {}})
@@ -169,9 +169,9 @@ def describe(ruleset: CompiledRuleset) -> dict[str, Any]:
     return {
         "id": ruleset.id, "version": ruleset.version, "title": ruleset.title,
         "effective_from": ruleset.effective_from.isoformat(),
-        "counts": {"rules": len(rows), "bands": sum(r.kind == "band" for r in rows),
-                   "generated": sum(r.kind in ("combine", "insufficient") for r in rows),
-                   "written": sum(r.kind == "rule" for r in rows), **basis_counts(rows), **edge_counts(ruleset),
+        "counts": {"rules": len(rows), "bands": sum(r.kind == RuleKind.BAND for r in rows),
+                   "generated": sum(r.kind in (RuleKind.COMBINE, RuleKind.INSUFFICIENT) for r in rows),
+                   "written": sum(r.kind == RuleKind.RULE for r in rows), **basis_counts(rows), **edge_counts(ruleset),
                    "engine_rules": len(ruleset.rules), "strata": ruleset.strata},
         "caveats": [c.model_dump(exclude_none=True) for c in ruleset.caveats],
         "sources": {k: s.model_dump(exclude_none=True) for k, s in ruleset.sources.items()},

@@ -19,9 +19,9 @@ from dataclasses import replace
 from typing import Any, Callable, Iterator, Optional, Sequence
 
 from ..errors import Problem
-from ..facts import FACT_TYPES, engine_value
+from ..facts import FACT_TYPES, FieldKind, engine_value
 from ..scenario.fields import CATALOGUE
-from .ir import OPS, CompiledRule, Emit, Pattern, Ref, Test, Threshold
+from .ir import OPS, CompiledRule, Emit, Pattern, Ref, RuleKind, Test, Threshold
 from .model import Indicator, Parameter, Rule, RuleFile, Table
 from .slots import merge_same_fact, shadowed_negation, unguarded_refs
 from ..scenario.validation import dotted
@@ -92,7 +92,7 @@ class RuleCompiler:
                              f"(e.g. {field}: {{gte: 1}}), so only facts that have it are matched")
                 continue
             key = rule.id if len(branches) == 1 else f"{rule.id}#{b + 1}"
-            yield CompiledRule(rule.id, key, b + 1, "rule", rule.title, rule.source, rule.basis,
+            yield CompiledRule(rule.id, key, b + 1, RuleKind.RULE, rule.title, rule.source, rule.basis,
                                rule.section, rule.verified, rule.description, tuple(patterns),
                                tuple(emits), tuple(thresholds), self.out.file, self.out.locate(at))
 
@@ -263,7 +263,8 @@ class RuleCompiler:
             kind, allowed = "str", tuple(CATALOGUE)
         else:
             spec = FACT_TYPES[type_].fields[name]
-            kind = {"level": "int", "num": "num", "str": "enum" if spec.values else "text"}.get(spec.kind, spec.kind)
+            kind = {FieldKind.LEVEL: "int", FieldKind.NUM: "num",
+                    FieldKind.STR: "enum" if spec.values else "text"}.get(spec.kind, spec.kind)
             allowed = spec.values
         if kind in ("int", "num"):
             bad = [v for v in items if isinstance(v, str)]
@@ -337,13 +338,13 @@ class RuleCompiler:
         if isinstance(value, Ref):
             return True
         spec = FACT_TYPES[type_].fields[name]
-        if spec.kind == "level" and not (isinstance(value, int) and 1 <= value <= 5):
+        if spec.kind == FieldKind.LEVEL and not (isinstance(value, int) and 1 <= value <= 5):
             self.out.add(at, f"{name} must be a whole number from 1 to 5, got {value!r}", "levels run 1 (very low) to 5 (very high)")
             return False
-        if spec.kind == "num" and not isinstance(value, (int, float)):
+        if spec.kind == FieldKind.NUM and not isinstance(value, (int, float)):
             self.out.add(at, f"{name} must be a number, got {value!r}", "write a number without quotes or units")
             return False
-        if spec.kind == "str" and (not isinstance(value, str) or (spec.values and value not in spec.values)):
+        if spec.kind == FieldKind.STR and (not isinstance(value, str) or (spec.values and value not in spec.values)):
             self.out.add(at, f"{value!r} is not a possible {type_}.{name}",
                          did_you_mean(str(value), spec.values) if spec.values else "write text")
             return False
@@ -375,7 +376,7 @@ class RuleCompiler:
                                         Test("field", "lt", Ref("s", "field"))), True))
         below = (Pattern("k0", "ceiling", (Test("criterion", "eq", c), Test("level", "lt", Ref("s", "level"))), True),)
         yield CompiledRule(
-            f"{c}/combine", f"{c}/combine", 1, "combine",
+            f"{c}/combine", f"{c}/combine", 1, RuleKind.COMBINE,
             f"The {c} level is the highest level any of its indicators reaches"
             + (", unless a ceiling holds it lower" if table.ceilings else ""), table.source,
             "project", table.section, True,
@@ -386,7 +387,7 @@ class RuleCompiler:
             (), self.out.file, line)
         if table.ceilings:
             yield CompiledRule(
-                f"{c}/ceiling", f"{c}/ceiling", 1, "combine",
+                f"{c}/ceiling", f"{c}/ceiling", 1, RuleKind.COMBINE,
                 f"Evidence of coping holds {c} at the lowest ceiling below its highest indicator level",
                 table.source, "project", table.section, True,
                 "A ceiling (asserted by a rule on evidence such as coping) caps the level the indicators "
@@ -398,7 +399,7 @@ class RuleCompiler:
                 (Emit("criterion", (("evidence", "scored"), ("level", Ref("k", "level")), ("name", c))),),
                 (), self.out.file, line)
         yield CompiledRule(
-            f"{c}/insufficient", f"{c}/insufficient", 1, "insufficient",
+            f"{c}/insufficient", f"{c}/insufficient", 1, RuleKind.INSUFFICIENT,
             f"With no usable indicator, {c} is insufficient evidence (never level 1)", table.source,
             "project", table.section, True, None,
             (Pattern("a0", "signal", (Test("criterion", "eq", c),), True),),
@@ -428,7 +429,7 @@ class RuleCompiler:
         rule_id = f"{criterion}/{'presumed/' if presumed else ''}{ind.field}/L{level}"
         fields: tuple[tuple[str, Any], ...] = (("criterion", criterion), ("field", ind.field), ("level", level))
         return CompiledRule(
-            rule_id, rule_id, 1, "band",
+            rule_id, rule_id, 1, RuleKind.BAND,
             f"{ind.title or ind.field}: {label} -> {criterion} level {level}{' (presumed)' if presumed else ''}",
             source, basis, ind.section, ind.verified, ind.note,
             (Pattern("a0", "indicator", (Test("field", "eq", ind.field),) + tuple(tests)),) + self._guard,

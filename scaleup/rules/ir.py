@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Mapping, Optional, Union
 
 from ..facts import Scalar
@@ -77,6 +78,15 @@ class Threshold:
     verified: bool = True
 
 
+class RuleKind(StrEnum):
+    """Where a compiled rule comes from."""
+
+    RULE = "rule"                  # written in a rule file
+    BAND = "band"                  # one band of a scoring table
+    COMBINE = "combine"            # generated: a criterion's level from its signals (and ceilings)
+    INSUFFICIENT = "insufficient"  # generated: a criterion with no usable indicator
+
+
 @dataclass(frozen=True)
 class CompiledRule:
     """One branch of one rule. ``key`` is unique (``id`` or ``id#branch``)."""
@@ -84,7 +94,7 @@ class CompiledRule:
     id: str
     key: str
     branch: int
-    kind: str                  # rule | band | combine | insufficient
+    kind: RuleKind
     title: str
     source: str
     basis: str

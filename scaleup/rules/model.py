@@ -19,7 +19,9 @@ Text = Annotated[StrictStr, Field(min_length=1, max_length=500)]
 LongText = Annotated[StrictStr, Field(max_length=4000)]
 Basis = Literal["source", "project"]
 Number = Union[StrictInt, StrictFloat]
-Scalar = Union[StrictBool, StrictInt, StrictFloat, Annotated[StrictStr, Field(max_length=500)]]
+# A parameter value as ruleset.yaml may write it (read strictly: "4" stays text); engine_value turns it
+# into the engine's scaleup.facts.Scalar.
+ParameterValue = Union[StrictBool, StrictInt, StrictFloat, Annotated[StrictStr, Field(max_length=500)]]
 
 
 class Model(BaseModel):
@@ -40,7 +42,7 @@ class Source(Model):
 class Parameter(Model):
     """A named value rules refer to as ``$param.<name>``."""
 
-    value: Scalar
+    value: ParameterValue
     unit: Optional[Text] = None
     basis: Basis
     source: Optional[SourceId] = None

@@ -32,7 +32,7 @@ from ..facts import Scalar
 from ..scenario.fields import CATALOGUE
 from ..scenario.yamlio import Document
 from .compile import did_you_mean
-from .ir import CompiledRule
+from .ir import CompiledRule, RuleKind
 from .model import Caveat, Edge, Parameter, RuleFile, RulesetFile, Source
 
 MAX_DEPTH = 8
@@ -75,17 +75,43 @@ def split_overrides(overrides: Mapping[str, Scalar]) -> tuple[dict[str, Scalar],
 
 MAX_COUNT = 10_000_000_000        # as scenario counts (docs/limits.md)
 MAX_NUMBER = 1e15                 # engine_value refuses larger fractions
-# unit (its first word, before any "/") -> (whole numbers only, lowest, highest, lowest excluded, words)
-UNIT_RANGES: dict[str, tuple[bool, float, float, bool, str]] = {
-    "level": (True, 1, 5, False, "a whole number from 1 to 5"),
-    "people": (True, 0, MAX_COUNT, False, f"a whole number from 0 to {MAX_COUNT:,}"),
-    "houses": (True, 0, MAX_COUNT, False, f"a whole number from 0 to {MAX_COUNT:,}"),
-    "extensions": (True, 0, 100, False, "a whole number from 0 to 100"),
-    "percent": (False, 0, 100, False, "a number from 0 to 100"),
-    "months": (False, 0, 1200, True, "a number above 0 and at most 1,200"),
-    "weeks": (False, 0, 5200, True, "a number above 0 and at most 5,200"),
-    "days": (False, 0, 36500, True, "a number above 0 and at most 36,500"),
-    "deaths": (False, 0, MAX_NUMBER, False, "a number from 0 up"),
+
+
+@dataclass(frozen=True)
+class UnitRange:
+    """The values a parameter of one unit may take.
+
+    Attributes:
+        whole: whole numbers only.
+        low, high: the range, ``high`` included.
+        open_low: ``low`` itself excluded (a duration of 0 is no duration).
+        words: the range as an error message says it.
+    """
+
+    whole: bool
+    low: float
+    high: float
+    open_low: bool
+    words: str
+
+    def admits(self, value: float) -> bool:
+        """Whether ``value`` (a finite number) is in the range."""
+        if self.whole and not float(value).is_integer():
+            return False
+        return self.low < value <= self.high if self.open_low else self.low <= value <= self.high
+
+
+# unit (its first word, before any "/") -> its range
+UNIT_RANGES: dict[str, UnitRange] = {
+    "level": UnitRange(True, 1, 5, False, "a whole number from 1 to 5"),
+    "people": UnitRange(True, 0, MAX_COUNT, False, f"a whole number from 0 to {MAX_COUNT:,}"),
+    "houses": UnitRange(True, 0, MAX_COUNT, False, f"a whole number from 0 to {MAX_COUNT:,}"),
+    "extensions": UnitRange(True, 0, 100, False, "a whole number from 0 to 100"),
+    "percent": UnitRange(False, 0, 100, False, "a number from 0 to 100"),
+    "months": UnitRange(False, 0, 1200, True, "a number above 0 and at most 1,200"),
+    "weeks": UnitRange(False, 0, 5200, True, "a number above 0 and at most 5,200"),
+    "days": UnitRange(False, 0, 36500, True, "a number above 0 and at most 36,500"),
+    "deaths": UnitRange(False, 0, MAX_NUMBER, False, "a number from 0 up"),
 }
 
 
@@ -116,11 +142,10 @@ def check_value(value: Any, unit: Optional[str], whole: bool = False,
     if problem:
         return problem
     key = (unit or "").split("/")[0].strip().lower()
-    spec = UNIT_RANGES.get(key)
-    if spec is not None:
-        whole_only, least, most, open_low, words = spec
-        if (whole_only and not float(value).is_integer()) or value > most or value < least or (open_low and value == least):
-            return f"a value in {unit} must be {words}, got {value!r}"
+    allowed = UNIT_RANGES.get(key)
+    if allowed is not None:
+        if not allowed.admits(value):
+            return f"a value in {unit} must be {allowed.words}, got {value!r}"
     elif (scale := re.search(r"\b(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)\b", unit or "")) is not None:
         low_s, high_s = float(scale[1]), float(scale[2])       # a scale in the unit: "ACAPS 0-5"
         if not low_s <= value <= high_s or (whole and not float(value).is_integer()):
@@ -211,7 +236,7 @@ def _find_indicator(chain: Sequence[Layer], criterion: str, name: str) -> Option
 def band_key(rule: CompiledRule) -> Optional[tuple[str, str]]:
     """(criterion, field) of a band rule, the criterion marked ``/presumed`` for a presumption
     table's band; None for any other rule."""
-    if rule.kind != "band":
+    if rule.kind != RuleKind.BAND:
         return None
     fields = dict(rule.emits[0].fields)
     presumed = "/presumed" if fields.get("presumed") == "true" else ""
@@ -224,10 +249,10 @@ def merge_rules(layers: Sequence[list[CompiledRule]]) -> list[CompiledRule]:
     for overlay in layers[1:]:
         bands: dict[tuple[str, str], list[CompiledRule]] = {}
         rules: dict[str, list[CompiledRule]] = {}
-        generated = {r.id for r in merged if r.kind in ("combine", "insufficient")}
+        generated = {r.id for r in merged if r.kind in (RuleKind.COMBINE, RuleKind.INSUFFICIENT)}
         for r in overlay:
             key = band_key(r)
-            if r.kind in ("combine", "insufficient") and r.id in generated:
+            if r.kind in (RuleKind.COMBINE, RuleKind.INSUFFICIENT) and r.id in generated:
                 continue        # how a criterion combines (its ceilings included) is the base table's
             if key is not None:
                 bands.setdefault(key, []).append(r)

@@ -133,41 +133,53 @@ CONTEXT_ONLY: dict[str, str] = {
 
 Derivation = Callable[[Scenario], Any]
 
-# path -> (kind, unit, meaning, formula, inputs, compute)
-DERIVED: dict[str, tuple[str, str, str, str, tuple[str, ...], Derivation]] = {
-    "populations.affected_pct": (
+
+@dataclass(frozen=True)
+class DerivedField:
+    """How one derived indicator is computed (``kind``, ``unit`` and ``doc`` as in :class:`FieldInfo`)."""
+
+    kind: str
+    unit: str
+    doc: str
+    formula: str                  # the arithmetic, as the docs print it
+    inputs: tuple[str, ...]       # the scenario fields it reads (its origin lists their lines)
+    compute: Derivation           # scenario -> value, or None when an input is missing
+
+
+DERIVED: dict[str, DerivedField] = {
+    "populations.affected_pct": DerivedField(
         "num", "percent", "Share of the national population affected (refugees hosted here included)",
         "populations.affected / country.population * 100", ("populations.affected", "country.population"),
         lambda s: _ratio(s.populations.affected, s.country.population, 100)),
-    "populations.new_displacement_30d": (
+    "populations.new_displacement_30d": DerivedField(
         "int", "people", "People newly displaced in the last 30 days, internally or across a border",
         "populations.idps_new_30d + populations.refugees_new_30d",
         ("populations.idps_new_30d", "populations.refugees_new_30d"),
         lambda s: _sum(s.populations.idps_new_30d, s.populations.refugees_new_30d)),
-    "health_nutrition.cmr_ratio": (
+    "health_nutrition.cmr_ratio": DerivedField(
         "num", "ratio", "Crude mortality relative to the pre-crisis baseline",
         "health_nutrition.cmr / health_nutrition.cmr_baseline",
         ("health_nutrition.cmr", "health_nutrition.cmr_baseline"),
         lambda s: _ratio(s.health_nutrition.cmr, s.health_nutrition.cmr_baseline, 1)),
-    "populations.need_estimate": (
+    "populations.need_estimate": DerivedField(
         "int", "people", "People in need, or where no such figure is given, people affected other than refugees "
         "hosted here (an upper estimate of need)",
         "populations.in_need, else populations.iasc_caseload",
         ("populations.in_need", "populations.affected", "populations.refugees", "populations.idps",
          "populations.returnees", "populations.non_displaced_affected"),
         lambda s: s.populations.in_need if s.populations.in_need is not None else _caseload(s.populations)),
-    "populations.need_estimate_pct": (
+    "populations.need_estimate_pct": DerivedField(
         "num", "percent", "populations.need_estimate as a share of the national population",
         "populations.need_estimate / country.population * 100",
         ("populations.in_need", "populations.affected", "populations.refugees", "populations.idps",
          "populations.returnees", "populations.non_displaced_affected", "country.population"),
         lambda s: _ratio(s.populations.in_need if s.populations.in_need is not None else _caseload(s.populations),
                          s.country.population, 100)),
-    "populations.in_need_area_pct": (
+    "populations.in_need_area_pct": DerivedField(
         "num", "percent", "Share of the affected area's population in need",
         "populations.in_need / country.area_population * 100", ("populations.in_need", "country.area_population"),
         lambda s: _ratio(s.populations.in_need, s.country.area_population, 100)),
-    "populations.iasc_caseload": (
+    "populations.iasc_caseload": DerivedField(
         "int", "people", "People affected other than refugees hosted here and their hosts (the caseload of the "
         "IASC system)",
         "idps + returnees + non_displaced_affected when non_displaced_affected is given (it excludes refugee "
@@ -175,43 +187,43 @@ DERIVED: dict[str, tuple[str, str, str, str, tuple[str, ...], Derivation]] = {
         ("populations.affected", "populations.refugees", "populations.idps", "populations.returnees",
          "populations.non_displaced_affected"),
         lambda s: _caseload(s.populations)),
-    "populations.iasc_caseload_pct": (
+    "populations.iasc_caseload_pct": DerivedField(
         "num", "percent", "People affected other than refugees hosted here, as a share of the national population",
         "populations.iasc_caseload / country.population * 100",
         ("populations.affected", "populations.refugees", "populations.idps", "populations.returnees",
          "populations.non_displaced_affected", "country.population"),
         lambda s: _ratio(_caseload(s.populations), s.country.population, 100)),
-    "hazard.days_since_onset": (
+    "hazard.days_since_onset": DerivedField(
         "int", "days", "Days from the start of the crisis (hazard.started) to as_of",
         "as_of - hazard.started", ("hazard.started", "as_of"),
         lambda s: (s.as_of - s.hazard.started).days if s.hazard.started else None),
-    "capacity.flash_appeal_days": (
+    "capacity.flash_appeal_days": DerivedField(
         "int", "days", "Days from the start of the crisis to the Flash Appeal",
         "capacity.flash_appeal_date - hazard.started", ("capacity.flash_appeal_date", "hazard.started"),
         lambda s: (s.capacity.flash_appeal_date - s.hazard.started).days
         if s.capacity.flash_appeal_date and s.hazard.started else None),
-    "hazard.count": (
+    "hazard.count": DerivedField(
         "int", "hazards", "Number of concurrent hazards", "len(hazard.types)", ("hazard.types",),
         lambda s: len(s.hazard.types)),
-    "capacity.reach_pct": (
+    "capacity.reach_pct": DerivedField(
         "num", "percent", "People reached as a share of people in need",
         "capacity.people_reached / populations.in_need * 100",
         ("capacity.people_reached", "populations.in_need"),
         lambda s: _ratio(s.capacity.people_reached, s.populations.in_need, 100)),
-    "capacity.partners_per_100k_pin": (
+    "capacity.partners_per_100k_pin": DerivedField(
         "num", "per 100,000 in need", "Operational partners per 100,000 people in need",
         "capacity.operational_partners / populations.in_need * 100000",
         ("capacity.operational_partners", "populations.in_need"),
         lambda s: _ratio(s.capacity.operational_partners, s.populations.in_need, 100_000)),
-    "activation.months_elapsed": (
+    "activation.months_elapsed": DerivedField(
         "num", "months", "Months from the activation date to as_of (30.44-day months, 1 decimal)",
         "(as_of - activation.date) in months", ("activation.date", "as_of"),
         lambda s: _months_between(s.activation.date, s.as_of) if s.activation else None),
-    "activation.extension_count": (
+    "activation.extension_count": DerivedField(
         "int", "extensions", "Number of extensions granted", "len(activation.extensions)",
         ("activation.extensions",),
         lambda s: len(s.activation.extensions) if s.activation else None),
-    "activation.extension_months_max": (
+    "activation.extension_months_max": DerivedField(
         "num", "months", "Longest single extension", "max(activation.extensions[].months)",
         ("activation.extensions",),
         lambda s: max((e.months for e in s.activation.extensions), default=0) if s.activation else None),
@@ -220,8 +232,8 @@ DERIVED: dict[str, tuple[str, str, str, str, tuple[str, ...], Derivation]] = {
 
 def _catalogue() -> dict[str, FieldInfo]:
     fields = {f.path: f for f in _walk(Scenario)}
-    for path, (kind, unit, doc, formula, _, _) in DERIVED.items():
-        fields[path] = FieldInfo(path, kind, unit, doc, formula=formula, ge=0)
+    for path, derived in DERIVED.items():
+        fields[path] = FieldInfo(path, derived.kind, derived.unit, derived.doc, formula=derived.formula, ge=0)
     return dict(sorted(fields.items()))
 
 
@@ -253,7 +265,7 @@ def _leaves(model: BaseModel, prefix: str = "", loc: tuple[str, ...] = ()) -> It
             yield path, loc + (name,), value
 
 
-_DERIVED_INPUTS = {path: tuple(tuple(i.split(".")) for i in spec[4]) for path, spec in DERIVED.items()}
+_DERIVED_INPUTS = {path: tuple(tuple(i.split(".")) for i in derived.inputs) for path, derived in DERIVED.items()}
 
 
 def _at(file: str, line: Optional[int]) -> str:
@@ -277,8 +289,8 @@ def to_facts(scenario: Scenario, file: str, line_of: Callable[[tuple], Optional[
                 rows.append((path, engine_value(item), f"input:{path}[{i}]@{_at(file, line_of(loc + (i,)))}"))
         else:
             rows.append((path, engine_value(value), f"input:{path}@{_at(file, line_of(loc))}"))
-    for path, (_, _, _, _, _, compute) in DERIVED.items():
-        value = compute(scenario)
+    for path, derived in DERIVED.items():
+        value = derived.compute(scenario)
         if value is not None:
             lines = sorted({n for n in map(line_of, _DERIVED_INPUTS[path]) if n is not None})
             rows.append((path, engine_value(value), f"derived:{path}@{file}:{','.join(map(str, lines)) or '?'}"))

@@ -23,6 +23,10 @@ from .shipped import close_names, resolve as resolve_shipped
 from .yamlio import Document, load_document
 
 SUFFIXES = (".yaml", ".yml", ".json")
+# What each input suffix holds; suffixes are compared in lowercase everywhere (this is the one place).
+FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+           ".csv": "csv", ".xlsx": "xlsx"}
+EXPECTED_SUFFIXES = "expected .yaml, .json, .jsonl, .csv or .xlsx"
 MAX_INPUTS = 100_000   # files one run may name (docs/limits.md); JSON Lines lines are not counted
 KINDS = ("scenario", "exercise", "answer_sheet")
 
@@ -42,6 +46,21 @@ class Inputs:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stopped: bool = False
+
+
+def input_format(path: str | os.PathLike[str]) -> Optional[str]:
+    """``yaml``, ``json``, ``jsonl``, ``csv`` or ``xlsx`` by the file's suffix (any case); None for another suffix."""
+    return FORMATS.get(os.path.splitext(os.fspath(path))[1].lower())
+
+
+def unknown_suffix(name: str) -> Problem:
+    """The problem of a file whose suffix says nothing scaleup reads."""
+    suffix = os.path.splitext(name)[1]
+    hints = {".xls": "save it as .xlsx (Excel: File > Save As > Excel Workbook)",
+             ".ods": "save it as .xlsx or as CSV UTF-8", ".tsv": "rename it to .csv (tabs between cells are read)"}
+    what = f"unknown file suffix {suffix!r}" if suffix else "the file name has no suffix"
+    return Problem(name, None, "", f"{what}; {EXPECTED_SUFFIXES}",
+                   hints.get(suffix.lower(), "rename the file to say what it holds"))
 
 
 def expand_paths(paths: Sequence[str]) -> tuple[list[Path], list[Problem]]:
@@ -114,7 +133,7 @@ def _expand_one(raw: str, suffixes: Sequence[str], should_stop: Optional[StopChe
     mode, error = _mode(raw)
     candidates: Iterator[str]
     if mode is not None and stat.S_ISDIR(mode):
-        candidates = (p for p in walk(raw, should_stop) if os.path.splitext(p)[1].lower() in suffixes)
+        candidates = (p for p in walk(raw, should_stop) if os.path.splitext(p)[1].lower() in suffixes)   # lowercase, as input_format
     elif mode is not None or (error is not None and not has_magic(raw)):
         candidates = iter([raw])
     elif has_magic(raw):
@@ -194,6 +213,13 @@ def read_scenarios(paths: Sequence[Path]) -> Iterator[tuple[Path, Item]]:
 
 def read_scenario(path: Path, name: Optional[str] = None) -> Item:
     try:
+        fmt = input_format(path)
+        if fmt in ("jsonl", "csv", "xlsx"):
+            raise ScenarioError.at(name or display_name(path), None, "", f"a .{fmt} file holds one scenario per "
+                                   f"{'line' if fmt == 'jsonl' else 'row'}; this reads one scenario per file",
+                                   "give it to evaluate, explain or batch, which read every row")
+        if fmt is None:
+            raise ScenarioError([unknown_suffix(name or display_name(path))])
         document = load_document(path, error=ScenarioError, name=name or display_name(path), keep_going=True)
         kind = kind_of(document)
         if kind != "scenario":

@@ -14,7 +14,7 @@ from typing import Any
 
 from scaleup.errors import Problem
 
-from .reading import (FLOAT_RE, INT_RE, SURROGATE_RE, Limits, Path, Stop, message_of, not_mapping, problem_at,
+from .reading import (FLOAT_RE, INT_RE, SURROGATE_RE, KeyPath, Limits, Stop, message_of, not_mapping, problem_at,
                       stop_at, value_kind)
 
 # an unterminated string is one token up to the line end, so scanning stays linear
@@ -26,7 +26,7 @@ _JSON_HINT = "check for missing or trailing commas and that keys and text use do
 class _Frame:
     """An open JSON object or array while scanning."""
 
-    path: Path
+    path: KeyPath
     is_map: bool
     count: int = 0
     key: str = ""
@@ -34,7 +34,7 @@ class _Frame:
     seen: dict[str, int] = field(default_factory=dict)  # key -> line
 
 
-def _track_json(text: str, limits: Limits) -> tuple[dict[Path, int], list[Problem], list[Problem]]:
+def _track_json(text: str, limits: Limits) -> tuple[dict[KeyPath, int], list[Problem], list[Problem]]:
     """Scan JSON text for node lines, enforcing the limits and locating what json.loads cannot.
 
     Finds duplicate keys, NaN/Infinity, overflowing numbers and over-long texts. Malformed input
@@ -43,7 +43,7 @@ def _track_json(text: str, limits: Limits) -> tuple[dict[Path, int], list[Proble
     Raises:
         Stop: when the node, depth or entry limit is exceeded.
     """
-    lines: dict[Path, int] = {(): 1}
+    lines: dict[KeyPath, int] = {(): 1}
     problems: list[Problem] = []
     soft: list[Problem] = []  # duplicate keys: the first value is kept
     stack: list[_Frame] = []
@@ -120,11 +120,11 @@ def _distinct_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _one_line_paths(data: Any, limits: Limits) -> dict[Path, int] | None:
+def _one_line_paths(data: Any, limits: Limits) -> dict[KeyPath, int] | None:
     """Every node path of parsed one-line JSON, on line 1; None when the data breaks a limit the
     scanner checks (nodes counted as it counts them: containers, keys and scalars), or holds a
     number that is not finite or a text with a lone surrogate."""
-    lines: dict[Path, int] = {}
+    lines: dict[KeyPath, int] = {}
     nodes = 0
     stack: list[tuple[tuple[str | int, ...], Any, int]] = [((), data, 0)]
     while stack:
@@ -149,7 +149,7 @@ def _one_line_paths(data: Any, limits: Limits) -> dict[Path, int] | None:
     return lines if nodes <= limits.max_nodes else None
 
 
-def _one_line_json(text: str, limits: Limits) -> tuple[Any, dict[Path, int]] | None:
+def _one_line_json(text: str, limits: Limits) -> tuple[Any, dict[KeyPath, int]] | None:
     """JSON on one line (a JSON Lines entry): parsed by the C parser alone, every node on line 1.
 
     Returns None whenever something would need a located problem (bad syntax, duplicate or
@@ -164,7 +164,7 @@ def _one_line_json(text: str, limits: Limits) -> tuple[Any, dict[Path, int]] | N
     return None if lines is None else (data, lines)
 
 
-def parse_json(text: str, limits: Limits) -> tuple[Any, dict[Path, int], list[Problem]]:
+def parse_json(text: str, limits: Limits) -> tuple[Any, dict[KeyPath, int], list[Problem]]:
     if not text.strip():
         raise not_mapping(None, 1)
     if "\n" not in text.rstrip() and (parsed := _one_line_json(text, limits)) is not None:

@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 
 from scaleup.errors import Problem
 
-Path = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]   # keys and list indexes from the document root (not a file path)
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,11 @@ def message_of(what: str, **values: Any) -> tuple[str, str]:
     return MESSAGES[what][0].format(**values), MESSAGES[what][1]
 
 
-def problem_at(line: int | None, path: Path, message: str, hint: str) -> Problem:
+def problem_at(line: int | None, path: KeyPath, message: str, hint: str) -> Problem:
     return Problem("", line, field_path(path), message, hint)
 
 
-def stop_at(line: int | None, path: Path, message: str, hint: str) -> Stop:
+def stop_at(line: int | None, path: KeyPath, message: str, hint: str) -> Stop:
     return Stop([problem_at(line, path, message, hint)])
 
 
@@ -92,7 +92,7 @@ def field_path(path: Sequence[str | int]) -> str:
     return out.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def line_of(lines: Mapping[Path, int], path: Path) -> int | None:
+def line_of(lines: Mapping[KeyPath, int], path: KeyPath) -> int | None:
     line = lines.get(path)
     if line is not None:
         return line

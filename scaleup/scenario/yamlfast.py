@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .reading import Limits, Path
+from .reading import KeyPath, Limits
 from .yamlcore import CORE, TAGS, scalar_value
 
 try:
@@ -56,7 +56,7 @@ def available() -> bool:
     return CParser is not None
 
 
-def read_fast(text: str, limits: Limits) -> tuple[dict[str, Any], dict[Path, int]] | None:
+def read_fast(text: str, limits: Limits) -> tuple[dict[str, Any], dict[KeyPath, int]] | None:
     """Read a YAML document with libyaml, as the pure-Python reader would read it.
 
     Args:
@@ -79,7 +79,7 @@ def read_fast(text: str, limits: Limits) -> tuple[dict[str, Any], dict[Path, int
         parser.dispose()
 
 
-def _build(get: Any, limits: Limits) -> tuple[dict[str, Any], dict[Path, int]]:
+def _build(get: Any, limits: Limits) -> tuple[dict[str, Any], dict[KeyPath, int]]:
     """Values and lines from the events; raises :class:`_Fallback` on anything unusual."""
     get()                                                    # StreamStartEvent
     if type(get()) is not DocumentStartEvent:
@@ -90,14 +90,14 @@ def _build(get: Any, limits: Limits) -> tuple[dict[str, Any], dict[Path, int]]:
     max_nodes, max_depth, max_list = limits.max_nodes, min(limits.max_depth, _SAFE_DEPTH), limits.max_list
     if max_nodes < 1 or max_depth < 1:
         raise _Fallback("limits that refuse the top level itself")
-    lines: dict[Path, int] = {(): 1}
+    lines: dict[KeyPath, int] = {(): 1}
     root: dict[str, Any] = {}
     # the open collection: its value, path, whether it is a mapping, whether it is in flow style,
     # and (in a mapping) the key read but not yet given a value and that key's line
     box: Any = root
-    path: Path = ()
+    path: KeyPath = ()
     is_map, flow, key, key_line = True, bool(event.flow_style), None, 0
-    stack: list[tuple[Any, Path, bool, bool, Any, int]] = []
+    stack: list[tuple[Any, KeyPath, bool, bool, Any, int]] = []
     nodes = depth = 1
     while True:
         event = get()

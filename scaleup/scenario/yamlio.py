@@ -31,7 +31,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from scaleup.errors import Problem, ScaleupError
 
 from .jsonread import parse_json
-from .reading import DEFAULT_LIMITS, Limits, Path, Stop, line_of, message_of, not_mapping, problem_at, stop_at, value_kind
+from .reading import DEFAULT_LIMITS, KeyPath, Limits, Stop, line_of, message_of, not_mapping, problem_at, stop_at, value_kind
 from .yamlcore import CORE, NULLS, TAGS, scalar_value
 from .yamlfast import read_fast
 
@@ -55,7 +55,7 @@ class Document:
 
     name: str
     data: Any
-    lines: Mapping[Path, int]
+    lines: Mapping[KeyPath, int]
     sha256: str
     recoverable: tuple[Problem, ...] = ()
 
@@ -130,15 +130,15 @@ class _Builder:
 
     limits: Limits
     tags: dict[int, str]
-    lines: dict[Path, int] = field(default_factory=lambda: {(): 1})
+    lines: dict[KeyPath, int] = field(default_factory=lambda: {(): 1})
     problems: list[Problem] = field(default_factory=list)
     soft: list[Problem] = field(default_factory=list)  # duplicate keys: the first value is kept
 
-    def add(self, line: int, path: Path, message: str, hint: str) -> Any:
+    def add(self, line: int, path: KeyPath, message: str, hint: str) -> Any:
         self.problems.append(problem_at(line, path, message, hint))
         return _BAD
 
-    def value(self, node: Node, path: Path) -> Any:
+    def value(self, node: Node, path: KeyPath) -> Any:
         tag, line = self.tags.get(id(node)), self.lines[path]
         if isinstance(node, ScalarNode):
             return self.scalar(node, path, line)
@@ -154,7 +154,7 @@ class _Builder:
             self.lines[path + (i,)] = item.start_mark.line + 1
         return [self.value(item, path + (i,)) for i, item in enumerate(node.value)]
 
-    def mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
+    def mapping(self, node: MappingNode, path: KeyPath) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
@@ -168,7 +168,7 @@ class _Builder:
             out[key] = self.value(value_node, path + (key,))
         return out
 
-    def key(self, node: Node, path: Path, line: int) -> Any:
+    def key(self, node: Node, path: KeyPath, line: int) -> Any:
         if not isinstance(node, ScalarNode):
             return self.add(line, path, "a list or mapping is used as a key; keys must be text",
                             "write the key as plain text followed by `: `")
@@ -183,7 +183,7 @@ class _Builder:
         return self.add(line, path + (node.value,), f"the key {node.value!r} is read as "
                         f"{value_kind(key)}; keys must be text", f'quote the key: "{node.value}": ...')
 
-    def scalar(self, node: ScalarNode, path: Path, line: int) -> Any:
+    def scalar(self, node: ScalarNode, path: KeyPath, line: int) -> Any:
         try:
             return scalar_value(node.value, self.tags.get(id(node)), node.style is None, self.limits)
         except ValueError as err:
@@ -210,7 +210,7 @@ def _syntax_hint(text: str, err: yaml.MarkedYAMLError, mark: Any) -> tuple[str, 
     return None
 
 
-def _parse_yaml(text: str, limits: Limits) -> tuple[Any, dict[Path, int], list[Problem]]:
+def _parse_yaml(text: str, limits: Limits) -> tuple[Any, dict[KeyPath, int], list[Problem]]:
     if not text.strip():
         raise not_mapping(None, 1)     # blank, spaces, tabs: empty (a tab alone is a YAML error)
     fast = read_fast(text, limits)
