@@ -36,6 +36,12 @@ class Citation:
         flag = "" if self.verified else "; not verified"
         return f"{self.source} \"{self.title}\"{where}; basis {self.basis}{flag}"
 
+    @property
+    def short(self) -> str:
+        """The in-line form, without the source's title: ``<source>, <section>; basis <basis>``."""
+        where = f", {self.section}" if self.section else ""
+        return f"{self.source}{where}; basis {self.basis}{'' if self.verified else ', not verified'}"
+
 
 def citation(ruleset: CompiledRuleset, rule: CompiledRule) -> Citation:
     source = ruleset.sources.get(rule.source)

@@ -278,3 +278,41 @@ def test_a_trainee_reads_the_brief_view_of_the_same_derivation_tree() -> None:
     repeated = [ln.text for ln in lines if ln.text.endswith(" (shown above)")]
     assert repeated == ["situation: population is non_refugee (shown above)"]
     assert sum(ln.text.startswith("because: No refugees are hosted") for ln in lines) == 1
+
+
+def test_a_trainee_reads_the_brief_view_of_the_same_why_not_search() -> None:
+    from scaleup.exercise.load import load_exercise
+    from scaleup.exercise.reasons import why_not as brief_why_not
+    from scaleup.explain.whynot import Target
+    ex = load_exercise(ROOT / "scenarios" / "exercises" / "cyclone-idp-surge.yaml")
+    ev = ex.step_of(ex.question("d7-route")).ev
+    wanted = next(v for v in ("refugee_rcm", "iasc_scaleup") if not any(f.fields.get("value") == v
+                                                                        for f in ev.of_type("route")))
+    brief = brief_why_not(ev, "route", {"value": wanted}).lines
+    full = why_not(ev.ruleset, ev, Target(wanted, "route", "route", (("value", wanted),)), depth=1)
+    checked = {x.key: x for x in full.rules}
+    heads = [ln for ln in brief if ln.depth == 0]
+    assert heads and all(ln.cited is not None for ln in heads)
+    for i, head in enumerate(brief):
+        if head.depth != 0:
+            continue
+        # the rule the trainee is told about is one explain --why-not checks, and its failed
+        # conditions are the ones the trainee reads, one line each
+        branches = [x for x in checked.values() if x.key.split("#")[0] == head.cited.rule and not x.fired]
+        assert branches
+        nxt = next((j for j, ln in enumerate(brief[i + 1:]) if ln.depth == 0), len(brief) - i - 1)
+        shown = [ln for ln in brief[i + 1:i + 1 + nxt] if ln.depth == 1]
+        assert len(shown) in {x.failed for x in branches}
+
+
+def test_a_trainee_citation_is_the_words_citation_in_line() -> None:
+    from scaleup.exercise.explain import cite
+    from scaleup.words import citation
+    rs = load_ruleset(ROOT / "rulesets" / "iasc-2018")
+    assert any(not r.section for r in rs.rules) and any(r.section for r in rs.rules)
+    for rule in rs.rules:
+        c, full = cite(rs, rule), citation(rs, rule)
+        assert c.citation.startswith(full.source) and f"basis {full.basis}" in c.citation
+        assert c.citation.endswith(", not verified") == (not full.verified)
+        section = full.section or getattr(rs.sources.get(rule.source), "section", None)
+        assert (f", {section};" in c.citation) == bool(section)

@@ -7,11 +7,12 @@ derivation of the engine's answer, and why not a participant's answer) are built
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Optional
 
 from ..engine.audit import Evaluation
 from ..rules.ir import CompiledRule, CompiledRuleset
+from ..words import citation
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,13 @@ class Explanation:
 
 
 def cite(ruleset: CompiledRuleset, rule: CompiledRule) -> Cited:
-    """A rule with its short citation: source id, section, basis (titles are in :func:`sources`)."""
-    section = rule.section or getattr(ruleset.sources.get(rule.source), "section", None)
-    note = "" if rule.verified else ", not verified"
-    return Cited(rule.id, rule.title, rule.source,
-                 f"{rule.source}{', ' + section if section else ''}; basis {rule.basis}{note}", rule.basis)
+    """A rule with its short citation (:attr:`scaleup.words.Citation.short`: source id, section,
+    basis; titles are in :func:`sources`). A rule without a section of its own is cited at the
+    section its source names."""
+    c = citation(ruleset, rule)
+    if c.section is None:
+        c = replace(c, section=getattr(ruleset.sources.get(rule.source), "section", None))
+    return Cited(rule.id, rule.title, c.source, c.short, c.basis)
 
 
 def sources(ruleset: CompiledRuleset, cited: Iterable[Cited]) -> list[tuple[str, str, Optional[str]]]:

@@ -8,51 +8,30 @@ for a terminal or a debrief page.
 The two recurse into each other (a derivation explains a rule's ``not:`` conditions by why-not).
 
 They are the brief view of the one explanation model: :func:`derivation` walks the derivation
-tree of :func:`scaleup.explain.derivation.derivation`; tests are evaluated by the engine's own
-comparison (:func:`scaleup.engine.pyeval.passes`) and phrased by :mod:`scaleup.words`. Each
-rule's conditions are checked against the evaluation's facts one pattern at a time (the first
-matching fact binds), which is exact for the rule language's tests and an approximation only for
-``$alias.field`` joins. It is deliberately shorter than ``scaleup explain --why-not``
-(:mod:`scaleup.explain.whynot`): only the closest rules, one line per failed condition, for
-trainees and a printed debrief.
+tree of :func:`scaleup.explain.derivation.derivation`; :func:`why_not` runs the search of
+``scaleup explain --why-not`` (:mod:`scaleup.explain.whynot`): the rules that could produce an
+answer are :func:`scaleup.explain.whynot.producers`, and their conditions are checked by
+:func:`scaleup.engine.pyeval.check_rule`, the engine's own comparison with the closest fact bound
+when none matches. Only the rendering is shorter: the closest rules, one line per failed
+condition phrased by :mod:`scaleup.words`, for trainees and a printed debrief.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
 from ..engine import pyeval
 from ..engine.audit import Evaluation
+from ..explain import whynot
 from ..explain.tree import TreeNode
 from ..explain.derivation import derivation as tree_of
 from ..vocabulary import Criterion
 from ..display import fmt
 from .explain import Explanation, Line, cite, criteria_in
-from ..facts import FACT_TYPES, Fact
+from ..facts import Fact
 from ..recommendation.model import Recommendation
 from ..rules.ir import CompiledRule, CompiledRuleset, Pattern, Ref, Test
 from ..words import OP_SIGNS, brief_fact_text, needs_text
-
-def _passes(test: Test, fact: Fact, bound: dict[str, Fact]) -> bool:
-    """The engine's comparison, except that a join on a fact not bound (its condition failed) is
-    assumed to hold: the trainee is told about that condition, not about the join too."""
-    if isinstance(test.value, Ref) and test.field in fact.fields and not pyeval.resolve(test, bound)[0]:
-        return True
-    return pyeval.passes(test, fact, bound)
-
-
-def _identity(p: Pattern) -> dict[str, Any]:
-    """The literal tests that say *which* fact a pattern is about (its slot), not what value it
-    wants: ``criterion name=scale``, ``situation aspect=population``, ``indicator field=...``."""
-    eq = {t.field: t.value for t in p.tests if t.op == "eq" and isinstance(t.value, str)}
-    spec = FACT_TYPES.get(p.type)
-    if p.type == "indicator":
-        keep: Iterable[str] = ("field",)
-    elif spec is not None and spec.value_field:
-        keep = spec.single
-    else:
-        keep = eq
-    return {k: v for k, v in eq.items() if k in keep}
 
 
 def words_of(p: Pattern) -> dict[str, Any]:
@@ -77,29 +56,29 @@ def _test_words(ruleset: CompiledRuleset, t: Test) -> str:
     return words
 
 
-def _failed(ev: Evaluation, p: Pattern, bound: dict[str, Fact], depth: int, at: int) -> tuple[list[Line], list[str]]:
-    """Why a condition of a rule does not hold: lines and the criteria involved."""
-    rs = ev.ruleset
-    ident = _identity(p)
+def _failed(ev: Evaluation, res: pyeval.PatternResult, depth: int, at: int) -> tuple[list[Line], list[str]]:
+    """Why a condition of a rule does not hold, as checked by :func:`scaleup.engine.pyeval.check_rule`:
+    lines and the criteria involved."""
+    p, fact = res.pattern, res.fact
+    ident = words_of(p)
     crit = [str(ident["name"])] if p.type == "criterion" and "name" in ident else []
-    facts = [f for f in ev.of_type(p.type) if all(f.fields.get(k) == v for k, v in ident.items())]
-    if p.negated:
-        blocker = next(f for f in facts if all(_passes(t, f, bound) for t in p.tests))
-        return ([Line(at, f"needs no {pattern_words(p)}, but {brief_fact_text(blocker)}")],
-                crit + criteria_in(ev, blocker.id))
-    if facts:
-        fact = facts[0]
+    if p.negated and fact is not None:
+        return ([Line(at, f"needs no {pattern_words(p)}, but {brief_fact_text(fact)}")],
+                crit + criteria_in(ev, fact.id))
+    if fact is not None:
         bad: dict[str, list[str]] = {}
-        for t in p.tests:
-            if not _passes(t, fact, bound):
-                bad.setdefault(t.field, []).append(_test_words(rs, t))
+        for r in res.tests:
+            if not r.passed and not (isinstance(r.test.value, Ref) and r.expected is None):
+                bad.setdefault(r.test.field, []).append(_test_words(ev.ruleset, r.test))
         text = "; ".join(f"{name} is {fmt(fact.fields.get(name, 'missing'))}, needs {' and '.join(words)}"
                          for name, words in bad.items())
         return [Line(at, f"{pattern_words(p)}: {text}")], crit
     if p.type == "indicator":
         return [Line(at, f"needs {pattern_words(p)}, which the scenario does not give")], crit
-    lines = [Line(at, f"needs {pattern_words(p)}" + ("" if ident or not p.tests else
-                                                    " with " + ", ".join(f"{t.field} {_test_words(rs, t)}" for t in p.tests))
+    keyed = pyeval.key_tests(p)
+    lines = [Line(at, f"needs {pattern_words(p)}" + ("" if keyed or not p.tests else
+                                                    " with " + ", ".join(f"{t.field} {_test_words(ev.ruleset, t)}"
+                                                                         for t in p.tests))
                   + ", which no rule derived")]
     if depth > 0 and p.type != "criterion":
         sub = why_not(ev, p.type, words_of(p), depth - 1, at + 1)
@@ -108,37 +87,30 @@ def _failed(ev: Evaluation, p: Pattern, bound: dict[str, Fact], depth: int, at: 
     return lines, crit
 
 
-def _distance(ev: Evaluation, p: Pattern, bound: dict[str, Fact]) -> int:
+def _distance(res: pyeval.PatternResult) -> int:
     """How far a failed condition is from holding: its failing tests on the closest fact, else 1."""
-    ident = _identity(p)
-    same = [f for f in ev.of_type(p.type) if all(f.fields.get(k) == v for k, v in ident.items())]
-    if p.negated or not same:
+    if res.pattern.negated or res.fact is None:
         return 1
-    return max(1, sum(1 for t in p.tests if not _passes(t, same[0], bound)))
+    return max(1, sum(1 for r in res.tests if not r.passed))
 
 
 def _branch(ev: Evaluation, rule: CompiledRule, depth: int, at: int) -> tuple[int, list[Line], list[str]]:
-    bound: dict[str, Fact] = {}
+    """A rule branch's failed conditions, checked as ``scaleup explain --why-not`` checks them."""
     failures, lines, crit = 0, [], []
-    for p in rule.patterns:
-        matches = [f for f in ev.of_type(p.type) if all(_passes(t, f, bound) for t in p.tests)]
-        if bool(matches) != p.negated:
-            if matches:
-                bound[p.alias] = matches[0]
+    for res in pyeval.check_rule(ev.ruleset, ev, rule.key):
+        if res.held:
             continue
-        failures += _distance(ev, p, bound)
-        more, names = _failed(ev, p, bound, depth, at)
+        failures += _distance(res)
+        more, names = _failed(ev, res, depth, at)
         lines.extend(more)
         crit.extend(names)
     return failures, lines, crit
 
 
 def producers(ruleset: CompiledRuleset, type_: str, fields: dict[str, Any]) -> list[CompiledRule]:
-    """Rule branches that assert a ``type_`` fact with these field values."""
-    def fits(emit_fields: dict[str, Any]) -> bool:
-        return all(k in emit_fields and (isinstance(emit_fields[k], Ref) or str(emit_fields[k]) == str(v))
-                   for k, v in fields.items())
-    return [r for r in ruleset.rules if any(e.type == type_ and fits(dict(e.fields)) for e in r.emits)]
+    """Rule branches that could assert a ``type_`` fact with these field values (the search of
+    :func:`scaleup.explain.whynot.producers`)."""
+    return whynot.producers(ruleset, type_, [(k, "eq", v) for k, v in fields.items()])
 
 
 def why_not(ev: Evaluation, type_: str, fields: dict[str, Any], depth: int = 2, at: int = 0) -> Explanation:
