@@ -16,6 +16,7 @@ from .names import FileOrExample
 
 if TYPE_CHECKING:
     from ..exercise.load import LoadedExercise
+    from ..exercise.score import Sheet
 
 @click.group()
 def exercise() -> None:
@@ -64,13 +65,13 @@ def play(ctx: click.Context, file: str, sheet: Optional[Path], name: Optional[st
     play_session(ex, click.get_text_stream("stdin"), click.get_text_stream("stdout"), sheet=sheet, name=name, reveal=reveal)  # type: ignore[operator]  # click 8.5 deprecates get_text_stream and serves it from a module __getattr__ (typed object)
 
 
-def _sheets(ex, paths: tuple[str, ...]):
+def _sheets(ex: LoadedExercise, paths: tuple[str, ...]) -> tuple[list[Sheet], bool]:
     """Read every sheet; report invalid ones and warnings on stderr; return the valid ones."""
     from ..exercise.score import read_sheet
     from ..scenario.inputs import expand_paths
     found, missing = expand_paths(paths)
     problems: list[Problem] = list(missing)
-    valid = []
+    valid: list[Sheet] = []
     for path in found:
         sheet = read_sheet(path, ex)
         for w in sheet.warnings:

@@ -118,7 +118,8 @@ class RuleCompiler:
                 for tail in tails:
                     yield branch + tail
 
-    def _patterns(self, items: list[tuple[tuple, Any]], rule: Rule):
+    def _patterns(self, items: list[tuple[tuple, Any]], rule: Rule
+                  ) -> tuple[Optional[list[Pattern]], list[Threshold], dict[str, str]]:
         patterns: list[Pattern] = []
         thresholds: list[Threshold] = []
         aliases: dict[str, str] = {}   # user alias -> fact type
@@ -195,7 +196,7 @@ class RuleCompiler:
                         param.verified if param else rule.verified))
         return Pattern(alias, type_, tuple(tests), negated) if ok else None
 
-    def _resolve(self, value: Any, at: tuple, aliases: dict[str, str]):
+    def _resolve(self, value: Any, at: tuple, aliases: dict[str, str]) -> tuple[Any, Optional[str]]:
         """Literal, ``$param.x`` or ``$alias.field`` -> (engine value or Ref, param name)."""
         if isinstance(value, str) and value.startswith("$"):
             head, _, tail = value[1:].partition(".")
