@@ -14,17 +14,14 @@ from typing import Optional
 
 import click
 
-from ..errors import ScaleupError
-from ..recommendation.expect import check_expectations
 from ..scenario.search import has_magic
-from ..scenario.inputs import Skipped, find_inputs
 from ..paths import display_name
 from ..render import RENDERERS
 from ..render.json import render as render_json
 from ..rules.load import load_ruleset
 from ..safetext import terminal
 from ..writeout import write_atomic
-from .common import ExitCode, Group, Settings, emit, fail, parse_sets, report, row_option, ruleset_option, set_option
+from .common import ExitCode, Group, Settings, emit, fail, parse_sets, row_option, ruleset_option, set_option
 from .assurance import rules  # the rules group with check, coverage and diff added
 from .batch import batch, sweep
 from .compare import compare
@@ -93,45 +90,15 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
     if samples is not None or exact:
         _evaluate_uncertain(ctx, scenarios, ruleset, fmt, output, sets, samples or 0, seed, exact, jobs)
         return
-    from ..recommendation.evaluate import evaluate as run
-    from ..batch.scenario_files import Reading, holds_rows, read_all
+    from ..batch.evaluate import NoFileOfRows, evaluate_paths
     rules = load_ruleset(ruleset, parse_sets(sets))
-    found = find_inputs(scenarios, output=output)
-    paths, missing = found.files, found.problems
-    failed = bool(missing)
-    for problem in missing:
-        click.echo(f"error: {problem}", err=True)
-    for note in found.notes:
-        click.echo(f"note: {note}", err=True)
-    if row is not None and not any(holds_rows(p) for p in paths):
-        raise click.UsageError("--row picks a line of a .jsonl file or a row of a .csv or .xlsx file; none was given")
-    recs, mismatched, reading = [], False, Reading()
-    for where, item in read_all(paths, row, reading):
-        if isinstance(item, Skipped):
-            click.echo(terminal(f"skipped: {where} (kind {item.kind!r} is not a scenario)"), err=True)
-            continue
-        try:
-            if isinstance(item, ScaleupError):
-                raise item
-            rec = run(item, rules)
-        except ScaleupError as exc:
-            report(exc)
-            failed = True
-            continue
-        recs.append(rec)
-        if item.ranges:
-            click.echo(terminal(f"note: {where}: {len(item.ranges)} uncertain figure"
-                                f"{'s' if len(item.ranges) != 1 else ''} evaluated at their point estimates; "
-                                "--samples N gives the probability of each decision (docs/uncertainty.md)"), err=True)
-        if check and item.scenario.expect:
-            for mismatch in check_expectations(rec, item.scenario.expect):
-                click.echo(terminal(f"mismatch: {where}: {mismatch}"), err=True)
-                mismatched = True
-    for note in reading.notes:
-        click.echo(terminal(f"note: {note}"), err=True)
-    # several paths, a folder or a file of rows give a JSON array even when only one scenario is valid
-    many = (len(scenarios) > 1 or any(Path(s).is_dir() or has_magic(s) for s in scenarios)
-            or (row is None and any(holds_rows(p) for p in paths)))
+    try:
+        run = evaluate_paths(scenarios, rules, output=output, row=row, check=check)
+    except NoFileOfRows as exc:
+        raise click.UsageError(str(exc)) from None
+    for message in run.messages:
+        click.echo(terminal(str(message)), err=True)
+    recs, many, failed = run.recommendations, run.many, run.failed
     text = render_json(recs, many=many) if fmt == "json" else RENDERERS[fmt](recs)
     if output:
         write_atomic(output, text)   # even empty: yesterday's report must not look like today's
@@ -142,7 +109,7 @@ def evaluate(ctx: click.Context, scenarios: tuple[str, ...], ruleset: str, fmt: 
                                                           if output else ""), err=True)
     if failed or not recs:
         fail(ctx)
-    if mismatched:
+    if run.mismatched:
         fail(ctx, ExitCode.EXPECT)
 
 
