@@ -39,9 +39,10 @@ history: $(STAMP)
 	echo "history agreement: $$((total - unexplained - documented)) of $$total cases agree with the record on decision and route; $$documented documented disagreements; $$unexplained unexplained; $$stale stale notes"; \
 	rm -f $$log; exit $$status
 
-# the lint gate first (ruff's rule set is in pyproject.toml), then the suite with coverage
+# the lint and type gates first (ruff's rule set and mypy's flags are in pyproject.toml), then the suite with coverage
 test: $(STAMP)
 	$(BIN)/ruff check scaleup tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest --cov=scaleup --cov-report=term --cov-fail-under=90
 
 clean:

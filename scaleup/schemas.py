@@ -5,13 +5,15 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Any
 
+from pydantic import BaseModel
+
 from .exercise.model import Exercise
 from .recommendation.model import Recommendation
 from .scenario.model import Scenario
 from .scenario.ranges import UNCERTAIN_FIELDS
 from .scenario.validation import unwrap
 
-SCHEMAS = {"scenario": Scenario, "recommendation": Recommendation, "exercise": Exercise}
+SCHEMAS: dict[str, type[BaseModel]] = {"scenario": Scenario, "recommendation": Recommendation, "exercise": Exercise}
 
 
 RANGE_SCHEMA: dict[str, Any] = {

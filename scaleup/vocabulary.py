@@ -12,14 +12,14 @@ fields and written to JSON as is.
 from __future__ import annotations
 
 from enum import Enum, IntEnum, StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 EnumT = TypeVar("EnumT", bound=Enum)
 
 
 def _member(cls: type[EnumT], value: Any, **words: str) -> EnumT:
     """A new member of ``cls`` (a str or int enum) whose value is ``value``, carrying ``words``."""
-    member = (str if issubclass(cls, str) else int).__new__(cls, value)  # type: ignore[call-overload]
+    member = (str if issubclass(cls, str) else int).__new__(cls, value)  # type: ignore[type-var]  # cls is a str or an int enum; typeshed types the base __new__ for its own Self only
     member._value_ = value
     for name, text in words.items():
         setattr(member, name, text)
@@ -35,12 +35,14 @@ class Decision(StrEnum):
         today: what the criteria mean for a Scale-Up that is already active.
     """
 
+    _value_: str
     label: str
     phrase: str
     today: str
 
-    def __new__(cls, value: str, label: str, phrase: str, today: str) -> "Decision":
-        return _member(cls, value, label=label, phrase=phrase, today=today)
+    if not TYPE_CHECKING:  # hidden from mypy, which checks a lookup by value (Level(4)) against this signature
+        def __new__(cls, value: str, label: str, phrase: str, today: str) -> "Decision":
+            return _member(cls, value, label=label, phrase=phrase, today=today)
 
     RECOMMEND = ("recommend", "Recommend", "Recommend a System-Wide Scale-Up to the ERC",
                  "still met (a Scale-Up would be recommended today)")
@@ -65,11 +67,13 @@ class Decision(StrEnum):
 class _Labelled(StrEnum):
     """A value with a short ``label`` and a longer ``phrase`` (the base of the enums below)."""
 
+    _value_: str
     label: str
     phrase: str
 
-    def __new__(cls, value: str, label: str, phrase: str) -> "_Labelled":
-        return _member(cls, value, label=label, phrase=phrase)
+    if not TYPE_CHECKING:  # hidden from mypy, which checks a lookup by value (Level(4)) against this signature
+        def __new__(cls, value: str, label: str, phrase: str) -> "_Labelled":
+            return _member(cls, value, label=label, phrase=phrase)
 
     @property
     def headline(self) -> str:
@@ -85,6 +89,8 @@ class Route(_Labelled):
         phrase: the route as a sentence-length answer.
     """
 
+    _value_: str  # for mypy: the value is the first item of each tuple below
+
     IASC_CLUSTERS = ("iasc_clusters", "IASC clusters", "IASC clusters, activated by the ERC")
     REFUGEE_RCM = ("refugee_rcm", "Refugee Coordination Model", "Refugee Coordination Model, led by UNHCR")
     MIXED_JOINT_NOTE = ("mixed_joint_note", "Mixed situation (Joint Note)", "Mixed situation: Joint UNHCR-OCHA Note")
@@ -99,6 +105,8 @@ class Variant(_Labelled):
         phrase: the protocol's title, as reports cite it.
     """
 
+    _value_: str  # for mypy: the value is the first item of each tuple below
+
     PROTOCOL_1_2018 = ("protocol_1_2018", "Protocol 1 (2018) System-Wide Scale-Up", "Protocol 1 (IASC, 2018)")
     INFECTIOUS_DISEASE_2019 = ("infectious_disease_2019", "Infectious-disease Scale-Up (2019 protocol)",
                                "IASC Protocol for the Control of Infectious Disease Events (2019)")
@@ -111,6 +119,8 @@ class Lifecycle(_Labelled):
         label: the step in one word.
         phrase: the step with its reason, starting with the label.
     """
+
+    _value_: str  # for mypy: the value is the first item of each tuple below
 
     CONTINUE = ("continue", "Continue", "Continue within the six-month period")
     EXTEND = ("extend", "Extend", "Extend: the one exceptional three-month extension may be considered")
@@ -126,10 +136,12 @@ class Criterion(StrEnum):
             large gap, not strong capacity) and a *risk of failure* for risk.
     """
 
+    _value_: str
     phrase: str
 
-    def __new__(cls, value: str, phrase: str) -> "Criterion":
-        return _member(cls, value, phrase=phrase)
+    if not TYPE_CHECKING:  # hidden from mypy, which checks a lookup by value (Level(4)) against this signature
+        def __new__(cls, value: str, phrase: str) -> "Criterion":
+            return _member(cls, value, phrase=phrase)
 
     SCALE = ("scale", "scale")
     URGENCY = ("urgency", "urgency")
@@ -145,10 +157,12 @@ class Level(IntEnum):
         label: the level in words (``very high``).
     """
 
+    _value_: int
     label: str
 
-    def __new__(cls, value: int, label: str) -> "Level":
-        return _member(cls, value, label=label)
+    if not TYPE_CHECKING:  # hidden from mypy, which checks a lookup by value (Level(4)) against this signature
+        def __new__(cls, value: int, label: str) -> "Level":
+            return _member(cls, value, label=label)
 
     VERY_LOW = (1, "very low")
     LOW = (2, "low")

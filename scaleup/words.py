@@ -103,7 +103,7 @@ def brief_fact_text(fact: Fact) -> str:
         return f"{f['field']} = {fmt(f['value'])} ({fact.origin.split('@', 1)[-1]})"
     if fact.type == "criterion":
         level = f.get("level")
-        return f"{Criterion(f['name']).phrase} is " + (Level(int(level)).numbered if level else "insufficient evidence")  # type: ignore[arg-type]
+        return f"{Criterion(f['name']).phrase} is " + (Level(int(level)).numbered if level else "insufficient evidence")  # type: ignore[arg-type]  # a criterion fact's level is an int when present (facts.py)
     if fact.type in ("finding", "flag", "milestone", "plan"):
         return f"{fact.type} {f['name']}" + "".join(f", {k} {fmt(v)}" for k, v in f.items() if k != "name")
     if fact.type == "situation":

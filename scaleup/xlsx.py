@@ -31,9 +31,9 @@ def save_workbook(book: Any, target: str | os.PathLike[str] | IO[bytes]) -> None
     book.save(buffer)
     data = repack(buffer.getvalue())
     if hasattr(target, "write"):
-        target.write(data)   # type: ignore[union-attr]
+        target.write(data)
     else:
-        write_bytes(Path(target), data)   # type: ignore[arg-type]
+        write_bytes(Path(target), data)
 
 
 def write_bytes(path: Path, data: bytes) -> None:

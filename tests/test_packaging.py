@@ -118,3 +118,21 @@ def test_ci_runs_the_suite_on_python_3_13_in_its_own_venv_or_warns() -> None:
     assert "make test PYTHON=\"$py313\" VENV=.venv313" in script
     assert "warning: no Python 3.13 found" in script
     assert ".venv313/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_the_package_says_it_is_typed_and_make_test_type_checks_it() -> None:
+    # PEP 561: the marker ships inside the package (the wheel takes every file under scaleup/)
+    assert (ROOT / "scaleup" / "py.typed").is_file()
+    assert PYPROJECT["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"] == ["scaleup"]
+    mypy = PYPROJECT["tool"]["mypy"]
+    assert mypy["files"] == ["scaleup"] and mypy["warn_unused_ignores"] is True
+    assert "ignore_missing_imports" not in mypy   # only per module, for third-party code without types
+    recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert recipe.index("ruff check") < recipe.index("$(BIN)/mypy") < recipe.index("pytest")
+
+
+def test_every_type_ignore_says_why() -> None:
+    bare = [f"{path.relative_to(ROOT)}:{n}" for path in sorted((ROOT / "scaleup").rglob("*.py"))
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if "type: ignore" in line and not re.search(r"# type: ignore\[[a-z, -]+\]  # \S", line)]
+    assert bare == [], "a type: ignore needs its error code and a reason after it: " + ", ".join(bare)

@@ -133,10 +133,10 @@ def completeness_findings(ruleset: CompiledRuleset, result: Completeness) -> lis
         file, line = _first_rule(ruleset, target)
         out.append(finding(code, Problem(
             file, line, target, f"{what} for {count:,} of {total:,} combinations, in {', '.join(where)}: {shown}{more}", hint)))
-    for d in result.disagreements[:10]:
-        levels = ", ".join(level_label(x) for x in d.levels)
-        out.append(finding("CP05", Problem(ruleset.path, None, d.target,
-                   f"the Python evaluator gives {list(d.python)} but durable_rules {list(d.durable)} in {d.case} "
+    for dis in result.disagreements[:10]:
+        levels = ", ".join(level_label(x) for x in dis.levels)
+        out.append(finding("CP05", Problem(ruleset.path, None, dis.target,
+                   f"the Python evaluator gives {list(dis.python)} but durable_rules {list(dis.durable)} in {dis.case} "
                    f"with criteria ({levels})", "a defect in scaleup.engine.pyeval or scaleup.engine.durable; please report it")))
     seconds = result.seconds + result.crosscheck_seconds
     summary = ", ".join(f"{t}: {r.combinations:,} combinations ({r.evaluations:,} evaluated)" for t, r in result.targets.items())

@@ -99,8 +99,8 @@ def coverage(ruleset: CompiledRuleset, paths: Sequence[str]) -> Coverage:
         fired_keys = {f.key for f in ev.firings}
         for rule_id in {f.rule for f in ev.firings}:
             result.rules[rule_id] += 1
-        for key in fired_keys:
-            result.branches[key] += 1
+        for fired in fired_keys:
+            result.branches[fired] += 1
         for r in ruleset.rules:
             band = band_key(r)
             if band is not None and r.key in fired_keys:

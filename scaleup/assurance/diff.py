@@ -16,7 +16,7 @@ or on other facts, or asserting other facts), preferring a rule whose definition
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from ..engine.audit import Evaluation, Firing
 from ..errors import Problem, ScaleupError
@@ -100,7 +100,7 @@ class RulesetDiff:
 
 
 def _band(rule: CompiledRule) -> tuple:
-    tests = {t.op: t.value for t in rule.patterns[0].tests if t.field == "value"}
+    tests: dict[str, Any] = {t.op: t.value for t in rule.patterns[0].tests if t.field == "value"}   # an in test holds a tuple
     level = dict(rule.emits[0].fields)["level"]
     if "eq" in tests or "in" in tests:
         values = tests.get("in", (tests.get("eq"),))
@@ -215,10 +215,10 @@ def diff_rulesets(old: CompiledRuleset, new: CompiledRuleset, paths: Sequence[st
         for r in list(old.rules) + list(new.rules):
             if band_key(r) is not None and "/".join(band_key(r) or ()) == band.indicator:
                 details.setdefault(r.id, band.describe())
-    for name, a, b in result.parameters:
+    for name, was, now in result.parameters:
         for r in new.rules:
             if any(t.param == name for p in r.patterns for t in p.tests):
-                details.setdefault(r.id, f"parameter {name} {a} -> {b}")
+                details.setdefault(r.id, f"parameter {name} {was} -> {now}")
     if not paths:
         return result
     corpus = read_corpus(paths)

@@ -212,7 +212,7 @@ def asserting_rules(ev: Evaluation, facts: Sequence[Fact]) -> tuple[str, ...]:
 def _indicators(ev: Evaluation) -> dict[str, list[Scalar]]:
     values: dict[str, list[Scalar]] = {}
     for f in ev.of_type("indicator"):
-        values.setdefault(str(f.fields.get("field")), []).append(f.fields.get("value"))  # type: ignore[arg-type]
+        values.setdefault(str(f.fields.get("field")), []).append(f.fields.get("value"))  # type: ignore[arg-type]  # an indicator fact always carries its value
     return values
 
 

@@ -137,7 +137,7 @@ def level_label(level: Optional[int]) -> str:
 
 def situation_problems() -> list[Problem]:
     """Classes that no longer fit the scenario schema (so the check says so rather than crash)."""
-    out = []
+    out: list[Problem] = []
     for situation in INVARIANT_SITUATIONS:
         try:
             scenario_of(situation)

@@ -39,13 +39,13 @@ def band_findings(ruleset: CompiledRuleset, reasoner: Reasoner, locator: Locator
         for e in r.emits:
             fields = dict(e.fields)
             if e.type == "signal" and isinstance(fields.get("level"), int) and r.kind != RuleKind.BAND:
-                levels.setdefault(str(fields["criterion"]), set()).add(int(fields["level"]))   # type: ignore[arg-type]
+                levels.setdefault(str(fields["criterion"]), set()).add(int(fields["level"]))   # type: ignore[arg-type]  # the level was checked to be an int just above; mypy does not narrow a dict lookup
         key = band_key(r)
         if key is None:
             continue
         criterion = key[0].split("/")[0]          # a presumption table's bands count for their criterion
         if satisfiable(r.patterns[0], reasoner.domains):
-            levels.setdefault(criterion, set()).add(int(dict(r.emits[0].fields)["level"]))  # type: ignore[arg-type]
+            levels.setdefault(criterion, set()).add(int(dict(r.emits[0].fields)["level"]))  # type: ignore[arg-type]  # a band rule's signal carries an int level (rules/compile.py)
             continue
         bounds = [t for t in r.patterns[0].tests if t.field == "value"]
         where = next((locator.edge(criterion, key[1], t.value) for t in bounds if locator.edge(criterion, key[1], t.value)), None)
@@ -103,7 +103,7 @@ def reference_findings(ruleset: CompiledRuleset, locator: Locator) -> list[Findi
     for name, param in ruleset.parameters.items():
         file, line = locator.head("parameters", name)
         if param.source is not None:
-            cited.setdefault(param.source, None)  # type: ignore[arg-type]
+            cited.setdefault(param.source, None)  # type: ignore[arg-type]  # None: a source cited outside the rules (a parameter), with no rule to name
         if name not in params_used:
             out.append(finding("ST07", Problem(file, line, f"parameters.{name}", "no rule uses this parameter",
                                                               f"refer to it as $param.{name}, or remove it")))
@@ -112,7 +112,7 @@ def reference_findings(ruleset: CompiledRuleset, locator: Locator) -> list[Findi
                                                        "add source: <id>, or say basis: project")))
     for caveat in ruleset.caveats:
         if caveat.source is not None:
-            cited.setdefault(caveat.source, None)  # type: ignore[arg-type]
+            cited.setdefault(caveat.source, None)  # type: ignore[arg-type]  # None: a source cited outside the rules (a caveat), with no rule to name
     for source, rule in sorted(cited.items()):
         if source not in ruleset.sources:
             where = (rule.file, rule.line, rule.id) if rule is not None else (str(Path(ruleset.path) / "ruleset.yaml"), None, "")

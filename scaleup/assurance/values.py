@@ -58,7 +58,7 @@ class Values:
     def _fits(self, v: object) -> bool:
         if self.kind == "str":
             return isinstance(v, str)
-        return _num(v) and (self.kind == "num" or float(v).is_integer())  # type: ignore[arg-type]
+        return _num(v) and (self.kind == "num" or float(v).is_integer())  # type: ignore[arg-type]  # _num(v) holds first; mypy does not narrow through the helper
 
     def contains(self, v: object) -> bool:
         if not self._fits(v):
@@ -69,8 +69,8 @@ class Values:
             return False
         if self.kind == "str":
             return True
-        lo_ok = v > self.lo if self.lo_open else v >= self.lo  # type: ignore[operator]
-        hi_ok = v < self.hi if self.hi_open else v <= self.hi  # type: ignore[operator]
+        lo_ok = v > self.lo if self.lo_open else v >= self.lo  # type: ignore[operator]  # v is a number: kind is num or int here (str returned above)
+        hi_ok = v < self.hi if self.hi_open else v <= self.hi  # type: ignore[operator]  # v is a number: kind is num or int here (str returned above)
         return bool(lo_ok and hi_ok)
 
     def _int_bounds(self) -> tuple[float, float]:
@@ -132,7 +132,8 @@ class Values:
     # -- restriction ----------------------------------------------------------------------------
     def restrict(self, test: Test) -> "Values":
         """The values that also pass ``test`` (a test against a reference restricts nothing)."""
-        op, value = test.op, test.value
+        op = test.op
+        value: Any = test.value   # a number or a string; a tuple for in and not_in
         if isinstance(value, Ref):
             return self
         if op not in ("in", "not_in") and _num(value) == (self.kind == "str"):
@@ -164,7 +165,8 @@ class Values:
         listed = self.finite()
         if listed is not None:
             return all(_passes(test.op, v, test.value) for v in listed)
-        return self.restrict(_negate(test)).is_empty() if _negate(test) is not None else False
+        negated = _negate(test)
+        return self.restrict(negated).is_empty() if negated is not None else False
 
 
 def _clean(v: float) -> Any:

@@ -29,7 +29,7 @@ from .sweep import SweepResult, Vary
 from .sweep_map import MapAxis
 from ..display import fmt
 
-DECISIONS = {   # value: (label, fill, text colour, code); Okabe-Ito colours, safe for colour blindness
+DECISIONS: dict[str, tuple[str, str, str, str]] = {   # value: (label, fill, text colour, code); Okabe-Ito colours, safe for colour blindness
     Decision.RECOMMEND: (Decision.RECOMMEND.label, "#D55E00", "#FFFFFF", "R"),
     Decision.CONSIDER: (Decision.CONSIDER.label, "#E69F00", "#000000", "C"),
     Decision.NOT_RECOMMENDED: (Decision.NOT_RECOMMENDED.label, "#0072B2", "#FFFFFF", "N"),
@@ -181,7 +181,7 @@ def _palette(key: str, outcome: str) -> tuple[str, str, str, str]:
         return label, fill.format(panel=key), ink, code
     if outcome == "crashed":
         return CRASHED
-    table: dict[Any, tuple[str, str, str, str]] = DECISIONS if key == "decision" else ROUTES  # type: ignore[assignment]
+    table: dict[Any, tuple[str, str, str, str]] = DECISIONS if key == "decision" else ROUTES
     return table.get(None if key == "route" and outcome == "none" else outcome, (outcome, "#FFFFFF", "#000000", "?"))
 
 
@@ -260,8 +260,9 @@ def view(result: SweepResult) -> dict[str, Any]:
     written = dict(zip((v.field for v in result.varies), result.base_values()))
     spots = [xa.position(written[xs.field]), ya.position(written[ys.field]) if ya and ys else 0.5]
     marker = None
-    if all(spot is not None for spot in spots):
-        marker = (left + spots[0] * cell_w, TOP + (ny - spots[1]) * cell_h, min(cell_w, cell_h) * 0.32 + 3)  # type: ignore[operator]
+    x_spot, y_spot = spots
+    if x_spot is not None and y_spot is not None:
+        marker = (left + x_spot * cell_w, TOP + (ny - y_spot) * cell_h, min(cell_w, cell_h) * 0.32 + 3)
     mapped = {xs.field} | ({ys.field} if ys else set())
     s, rs = result.base.scenario, result.ruleset
     return {

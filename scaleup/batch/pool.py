@@ -126,7 +126,7 @@ class ProcessPool:
         # it must close them, or it would never see end-of-file when the parent closes or dies.
         inherited = [parent_end] + [s.conn for s in self._slots] if self._ctx.get_start_method() == "fork" else []
         progress = self._ctx.RawArray("d", 3)
-        proc = self._ctx.Process(target=worker_main, name="scaleup-worker", daemon=True,
+        proc = self._ctx.Process(target=worker_main, name="scaleup-worker", daemon=True,  # type: ignore[attr-defined]  # every concrete context has Process; typeshed leaves it off BaseContext
                                  args=(child_end, self.ruleset, _crash_hook(), inherited, progress))
         proc.start()
         child_end.close()

@@ -202,7 +202,7 @@ def run_batch(paths: Sequence[str], ruleset: CompiledRuleset, *, fmt: str, outpu
 
     def copy_reused() -> None:
         while queue and queue[0] is not None:
-            kept = rows.copy(queue.popleft())   # type: ignore[arg-type]
+            kept = rows.copy(queue.popleft())   # type: ignore[arg-type]  # the queue's head was checked not to be None in the loop condition
             summary.add(kept)
             _note_id(kept, ids, summary)
 

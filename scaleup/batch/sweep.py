@@ -181,15 +181,15 @@ def run_sweep(scenario: str | Path, design: Union[Design, Sequence[Vary]], rules
     last: list[Any] = []
     for task, outcome in ordered(pool.results(tasks(), should_stop)):
         values = tuple(_unwrap(v, x) for v, (_, x) in zip(varies, task.patch))
-        row = make_row(task, outcome, ruleset)
-        grid = {**{v.field: x for v, x in zip(varies, values)}, **{c: row.get(c) for c in GRID_COLUMNS}}
+        made = make_row(task, outcome, ruleset)
+        grid = {**{v.field: x for v, x in zip(varies, values)}, **{c: made.get(c) for c in GRID_COLUMNS}}
         if write is not None:
             write(grid)
         result._note(values, grid, last)
         result.tally.add(grid, grid)
         counts.processed += 1
         counts.evaluated += 1
-        counts.add(row)
+        counts.add(made)
         if progress is not None:
             progress(counts)
     result.wall = time.monotonic() - started

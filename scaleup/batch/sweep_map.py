@@ -43,7 +43,7 @@ class MapAxis:
             return cls(vary, vary.values)
         if vary.span is not None and vary.info.kind == "int" and vary.span[1] - vary.span[0] < MAX_CELLS:
             return cls(vary, tuple(range(vary.span[0], vary.span[1] + 1)))
-        low, high = vary.bounds   # type: ignore[misc]
+        low, high = vary.bounds   # type: ignore[misc]  # here the field has a span or many numeric values, so bounds is set (Vary.bounds)
         return cls(vary, (), float(low), float(high), bins)
 
     @property

@@ -124,7 +124,7 @@ def write_results_xlsx(path: str | os.PathLike[str], rows: Iterable[Mapping[str,
     results.print_title_rows = "1:1"
     error_columns = ("file", "line", "id", "title", "status", "error")
     errors = _header(book, "errors", error_columns, [label(c) for c in error_columns], [_width(c) for c in error_columns])
-    fills = {k: PatternFill("solid", fgColor=v) for k, v in DECISION_FILLS.items()}
+    fills: dict[object, Any] = {k: PatternFill("solid", fgColor=v) for k, v in DECISION_FILLS.items()}
     top, centre = Alignment(vertical="top", wrap_text=False), Alignment(horizontal="center")
     centred = {*LEVELS, "unhcr_level", "status"}
     count = failed = 0

@@ -142,7 +142,7 @@ def task_identity(task: Task) -> dict[str, Optional[str]]:
 
 def _error(exc: ScaleupError, document: Optional[Document], keep: bool = False) -> Outcome:
     label = "internal error: " if isinstance(exc, EngineError) else ""
-    values = {**identity(document.data if document is not None else None),
+    values: dict[str, Any] = {**identity(document.data if document is not None else None),
               "error": "; ".join(f"{label}{p}" for p in exc.problems)}
     if keep:
         values["raised"] = (type(exc), tuple(exc.problems))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import click
 
@@ -13,6 +13,10 @@ from ..errors import Problem
 from ..safetext import terminal
 from .common import emit, fail
 from .names import FileOrExample
+
+if TYPE_CHECKING:
+    from ..exercise.load import LoadedExercise
+    from ..exercise.score import Sheet
 
 @click.group()
 def exercise() -> None:
@@ -25,7 +29,7 @@ def exercise() -> None:
     """
 
 
-def _load(file: str, allow_outside: bool = False):  # type: ignore[no-untyped-def]
+def _load(file: str, allow_outside: bool = False) -> LoadedExercise:
     from ..exercise.load import load_exercise
     return load_exercise(file, allow_outside_paths=allow_outside)
 
@@ -56,18 +60,18 @@ def play(ctx: click.Context, file: str, sheet: Optional[Path], name: Optional[st
     Example:
       scaleup exercise play scenarios/exercises/cyclone-idp-surge.yaml --name Amina
     """
-    from ..exercise.play import play as run
+    from ..exercise.play import play as play_session
     ex = _load(file, allow_outside)
-    run(ex, click.get_text_stream("stdin"), click.get_text_stream("stdout"), sheet=sheet, name=name, reveal=reveal)
+    play_session(ex, click.get_text_stream("stdin"), click.get_text_stream("stdout"), sheet=sheet, name=name, reveal=reveal)  # type: ignore[operator]  # click 8.5 deprecates get_text_stream and serves it from a module __getattr__ (typed object)
 
 
-def _sheets(ex, paths: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _sheets(ex: LoadedExercise, paths: tuple[str, ...]) -> tuple[list[Sheet], bool]:
     """Read every sheet; report invalid ones and warnings on stderr; return the valid ones."""
     from ..exercise.score import read_sheet
     from ..scenario.inputs import expand_paths
     found, missing = expand_paths(paths)
     problems: list[Problem] = list(missing)
-    valid = []
+    valid: list[Sheet] = []
     for path in found:
         sheet = read_sheet(path, ex)
         for w in sheet.warnings:

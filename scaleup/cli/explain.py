@@ -53,7 +53,7 @@ def explain(ctx: click.Context, scenario: str, ruleset: str, depth: Optional[int
     from ..errors import ScaleupError
     from ..explain.derivation import explain as build, to_text
     from ..rules.load import load_ruleset
-    from ..scenario.load import load_scenario
+    from ..scenario.load import LoadedScenario, load_scenario
     from ..explain.whynot import parse_target
     rules = load_ruleset(ruleset, parse_sets(sets))
     for target in targets:
@@ -68,7 +68,7 @@ def explain(ctx: click.Context, scenario: str, ruleset: str, depth: Optional[int
         failed = False
     else:
         items = list(read_all([Path(scenario)], row))
-        loaded = [item for _, item in items if not isinstance(item, ScaleupError) and hasattr(item, "scenario")]
+        loaded = [item for _, item in items if isinstance(item, LoadedScenario)]
         failed = len(loaded) < len(items)
         for _, item in items:
             if isinstance(item, ScaleupError):

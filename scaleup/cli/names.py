@@ -22,5 +22,5 @@ class FileOrExample(click.Path):
         except click.BadParameter as exc:
             close = close_names(value) if isinstance(value, str) else []
             if close:
-                exc.message += f" Did you mean the shipped example {close[0]!r}? (scaleup scenario examples lists them)"
+                exc.message += f" Did you mean the shipped example {close[0]!r}? (scaleup scenario examples lists them)"  # type: ignore[misc]  # click's stubs mark message Final; it is the text click prints
             raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from ..errors import Problem, ScaleupError, ScenarioError
 from ..exercise.load import validate_exercise_document
@@ -12,10 +12,10 @@ from ..scenario.inputs import expand_paths, kind_of
 from ..paths import display_name
 from ..rules.load import load_ruleset
 from ..scenario.load import validate_document
-from ..scenario.yamlio import load_document
+from ..scenario.yamlio import Document, load_document
 from ..batch.scenario_files import Reading, holds_rows, read_all
 
-VALIDATORS = {"scenario": validate_document, "exercise": validate_exercise_document}
+VALIDATORS: dict[str, Callable[[Document], object]] = {"scenario": validate_document, "exercise": validate_exercise_document}
 
 
 @dataclass

@@ -55,7 +55,7 @@ def compare(op: str, observed: Scalar, expected: Any) -> bool:
     if op in ("in", "not_in"):
         hit = any(_comparable(observed, x) and observed == x for x in expected)
         return hit if op == "in" else not hit
-    return _comparable(observed, expected) and _COMPARE[op](observed, expected)  # type: ignore[no-any-return]
+    return _comparable(observed, expected) and _COMPARE[op](observed, expected)
 
 
 def resolve(test: Test, bound: dict[str, Fact]) -> tuple[bool, Any]:
@@ -88,7 +88,7 @@ def _field_eq(p: Pattern) -> Optional[Scalar]:
         return hit[1]
     value = None
     if p.type == "indicator":
-        value = next((t.value for t in p.tests if t.field == "field" and t.op == "eq" and not isinstance(t.value, Ref)), None)
+        value = next((t.value for t in p.tests if t.field == "field" and t.op == "eq" and isinstance(t.value, str)), None)
     _FIELD_EQ[id(p)] = (p, value)
     return value
 
@@ -109,7 +109,7 @@ class _Facts:
         self.known[fact.key] = fact
         self.by_type.setdefault(fact.type, []).append(fact)
         if fact.type == "indicator":
-            self.by_field.setdefault(fact.fields.get("field"), []).append(fact)  # type: ignore[arg-type]
+            self.by_field.setdefault(fact.fields.get("field"), []).append(fact)  # type: ignore[arg-type]  # an indicator fact's field is its scenario path, always present
 
     def candidates(self, p: Pattern) -> list[Fact]:
         field = _field_eq(p)
@@ -198,7 +198,7 @@ def run(ruleset: CompiledRuleset, facts: Sequence[Fact]) -> Evaluation:
 
 def _copy(value: Any, bound: dict[str, Fact], rule: CompiledRule) -> Scalar:
     if not isinstance(value, Ref):
-        return value  # type: ignore[no-any-return]
+        return value
     fact = bound[value.alias]
     if value.field not in fact.fields:
         raise EngineError.at(rule.file, rule.line, rule.key,
@@ -257,7 +257,7 @@ def _distance(results: Sequence[TestResult]) -> tuple[int, float]:
     gap = 0.0
     for r in failed:
         if _is_number(r.observed) and _is_number(r.expected):
-            gap += abs(float(r.observed) - float(r.expected)) / max(abs(float(r.expected)), 1e-9)  # type: ignore[arg-type]
+            gap += abs(float(r.observed) - float(r.expected)) / max(abs(float(r.expected)), 1e-9)  # type: ignore[arg-type]  # _is_number checked both just above; mypy does not narrow through it
         else:
             gap += 1.0
     return len(failed), gap

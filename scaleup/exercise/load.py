@@ -245,14 +245,14 @@ class _Loader:
             data, lines, file, root = bdoc.data, bdoc.line, bdoc.name, ""
         else:
             data, file, root = exercise.baseline, self.doc.name, "baseline"
-            lines = lambda p: self.doc.line(("baseline",) + tuple(p))  # noqa: E731
+            lines = lambda path: self.doc.line(("baseline",) + tuple(path))  # noqa: E731
         if data.get("kind") not in (None, "scenario"):
             self.add(("baseline", "kind"), f"the baseline must be a scenario, not a {data.get('kind')!r} file")
             return None
         data = {k: copy.deepcopy(v) for k, v in data.items() if k not in ("kind", "expect")}
         where: dict[PathT, Where] = {}
-        for path in paths(data):
-            where[path] = Where(file, lines(path), root)
+        for loc in paths(data):
+            where[loc] = Where(file, lines(loc), root)
         return data, where, sha
 
     # --- the timeline ------------------------------------------------------------------------
@@ -274,7 +274,7 @@ class _Loader:
               ruleset: CompiledRuleset) -> Optional[Step]:
         lines = {p: w.line for p, w in where.items() if w.file == self.doc.name and w.line is not None}
         sdoc = Document(self.doc.name, data, lines, self.doc.sha256)
-        loaded = PatchedScenario(None, sdoc, where=where)  # type: ignore[arg-type]
+        loaded = PatchedScenario(None, sdoc, where=where)  # type: ignore[arg-type]  # no Scenario yet: this one only locates problems (where_of) before validation
         scenario: Optional[Scenario] = None
         found: list[tuple[str, str, str]] = []
         try:

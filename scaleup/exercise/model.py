@@ -112,10 +112,10 @@ class Question(Model):
     names what the question is about, as its kind requires."""
 
     id: QuestionId = Field(description="Unique in the exercise; answer sheets refer to it")
-    kind: Literal[tuple(KINDS)] = Field(description="What is asked; see docs/exercises.md")  # type: ignore[valid-type]
+    kind: Literal[tuple(KINDS)] = Field(description="What is asked; see docs/exercises.md")  # type: ignore[valid-type]  # Literal built from the vocabulary's tuple (pydantic reads it; mypy cannot)
     prompt: Optional[LongText] = Field(default=None, description="The question as participants read it; "
                                        "each kind has a default (a reflection must give one)")
-    criterion: Optional[Literal[CRITERIA]] = Field(default=None, description="For kind criterion")  # type: ignore[valid-type]
+    criterion: Optional[Literal[CRITERIA]] = Field(default=None, description="For kind criterion")  # type: ignore[valid-type]  # Literal built from the vocabulary's tuple (pydantic reads it; mypy cannot)
     cluster: Optional[Text] = Field(default=None, description="For cluster_lead and cluster_activated: the cluster name as the rule set writes it")
     role: Optional[Text] = Field(default=None, description="For lead: the role as the rule set writes it")
     milestone: Optional[Text] = Field(default=None, description="For milestone: the milestone name as the rule set writes it")
@@ -155,7 +155,7 @@ class Exercise(Model):
     injects: Annotated[list[Inject], Field(min_length=1, max_length=20)]
 
     @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The exercise schema with the inline baseline described by the scenario schema."""
         schema = super().model_json_schema(*args, **kwargs)
         scenario = Scenario.model_json_schema()

@@ -194,6 +194,6 @@ def _brief(ev: Evaluation, node: TreeNode, at: int, top: bool = False) -> list[L
 def _signal(ev: Evaluation, signal: Fact) -> str:
     firing = ev.derived_by(signal.id)[0]
     indicator = brief_fact_text(ev.fact(firing.matched[0])) if firing.matched else str(signal.fields["field"])
-    name = Criterion(signal.fields['criterion']).phrase
+    name = Criterion(str(signal.fields['criterion'])).phrase
     presumed = " (presumed)" if signal.fields.get("presumed") == "true" else ""
     return f"{indicator} puts {name} at level {signal.fields['level']}{presumed} [{firing.key}]"

@@ -80,7 +80,7 @@ def _linear_input(loaded: LoadedScenario, path: str, targets: list[float]) -> It
         patched = copy.deepcopy(data)
         put(patched, source, x)
         try:
-            return DERIVED[path].compute(Scenario.model_validate(patched))  # type: ignore[no-any-return]
+            return DERIVED[path].compute(Scenario.model_validate(patched))
         except (ValidationError, TypeError, ZeroDivisionError):
             return None
     x0 = get(data, source) or 0
@@ -104,6 +104,7 @@ def single_moves(ruleset: CompiledRuleset, loaded: LoadedScenario) -> list[Chang
         info = CATALOGUE.get(path)
         if info is None:
             continue
+        pairs: list[tuple[str, Any]]
         if path in DERIVED:
             targets = _numbers(tests, "num", None, None)
             pairs = list(_linear_input(loaded, path, targets))
@@ -146,5 +147,5 @@ def patch(loaded: LoadedScenario, changes: list[Change]) -> Union[tuple[LoadedSc
 
 def relative(c: Change) -> float:
     if _is_number(c.old) and _is_number(c.new) and c.old:
-        return abs(c.new - c.old) / abs(c.old)  # type: ignore[no-any-return]
+        return abs(c.new - c.old) / abs(c.old)
     return 1.0

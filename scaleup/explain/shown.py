@@ -93,7 +93,7 @@ def markers(ruleset: CompiledRuleset) -> dict[str, list[Marker]]:
     return {c: [Marker(v, sorted(labels)) for v, labels in sorted(levels.items())] for c, levels in found.items()}
 
 
-def cited_sources(rec: Recommendation, catalogue: Mapping[str, Source], extra: set[str] = frozenset()) -> list[dict[str, Any]]:  # type: ignore[assignment]
+def cited_sources(rec: Recommendation, catalogue: Mapping[str, Source], extra: set[str] = frozenset()) -> list[dict[str, Any]]:  # type: ignore[assignment]  # an immutable default; the function only reads it
     """The sources cited by the rules that fired (plus ``extra``), with title and URL when known."""
     ids = sorted({f.source for f in rec.audit.firings} | set(extra) | {c.source for c in rec.caveats if c.source})
     out = []

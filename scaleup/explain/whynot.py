@@ -118,7 +118,8 @@ def could_produce(emit: Emit, type_: str, tests: list[tuple[str, str, Any]]) -> 
     for name, op, value in tests:
         if name not in fields:
             return False
-        if not isinstance(fields[name], Ref) and not pyeval.compare(op, fields[name], value):
+        seen = fields[name]
+        if not isinstance(seen, Ref) and not pyeval.compare(op, seen, value):
             return False
     return True
 
@@ -145,7 +146,7 @@ def test_check(ruleset: CompiledRuleset, rule: CompiledRule, p: Pattern, r: pyev
     basis = threshold_basis(ruleset, rule, r.test)
     gap = None
     if not r.passed and pyeval._is_number(seen) and pyeval._is_number(need):
-        gap = abs(float(need) - float(seen))  # type: ignore[arg-type]
+        gap = abs(float(need) - float(seen))  # type: ignore[arg-type]  # _is_number checked both just above; mypy does not narrow through it
     if seen is None:
         text = f"{label}: missing; needs {OP_WORDS[op]}{fmt(need)}"
     else:
@@ -198,7 +199,7 @@ def moves(ruleset: CompiledRuleset, ev: Evaluation, criterion: str, needs: list[
             band = band_text([r.test for r in c.tests if r.test.field == "value"])
             text = (f"{field_label(ruleset, path)} is missing; {band} would put {criterion} at level {level}"
                     f" ({rule.key}; basis {misses[0].basis})")
-        move = Move(criterion, int(level), path, seen, rule.key, distance, text)  # type: ignore[arg-type]
+        move = Move(criterion, int(level), path, seen, rule.key, distance, text)
         if path not in best or (move.distance, move.level) < (best[path].distance, best[path].level):
             best[path] = move
     return sorted(best.values(), key=lambda m: (m.distance, m.field))

@@ -54,7 +54,7 @@ class _Assembler:
         groups: dict[tuple, list[Fact]] = {}
         for f in self.ev.of_type(type_):
             groups.setdefault(tuple(f.fields.get(k) for k in spec.single), []).append(f)
-        return {k: self.one(type_, v) for k, v in sorted(groups.items(), key=lambda kv: str(kv[0]))}  # type: ignore[misc]
+        return {k: self.one(type_, v) for k, v in sorted(groups.items(), key=lambda kv: str(kv[0]))}  # type: ignore[misc]  # every group holds a fact, so one() returns one
 
     def criteria(self) -> list[dict[str, Any]]:
         by_name = {k[0]: f for k, f in self.slots("criterion").items()}
@@ -76,7 +76,7 @@ class _Assembler:
             signals = sorted(found["signal"][name], key=lambda x: (-x["level"], x["field"], str(x["value"])))
             top = [x for x in signals if x["level"] == signals[0]["level"]] if signals else []
             ceilings = sorted(found["ceiling"][name], key=lambda x: (x["level"], x["field"]))
-            out.append({"name": name, "level": level, "label": level_label(level),  # type: ignore[arg-type]
+            out.append({"name": name, "level": level, "label": level_label(level),  # type: ignore[arg-type]  # level_label takes the fact's level, an int or None
                         "presumed": bool(top) and all(x["presumed"] for x in top),
                         "signals": signals, "ceilings": ceilings})
         return out

@@ -18,7 +18,7 @@ from ..display import fmt
 
 SCHEMA_VERSION = "2.0.0"
 # Literal types built from the vocabulary (pydantic reads them; mypy cannot check a computed Literal)
-Decision = Literal[DECISIONS]  # type: ignore[valid-type]
+Decision = Literal[DECISIONS]  # type: ignore[valid-type]  # Literal built from the vocabulary's tuple
 
 
 class Out(BaseModel):
@@ -123,7 +123,7 @@ class Scope(Out):
 class Lifecycle(Out):
     """For a Scale-Up already active (the scenario gives ``activation``): what to do with it."""
 
-    value: Literal[LIFECYCLE]  # type: ignore[valid-type]
+    value: Literal[LIFECYCLE]  # type: ignore[valid-type]  # Literal built from the vocabulary's tuple
     reason: Optional[str]
     activated: dt.date
     months_elapsed: float

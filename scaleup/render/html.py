@@ -58,7 +58,7 @@ def chart(rep: Shown) -> dict[str, Any]:
         level = c.level if c else None
         markers = [{"x": _x(m.level), "level": fmt(m.level), "labels": m.labels,
                     "text": f"{', '.join(m.labels)} {fmt(m.level)}"} for m in rep.markers.get(name, [])]
-        lines = [f"{label} {mk['level']}" for mk in markers for label in mk["labels"]]
+        lines = [f"{label} {fmt(m.level)}" for m in rep.markers.get(name, []) for label in m.labels]
         row = max(ROW, 13 * len(lines) + 12)
         bars.append(Bar(Criterion(name).phrase, level, c.label if c else "not scored", y, row, _x(level or 0) - PLOT_LEFT,
                         LEVEL_COLOURS.get(level or 0, "#eeeeee"), markers, lines))

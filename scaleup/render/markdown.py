@@ -102,7 +102,7 @@ def offset(m: Any) -> str:
     return " ".join(p for p in parts if p) + f" after {m.anchor}"
 
 
-def _tail(rep: Shown, extra: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+def _tail(rep: Shown, extra: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]  # an immutable default; the function only reads it
     rec = rep.rec
     out = ["## Sources", ""]
     for s in rep.cited(extra) if extra else rep.sources:

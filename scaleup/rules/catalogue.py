@@ -111,7 +111,7 @@ def describe_emit(emit: Emit) -> str:
 
 def _band_condition(tests: list[Test]) -> str:
     """``1,000 to < 5,000``, ``>= 2``, ``< 0.5``, ``sudden``, ``contested or de_facto``."""
-    ops = {t.op: t.value for t in tests}
+    ops: dict[str, Any] = {t.op: t.value for t in tests}   # an in test holds a tuple
     if "gte" in ops and "lt" in ops:
         return f"{_value(ops['gte'])} to < {_value(ops['lt'])}"
     if "in" in ops:

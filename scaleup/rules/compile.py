@@ -118,7 +118,8 @@ class RuleCompiler:
                 for tail in tails:
                     yield branch + tail
 
-    def _patterns(self, items: list[tuple[tuple, Any]], rule: Rule):
+    def _patterns(self, items: list[tuple[tuple, Any]], rule: Rule
+                  ) -> tuple[Optional[list[Pattern]], list[Threshold], dict[str, str]]:
         patterns: list[Pattern] = []
         thresholds: list[Threshold] = []
         aliases: dict[str, str] = {}   # user alias -> fact type
@@ -195,7 +196,7 @@ class RuleCompiler:
                         param.verified if param else rule.verified))
         return Pattern(alias, type_, tuple(tests), negated) if ok else None
 
-    def _resolve(self, value: Any, at: tuple, aliases: dict[str, str]):
+    def _resolve(self, value: Any, at: tuple, aliases: dict[str, str]) -> tuple[Any, Optional[str]]:
         """Literal, ``$param.x`` or ``$alias.field`` -> (engine value or Ref, param name)."""
         if isinstance(value, str) and value.startswith("$"):
             head, _, tail = value[1:].partition(".")
@@ -257,7 +258,7 @@ class RuleCompiler:
         items = value if isinstance(value, tuple) else (value,)
         numeric_op = op in ("gt", "gte", "lt", "lte")
         if type_ == "indicator" and name == "value":
-            info = CATALOGUE[indicator_field]  # type: ignore[index]
+            info = CATALOGUE[indicator_field]  # type: ignore[index]  # indicator_field was checked to be a catalogue field above
             kind, allowed = info.kind, info.values
         elif type_ == "indicator":
             kind, allowed = "str", tuple(CATALOGUE)
@@ -417,7 +418,7 @@ class RuleCompiler:
             self.out.add(at, "give either edges (numeric field) or levels (categorical field)",
                          "e.g. edges: [10, 100, 1000, 10000] or levels: {sudden: 5, gradual: 2}")
             return
-        base = {"criterion": table.criterion, "ind": ind, "basis": basis, "source": source, "at": at}
+        base: dict[str, Any] = {"criterion": table.criterion, "ind": ind, "basis": basis, "source": source, "at": at}
         if ind.edges is not None:
             yield from self._bands(info.kind, **base)
         else:

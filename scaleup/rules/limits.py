@@ -176,7 +176,7 @@ def _network(rules: Sequence[CompiledRule]) -> tuple[_Node, dict[str, list[tuple
     last = max((r.stratum for r in rules), default=0) + 1   # the engine's always-firing final phase
     internal = [next(iter(p.values())) for p in SINK["all"]] + [{"$and": [{"t": "phase"}, {"n": last}]}]
     for expr in internal:
-        _walk(root, expr, None).ends.append(None)  # type: ignore[arg-type]
+        _walk(root, expr, None).ends.append(None)  # type: ignore[arg-type]  # None stands for the engine's own internal rules, which are no CompiledRule
     terms: dict[str, list[tuple[str, int]]] = {}
     for rule in rules:
         for pattern in translate(rule)["all"]:

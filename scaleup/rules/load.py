@@ -158,9 +158,8 @@ def _read_layer(root: Path, display: str, problems: list[Problem]) -> Layer:
 def read_chain(root: Path, display: str, problems: list[Problem]) -> list[Layer]:
     """The rule set and the rule sets it ``extends:``, base first (see :mod:`.overlay`)."""
     chain = [_read_layer(root, display, problems)]
-    while chain[0].head.extends:
+    while (name := chain[0].head.extends):
         top = chain[0]
-        name = top.head.extends
         local = top.root / name
         if Path(name).is_absolute():
             raise RulesetError.at(top.head_doc.name, top.head_doc.line(("extends",)), "extends",
@@ -203,7 +202,7 @@ def _read(path: Path, name: str, problems: Optional[list[Problem]] = None) -> Do
         if problems is None:
             raise
         problems.extend(exc.problems)
-        return None  # type: ignore[return-value]
+        return None  # type: ignore[return-value]  # only when problems is given: the caller reads the problems before any document
 
 
 def _apply_overrides(parameters: Mapping[str, Parameter], overrides: Mapping[str, Scalar],

@@ -54,7 +54,7 @@ def unguarded_refs(patterns: list[Pattern]) -> Optional[tuple[str, str]]:
                 continue
             target = by_alias.get(t.value.alias)
             spec = FACT_TYPES[target.type].fields.get(t.value.field) if target else None
-            if spec is not None and not spec.required and all(x.field != t.value.field for x in target.tests):
+            if target is not None and spec is not None and not spec.required and all(x.field != t.value.field for x in target.tests):
                 return t.value.alias, t.value.field
     return None
 

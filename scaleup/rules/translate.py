@@ -7,7 +7,7 @@ Why each construct looks the way it does is in docs/engine.md.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from .ir import CompiledRule, CompiledRuleset, Pattern, Ref, Test
 
@@ -25,10 +25,11 @@ def _test(test: Test, aliases: dict[str, str]) -> dict[str, Any]:
         return {aliases[v.alias]: v.field} if isinstance(v, Ref) else v
     if test.op == "eq":
         return {test.field: value(test.value)}
+    listed = cast("tuple[Any, ...]", test.value)   # what an in or not_in test holds
     if test.op == "in":
-        return {"$or": [{test.field: v} for v in test.value]} if len(test.value) > 1 else {test.field: test.value[0]}
+        return {"$or": [{test.field: v} for v in listed]} if len(listed) > 1 else {test.field: listed[0]}
     if test.op == "not_in":
-        return {"$and": [{"$neq": {test.field: v}} for v in test.value]}
+        return {"$and": [{"$neq": {test.field: v}} for v in listed]}
     return {_OPS[test.op]: {test.field: value(test.value)}}
 
 

@@ -131,6 +131,7 @@ def _expand_one(raw: str, suffixes: Sequence[str], should_stop: Optional[StopChe
                 ) -> tuple[list[Path], list[tuple[str, str]]]:
     """Regular files one path names, and the matches that are something else (path, what)."""
     mode, error = _mode(raw)
+    candidates: Iterator[str]
     if mode is not None and stat.S_ISDIR(mode):
         candidates = (p for p in walk(raw, should_stop) if os.path.splitext(p)[1].lower() in suffixes)   # lowercase, as input_format
     elif mode is not None or (error is not None and not has_magic(raw)):

@@ -125,7 +125,8 @@ def _one_line_paths(data: Any, limits: Limits) -> dict[KeyPath, int] | None:
     scanner checks (nodes counted as it counts them: containers, keys and scalars), or holds a
     number that is not finite or a text with a lone surrogate."""
     lines: dict[KeyPath, int] = {}
-    nodes, stack = 0, [((), data, 0)]
+    nodes = 0
+    stack: list[tuple[tuple[str | int, ...], Any, int]] = [((), data, 0)]
     while stack:
         path, value, depth = stack.pop()
         lines[path] = 1

@@ -84,7 +84,7 @@ def Flag(doc: str) -> Any:
 
 
 def Choice(doc: str, *values: str) -> Any:
-    return Annotated[Optional[Literal[values]], Field(default=None, description=doc,  # type: ignore[valid-type]
+    return Annotated[Optional[Literal[values]], Field(default=None, description=doc,
                                                       json_schema_extra={"unit": "one of"})]
 
 
@@ -116,7 +116,7 @@ class Country(Model):
 
 
 class Hazard(Model):
-    types: Annotated[list[Literal[HAZARDS]], Field(min_length=1, max_length=8)] = Field(  # type: ignore[valid-type]
+    types: Annotated[list[Literal[HAZARDS]], Field(min_length=1, max_length=8)] = Field(
         description="Hazards driving the crisis, most important first")
     onset: Literal["sudden", "rapid_deterioration", "gradual", "protracted", "stalled_response"] = Field(
         description="How the crisis arrived: sudden onset, rapid deterioration of an existing "
@@ -266,8 +266,8 @@ class Activation(Model):
 
 
 # Literal types built from the vocabulary (pydantic reads them; mypy cannot check a computed Literal)
-DecisionValue = Literal[DECISIONS]  # type: ignore[valid-type]
-RouteValue = Literal[ROUTES]  # type: ignore[valid-type]
+DecisionValue = Literal[DECISIONS]
+RouteValue = Literal[ROUTES]
 
 
 class Expect(Model):
@@ -283,8 +283,8 @@ class Expect(Model):
     scale_up: Optional[Union[DecisionValue, Annotated[list[DecisionValue], Field(min_length=1, max_length=5)]]] = None
     route: Optional[Union[RouteValue, Annotated[list[RouteValue], Field(min_length=1, max_length=4)]]] = None
     disagreement: Optional[Annotated[StrictStr, Field(min_length=1, max_length=2000)]] = None
-    variant: Optional[Literal[VARIANTS + ("none",)]] = None  # type: ignore[valid-type]
-    criteria: Optional[dict[Literal[CRITERIA],  # type: ignore[valid-type]
+    variant: Optional[Literal[VARIANTS + ("none",)]] = None
+    criteria: Optional[dict[Literal[CRITERIA],
                             Optional[Annotated[int, Field(ge=1, le=5)]]]] = None
     leads: Optional[dict[Annotated[StrictStr, Field(max_length=60)], Text]] = None
     clusters: Optional[dict[Annotated[StrictStr, Field(max_length=60)], Text]] = None

@@ -218,8 +218,9 @@ def _discrete(path: str, spec: dict, info: FieldInfo, problem: Any) -> Optional[
     if not isinstance(values, list) or not values or len(values) > MAX_VALUES:
         problem("values", f"expected a list of 1 to {MAX_VALUES} numbers", RANGE_HINT)
         return None
-    numbers = [_number(v, info, f"values[{i}]", problem) for i, v in enumerate(values)]
-    if any(v is None for v in numbers):
+    read = [_number(v, info, f"values[{i}]", problem) for i, v in enumerate(values)]
+    numbers = [v for v in read if v is not None]
+    if len(numbers) < len(read):
         return None
     if len(set(numbers)) != len(numbers):
         problem("values", "a value is listed twice", "give each value once and weight it")
@@ -237,7 +238,7 @@ def _discrete(path: str, spec: dict, info: FieldInfo, problem: Any) -> Optional[
     if total <= 0:
         problem("weights", "every weight is 0", "give at least one value a positive weight")
         return None
-    order = sorted(range(len(numbers)), key=lambda i: numbers[i])   # type: ignore[arg-type, return-value]
-    vals = tuple(numbers[i] for i in order)   # type: ignore[misc]
+    order = sorted(range(len(numbers)), key=lambda i: numbers[i])
+    vals = tuple(numbers[i] for i in order)
     return Range(path, "discrete", info.kind == "int", min(vals), max(vals),
                  values=vals, weights=tuple(weights[i] / total for i in order))

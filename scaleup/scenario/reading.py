@@ -86,7 +86,7 @@ def field_path(path: Sequence[str | int]) -> str:
     """Dotted field path: ``("hazard", "types", 2)`` -> ``hazard.types[2]``."""
     out = ""
     for part in path:
-        text = '""' if part == "" else part   # an empty key still shows in the path
+        text = '""' if part == "" else str(part)   # an empty key still shows in the path
         out += f"[{part}]" if isinstance(part, int) else f".{text}" if out else text
     # a key may hold a lone surrogate (reported as a problem); keep the path printable
     return out.encode("utf-8", "backslashreplace").decode("utf-8")

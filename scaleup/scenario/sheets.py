@@ -236,12 +236,12 @@ def _columns(labels: Cells, tags: Optional[Cells]) -> list[Column]:
         else:
             resolved = resolve_header(label, tagged=tags is not None)
         letter = column_letter(i)
-        if resolved.field:
-            if resolved.field in seen:
-                resolved = Resolved(message=f"{resolved.field} is also column {seen[resolved.field]}",
+        if (named := resolved.field):
+            if named in seen:
+                resolved = Resolved(message=f"{named} is also column {seen[named]}",
                                     hint="keep one of the two columns")
             else:
-                seen[resolved.field] = letter
+                seen[named] = letter
         columns.append(Column(i, letter, tag or label, resolved))
     return columns
 

@@ -68,7 +68,9 @@ def _data_loc(data: Any, raw: Sequence[str | int], root: type[BaseModel]) -> tup
     loc: list[str | int] = []
     node: Any = data
     for part in raw:
-        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if isinstance(node, dict) and part in node:  # noqa: SIM114 - two branches, so that mypy narrows part for the list
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
         elif isinstance(part, str) and part in _field_names(root, loc):
             node = None

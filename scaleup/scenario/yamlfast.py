@@ -26,10 +26,11 @@ try:
     # Events and errors are taken from the C module itself: they are yaml.events' and yaml.error's
     # classes, but the extension module keeps the ones it was first loaded with when yaml is
     # imported afresh (as coverage.py does when it measures a single module).
-    from yaml._yaml import (CParser, DocumentEndEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent,
-                            ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent, YAMLError)
+    from yaml._yaml import (  # type: ignore[attr-defined]  # types-PyYAML lists only CParser in yaml._yaml
+        CParser, DocumentEndEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent,
+        ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent, YAMLError)
 except ImportError:                      # pragma: no cover - PyYAML built without libyaml
-    CParser = None
+    CParser = None  # type: ignore[misc, assignment]  # None marks the C parser as missing (available())
 
 __all__ = ["available", "read_fast"]
 
@@ -121,6 +122,7 @@ def _build(get: Any, limits: Limits) -> tuple[dict[str, Any], dict[KeyPath, int]
                 key_line = event.start_mark.line + 1
                 continue
             if is_map:
+                assert key is not None   # for mypy: a mapping's key is read before its value
                 where = path + (key,)
                 lines[where] = key_line
             else:

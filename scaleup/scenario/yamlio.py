@@ -83,7 +83,7 @@ class _Loader(yaml.SafeLoader):
         self.path: list[str | int] = []
         self.tags: dict[int, str] = {}  # id(node) -> explicit tag
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         """Check, count and compose one node (see ``yaml.composer.Composer``)."""
         event, limits = self.peek_event(), self.limits
         line = (index if isinstance(index, Node) else event).start_mark.line + 1  # a value: its key

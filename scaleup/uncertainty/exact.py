@@ -78,7 +78,7 @@ class Regions:
             return ("inconsistent", str(result.problem).split(" ")[0])
         facts: dict[str, list[Any]] = {}
         for fact in to_facts(result.scenario, "", lambda loc: None):
-            facts.setdefault(fact.fields["field"], []).append(fact.fields["value"])
+            facts.setdefault(str(fact.fields["field"]), []).append(fact.fields["value"])
         return tuple(any(compare(op, v, expected) for v in facts.get(field, ()))
                      for field, op, expected in self.tests)
 

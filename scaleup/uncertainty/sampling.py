@@ -192,7 +192,7 @@ def run_uncertain(scenario: str | Path, ruleset: CompiledRuleset, *, samples: in
     tasks = [sweep_task(name, raw, patch) for _, _, patch, _ in plans if patch is not None]
     pool = make_pool(ruleset, workers, timeout, start_method, tasks=len(tasks))
     results = iter(ordered(pool.results(tasks, should_stop)))
-    outcomes: list[Optional[Outcome]] = []
+    outcomes: list[Outcome] = []
     interrupted = False
     for _, _, patch, why in plans:
         if patch is None:
@@ -229,11 +229,11 @@ def run_uncertain(scenario: str | Path, ruleset: CompiledRuleset, *, samples: in
 def _exact(weighted: list[tuple[float, Outcome]], cells: int) -> Exact:
     ok = [(w, o) for w, o in weighted if o.error is None]
     total = sum(w for w, _ in ok)
-    decisions: Counter[str] = Counter()
-    routes: Counter[str] = Counter()
+    decisions: dict[str, float] = {}
+    routes: dict[str, float] = {}
     for w, o in ok:
-        decisions[str(o.decision)] += w / total if total else 0
-        routes[str(o.route)] += w / total if total else 0
+        decisions[str(o.decision)] = decisions.get(str(o.decision), 0) + (w / total if total else 0)
+        routes[str(o.route)] = routes.get(str(o.route), 0) + (w / total if total else 0)
     return Exact({k: round(v, 9) for k, v in decisions.items()}, {k: round(v, 9) for k, v in routes.items()},
                  round(1 - total, 9) if total else 1.0, cells)
 
