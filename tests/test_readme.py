@@ -24,6 +24,13 @@ SKIPPED = {
     "rules check iasc-2018": "about a minute and a half of exhaustive checks: tests/test_rules_check.py",
     "exercise play scenarios/exercises/cyclone-idp-surge.yaml": "interactive: tests/test_exercise_play.py, "
                                                                 "and tests/test_shipped.py plays it by name",
+    "sweep scenarios/cyclone-coastal.yaml --vary populations.affected=100000:4000000 --vary capacity.inform_lcc=0:10 "
+    "--vary health_nutrition.cmr=0.1:3 --sample lhs 100000 -o lhs.csv":
+        "100,000 evaluations (minutes on 2 cores): benchmarks/sweep_memory.py runs it; tests/test_sweep.py samples LHS",
+    "batch runs/ -o results.jsonl --cluster dask --scheduler tcp://HOST:8786":
+        "needs a Dask scheduler at HOST: tests/test_batch_dask.py runs a local cluster",
+    "evaluate scenarios/uncertain/conflict-idp-uncertain-capacity.yaml --samples 2000":
+        "2,000 evaluations: tests/test_uncertainty.py samples the same scenario with fewer draws",
 }
 # What the README's prose says each command shows.
 CLAIMS = {
