@@ -155,9 +155,10 @@ def test_a_full_disk_leaves_the_old_file_whole(tmp_path: Path, monkeypatch: pyte
     target = tmp_path / name
     target.write_text("old\n")
 
-    def full(fd: int, data: bytes) -> int:
+    def full(*args: object) -> int:
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(os, "write", full)
+    monkeypatch.setattr(os, "write", full)                   # evaluate: one atomic write
+    monkeypatch.setattr("scaleup.batch.output.RowWriter.write", full)   # sweep: rows as they come
     result = run(*command, "-o", str(target))
     monkeypatch.undo()
     assert result.exit_code == 1

@@ -286,6 +286,7 @@ def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], sample: Op
     from ..batch.decision_map import render as render_map
     from ..rules.load import load_ruleset
     from ..batch.sweep import columns, make_design, parse_vary, run_sweep
+    from ..batch.files import is_direct, partial_path, replace_with
     from ..writeout import open_output, output_error, write_atomic
 
     kind, count = sample or (None, 0)
@@ -294,7 +295,10 @@ def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], sample: Op
     rules = load_ruleset(ruleset, parse_sets(sets))
     display = ProgressDisplay(sys.stderr, progress_mode(show_progress, sys.stderr), label="sweep")
     wanted = [f.strip() for f in map_fields.split(",")] if map_fields else None
-    handle = open_output(output) if output is not None else (sys.stdout if html is None else None)
+    # -o FILE: rows stream to .FILE.partial, which replaces FILE only when the sweep completes,
+    # so a full disk or an interruption never harms FILE (devices and FIFOs are written directly)
+    partial = None if output is None or is_direct(output) else partial_path(output)
+    handle = open_output(partial or output) if output is not None else (sys.stdout if html is None else None)
     writer = RowWriter(handle, chosen, columns(design)) if handle is not None else None
     try:
         with StopFlag() as stop, cluster_pool(cluster, scheduler, jobs, rules, timeout) as pool:
@@ -304,19 +308,28 @@ def sweep(ctx: click.Context, scenario: str, varies: tuple[str, ...], sample: Op
                                    map_fields=wanted, pool=pool, row=row)
             finally:
                 display.close()
+        if output is not None and handle is not None:
+            handle.close()
     except OSError as exc:
         if output is None:
             raise
+        if handle is not None:
+            try:
+                handle.close()
+            except OSError:
+                pass   # the disk is full: what could not be flushed is lost with the partial file
+        if partial is not None:
+            partial.unlink(missing_ok=True)
         raise output_error(output, exc) from None
-    finally:
-        if output is not None and handle is not None:
-            handle.close()
+    if partial is not None and output is not None and not result.interrupted:
+        replace_with(partial, output)
     if result.capped and jobs:
         click.echo(f"note: {result.capped}", err=True)
     for line in sweep_lines(result):
         click.echo(line, err=True)
     if result.interrupted:
-        kept = f"; the {result.points:,} rows written so far are in {output}" if output else ""
+        kept = (f"; the {result.points:,} rows written so far are in {partial or output}"
+                + (f" ({output} is unchanged)" if partial else "") if output else "")
         click.echo(f"interrupted: {result.points:,} of {result.design.size:,} points done{kept}; "
                    "no decision map written", err=True)
         ctx.exit(stop.exit_code)
