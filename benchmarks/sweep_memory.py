@@ -21,6 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from memory import slope  # noqa: E402  (least squares, MB per row: the batch memory benchmark's)
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "cyclone-coastal.yaml"
 FIELDS = ("populations.affected=100000:4000000", "capacity.inform_lcc=0:10", "health_nutrition.cmr=0.1:3")
@@ -39,17 +42,6 @@ def rows(path: Path) -> int:
             return max(0, sum(chunk.count(b"\r\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1)
     except FileNotFoundError:
         return 0
-
-
-def slope(samples: list[tuple[int, float]]) -> float:
-    """Least-squares MB per 100,000 points."""
-    n = len(samples)
-    if n < 2:
-        return 0.0
-    mx = sum(p for p, _ in samples) / n
-    my = sum(r for _, r in samples) / n
-    sxx = sum((p - mx) ** 2 for p, _ in samples)
-    return sum((p - mx) * (r - my) for p, r in samples) / sxx * 100_000 if sxx else 0.0
 
 
 def main() -> None:
@@ -87,7 +79,7 @@ def main() -> None:
     first = steady[0] if steady else (0, 0.0)
     last = steady[-1] if steady else (0, 0.0)
     print(f"parent RSS at {first[0]:,} points: {first[1]:.1f} MB; at {last[0]:,} points: {last[1]:.1f} MB; "
-          f"peak {max((r for _, _, r in samples), default=0):.1f} MB; slope {slope(steady):+.2f} MB per 100,000 points")
+          f"peak {max((r for _, _, r in samples), default=0):.1f} MB; slope {slope(steady) * 100_000:+.2f} MB per 100,000 points")
     shown = samples[:: max(1, len(samples) // 12)] + samples[-1:]
     print("samples (s, rows, parent RSS MB): " + ", ".join(f"{t:.0f}: {p:,}: {r:.1f}" for t, p, r in shown))
 
